@@ -13,3 +13,6 @@ The PyTorch twin lives in :mod:`alife.nca.torch_twin` (imports torch).
 from .spec import HNCASpec, GenomeLayout, ACTIVATIONS, UPDATE_MODES
 
 __all__ = ["HNCASpec", "GenomeLayout", "ACTIVATIONS", "UPDATE_MODES"]
+from .develop import develop, trajectory, Development
+
+__all__ += ["develop", "trajectory", "Development"]

@@ -1,0 +1,281 @@
+"""Population rollout of HNCAs: the public :func:`develop` and :func:`trajectory`.
+
+This layer validates, packs genomes and states into the kernels' plain
+arrays, picks a kernel strategy and unpacks the results; the arithmetic is in
+:mod:`alife.nca.kernels`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from . import kernels as K
+from .phenotype import binarise, degenerate, phenotype_ids
+from .spec import HNCASpec
+
+METHODS = ("auto", "lanes", "gemm")
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Plain-array description of a spec, as the kernels need it."""
+
+    sizes: np.ndarray     # (L,) grid side per level
+    offs: np.ndarray      # (L+1,) first row of each padded level; offs[L] = rows
+    gstart: np.ndarray    # (L,) first gene of W1 per level
+    ninp: np.ndarray      # (L,) inputs per cell (rows of W1)
+    b1start: np.ndarray   # (L,) first gene of the first-layer bias, -1 if none
+    w2start: np.ndarray   # (L,) first gene of W2, -1 if none
+    b2start: np.ndarray   # (L,) first gene of b2, -1 if none
+
+    @property
+    def rows(self) -> int:
+        return int(self.offs[-1])
+
+
+def geometry(spec: HNCASpec) -> Geometry:
+    C = spec.channels
+    sizes = np.array(spec.sizes, np.int64)
+    offs = np.zeros(spec.levels + 1, np.int64)
+    for lvl, n in enumerate(spec.sizes):
+        offs[lvl + 1] = offs[lvl] + (n + 2) * (n + 2) * C
+
+    def start(lv, name):
+        b = lv.block(name)
+        return -1 if b is None else b.slice.start
+
+    lay = spec.layout.levels
+    return Geometry(
+        sizes=sizes, offs=offs,
+        gstart=np.array([lv.start for lv in lay], np.int64),
+        ninp=np.array([lv.n_inputs for lv in lay], np.int64),
+        b1start=np.array([start(lv, "bias") for lv in lay], np.int64),
+        w2start=np.array([start(lv, "w2") for lv in lay], np.int64),
+        b2start=np.array([start(lv, "b2") for lv in lay], np.int64),
+    )
+
+
+def pad_states(spec: HNCASpec, geo: Geometry, states: list[np.ndarray], P: int) -> np.ndarray:
+    """Per-level (P or 1, N, N, C) states -> (P, rows) padded flat buffer."""
+    out = np.empty((P, geo.rows), np.float32)
+    for lvl, n in enumerate(spec.sizes):
+        s = states[lvl]
+        lvl_view = out[:, geo.offs[lvl]:geo.offs[lvl + 1]].reshape(P, n + 2, n + 2, spec.channels)
+        lvl_view[:] = np.pad(np.broadcast_to(s, (P, n, n, spec.channels)),
+                             ((0, 0), (1, 1), (1, 1), (0, 0)), mode="wrap")
+    return out
+
+
+def unpad_states(spec: HNCASpec, geo: Geometry, flat: np.ndarray) -> list[np.ndarray]:
+    """(..., rows) padded buffer -> list of (..., N, N, C) contiguous float32."""
+    lead = flat.shape[:-1]
+    res = []
+    for lvl, n in enumerate(spec.sizes):
+        v = flat[..., geo.offs[lvl]:geo.offs[lvl + 1]].reshape(lead + (n + 2, n + 2, spec.channels))
+        res.append(np.ascontiguousarray(v[..., 1:-1, 1:-1, :]))
+    return res
+
+
+def lanes_gene_table(spec: HNCASpec) -> np.ndarray:
+    """(L, NW) gene index of every row of the lanes weight table, -1 if absent."""
+    idx = -np.ones((spec.levels, K.NW), np.int64)
+    for lvl, lv in enumerate(spec.layout.levels):
+        for name, first in (("down", 0), ("around", 4), ("up", 13), ("bias", 14)):
+            b = lv.block(name)
+            if b is not None:
+                idx[lvl, first:first + b.size] = np.arange(b.slice.start, b.slice.stop)
+    return idx
+
+
+def pack_lanes(spec: HNCASpec, G: np.ndarray, S: np.ndarray):
+    """Genomes (P, D) and padded states (P, rows) -> lanes-major batches.
+
+    Returns Wx (nb, L, NW, LANES) and S (nb, rows + 1, LANES); the padding
+    genomes are all zero and the extra row is the kernels' zero row.
+    """
+    B = K.LANES
+    P = G.shape[0]
+    nb = -(-P // B)
+    idx = lanes_gene_table(spec)
+    Gz = np.zeros((nb * B, G.shape[1] + 1), np.float32)   # last column: a zero gene
+    Gz[:P, :-1] = G
+    table = Gz[:, idx]                                      # (nb*B, L, NW), -1 -> zero gene
+    Wx = np.ascontiguousarray(table.reshape(nb, B, spec.levels, K.NW).transpose(0, 2, 3, 1))
+    Sp = np.zeros((nb * B, S.shape[1] + 1), np.float32)
+    Sp[:P, :-1] = S
+    Sb = np.ascontiguousarray(Sp.reshape(nb, B, -1).transpose(0, 2, 1))
+    return Wx, Sb
+
+
+def _check_states(spec: HNCASpec, states, P: int) -> list[np.ndarray]:
+    if states is None:
+        return spec.initial_states()
+    if not isinstance(states, (list, tuple)) or len(states) != spec.levels:
+        raise ValueError(f"states must be a list of {spec.levels} arrays, one per level")
+    out = []
+    for lvl, (s, n) in enumerate(zip(states, spec.sizes)):
+        s = np.asarray(s)
+        shape = (n, n, spec.channels)
+        if s.shape not in (shape, (1,) + shape, (P,) + shape):
+            raise ValueError(f"states[{lvl}] has shape {s.shape}; expected {shape} or (P,) + {shape}")
+        if not np.isfinite(s).all():
+            raise ValueError(f"states[{lvl}] contains NaN or inf")
+        out.append(s.astype(np.float32, copy=False))
+    return out
+
+
+def choose_method(spec: HNCASpec, method: str = "auto") -> str:
+    """``lanes`` for one-channel linear rules (Bielawski-like), else ``gemm``."""
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    lanes_ok = spec.hidden == 0 and spec.channels == 1
+    if method == "auto":
+        return "lanes" if lanes_ok else "gemm"
+    if method == "lanes" and not lanes_ok:
+        raise ValueError("method 'lanes' supports only one-channel linear rules "
+                         "(channels = 1, hidden = 0); use 'gemm' or 'auto'")
+    return method
+
+
+def _blas_one_thread():
+    from threadpoolctl import threadpool_limits
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _steps(spec, steps):
+    T = spec.steps if steps is None else steps
+    if not isinstance(T, (int, np.integer)) or isinstance(T, bool) or T < 0:
+        raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
+    return int(T)
+
+
+@dataclass(frozen=True)
+class Development:
+    """Result of :func:`develop` for a population of P genomes.
+
+    Attributes
+    ----------
+    spec : HNCASpec
+    states : list of (P, N_l, N_l, C) float32 arrays
+        Final state of every level.
+    steps_run : (P,) int64
+        Steps actually computed (fewer than ``spec.steps`` when the whole
+        grid died and the rollout stopped early; the state is then final).
+    """
+
+    spec: HNCASpec
+    states: list
+    steps_run: np.ndarray
+
+    @cached_property
+    def phenotypes(self) -> np.ndarray:
+        """(P, N, N) bool: channel 0 of the output level > threshold."""
+        return binarise(self.states[self.spec.output_level], self.spec.threshold)
+
+    @cached_property
+    def ids(self) -> np.ndarray:
+        """(P,) int64 stable phenotype ids, -1 for degenerate phenotypes."""
+        ids = phenotype_ids(self.phenotypes)
+        ids[self.degenerate] = -1
+        return ids
+
+    @cached_property
+    def degenerate(self) -> np.ndarray:
+        """(P,) bool: phenotype all 0 or all 1."""
+        return degenerate(self.phenotypes)
+
+
+def develop(spec: HNCASpec, genomes: np.ndarray, states=None, steps: int | None = None,
+            method: str = "auto") -> Development:
+    """Develop every genome of a population from the seed (or given states).
+
+    Parameters
+    ----------
+    spec : HNCASpec
+    genomes : (P, spec.n_genes) float32 array (a single (n_genes,) genome is
+        treated as P = 1)
+    states : list of per-level arrays (N_l, N_l, C) or (P, N_l, N_l, C), optional
+        Initial states; default ``spec.initial_states()``.
+    steps : int, optional
+        Number of steps; default ``spec.steps``.
+    method : {"auto", "lanes", "gemm"}
+        Kernel strategy (see :mod:`alife.nca.kernels`); results agree to float
+        rounding, and "auto" picks the faster one for the spec.
+
+    Returns
+    -------
+    Development
+        ``.states[l]`` (P, N_l, N_l, C) float32, ``.phenotypes`` (P, N, N) bool.
+
+    Notes
+    -----
+    Parallel over genomes with Numba threads; every genome is computed by
+    one thread in a fixed order, so results do not depend on the thread count.
+    """
+    if not isinstance(spec, HNCASpec):
+        raise ValueError(f"spec must be an HNCASpec, got {type(spec).__name__}")
+    G = spec.check_genomes(genomes)
+    P = G.shape[0]
+    T = _steps(spec, steps)
+    init = _check_states(spec, states, P)
+    method = choose_method(spec, method)
+    geo = geometry(spec)
+    S = pad_states(spec, geo, init, P)
+    residual = spec.update == "residual"
+    can_stop = spec.zero_is_fixed_point
+    oact = K.ACT_CODES[spec.output_activation]
+    if P == 0:
+        return Development(spec, unpad_states(spec, geo, S), np.zeros(0, np.int64))
+    if method == "lanes":
+        Wx, Sb = pack_lanes(spec, G, S)
+        steps_b = np.zeros(Wx.shape[0], np.int64)
+        K.lanes_rollout(Wx, Sb, T, geo.sizes, geo.offs, oact, residual, can_stop, steps_b)
+        final = Sb.transpose(0, 2, 1).reshape(-1, Sb.shape[1])[:P, :-1]
+        steps_run = np.repeat(steps_b, K.LANES)[:P]
+    else:
+        steps_run = np.zeros(P, np.int64)
+        with _blas_one_thread():
+            K.gemm_rollout(G, S, T, geo.sizes, geo.offs, geo.gstart, geo.ninp,
+                           spec.hidden or spec.channels, geo.b1start,
+                           geo.w2start, geo.b2start, spec.hidden, spec.channels,
+                           K.ACT_CODES[spec.hidden_activation], oact, residual, can_stop,
+                           steps_run)
+        final = S
+    return Development(spec, unpad_states(spec, geo, final), steps_run)
+
+
+def trajectory(spec: HNCASpec, genome: np.ndarray, states=None, steps: int | None = None,
+               method: str = "auto") -> list[np.ndarray]:
+    """Full development of one genome, every step kept (for figures and tests).
+
+    Returns
+    -------
+    list of (T+1, N_l, N_l, C) float32 arrays, one per level; index 0 is t = 0.
+    """
+    if not isinstance(spec, HNCASpec):
+        raise ValueError(f"spec must be an HNCASpec, got {type(spec).__name__}")
+    G = spec.check_genomes(genome)
+    if G.shape[0] != 1:
+        raise ValueError(f"trajectory takes one genome, got {G.shape[0]}")
+    T = _steps(spec, steps)
+    init = _check_states(spec, states, 1)
+    method = choose_method(spec, method)
+    geo = geometry(spec)
+    S = pad_states(spec, geo, init, 1)[0]
+    hist = np.zeros((T + 1, geo.rows), np.float32)
+    residual = spec.update == "residual"
+    oact = K.ACT_CODES[spec.output_activation]
+    if method == "lanes":
+        Wx, Sb = pack_lanes(spec, G, S[None, :])
+        K.lanes_trajectory(Wx[0], Sb[0], T, geo.sizes, geo.offs, oact, residual,
+                           spec.zero_is_fixed_point, hist)
+    else:
+        with _blas_one_thread():
+            K.gemm_trajectory(G[0], S, T, geo.sizes, geo.offs, geo.gstart, geo.ninp,
+                              spec.hidden or spec.channels, geo.b1start,
+                              geo.w2start, geo.b2start, spec.hidden, spec.channels,
+                              K.ACT_CODES[spec.hidden_activation], oact, residual,
+                              spec.zero_is_fixed_point, hist)
+    return unpad_states(spec, geo, hist)

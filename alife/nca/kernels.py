@@ -1,0 +1,415 @@
+"""Numba kernels for population rollouts of HNCAs.
+
+These functions see only arrays and scalars (no specs, no files); the public
+wrapper :func:`alife.nca.develop.develop` validates input, packs the genomes
+and unpacks the results.
+
+State layout
+------------
+All levels of one rollout live in one flat buffer of "rows".  Level ``l`` is
+stored with a one-cell ghost border (side ``N_l + 2``) so that the toroidal
+wrap never needs a modulo in the inner loops; the row of padded cell
+``(pi, pj)``, channel ``c`` is ``offs[l] + (pi * (N_l + 2) + pj) * C + c``.
+
+Two rollout strategies
+----------------------
+``lanes``  (linear rules, few channels — the Bielawski preset)
+    One genome per SIMD lane: a batch of ``LANES`` genomes is advanced
+    together, every row of the state holds the ``LANES`` genomes' values
+    contiguously, and every weight is a ``LANES``-vector.  The innermost
+    loops run over lanes, so LLVM vectorises them at every level (small
+    levels included) without gathers.  ``prange`` runs over batches.
+``gemm``   (MLP rules or many channels — the neural preset)
+    One genome per task: an im2col matrix of every cell's inputs is built
+    into a reused buffer and the rule is applied as matrix products
+    (``np.dot`` -> single-threaded BLAS sgemm).  ``prange`` runs over genomes.
+
+Both accumulate each pre-activation in float32.  The activations are the
+exact formulas of DESIGN.md evaluated with a rational approximation of tanh
+(max abs error 3.6e-7 for tanh, 2.3e-7 for the logistic function) that LLVM
+can vectorise, unlike libm's ``exp``.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+#: Genomes per batch in the ``lanes`` strategy (a multiple of the vector width).
+LANES = 32
+
+ACT_CODES = {"rectified_sigmoid": 0, "sigmoid": 1, "tanh": 2, "relu": 3, "identity": 4}
+
+_JIT = dict(cache=True, error_model="numpy", nogil=True)
+# 'contract' only: lets LLVM fuse a*b + c into one FMA (one rounding instead
+# of two); no reassociation, so the order of every sum stays as written.
+_JIT_FAST = dict(_JIT, fastmath={"contract"})
+
+# Rational approximation of tanh on [-7.905, 7.905] (the float32 scheme used by
+# Eigen); outside that interval tanh rounds to +-1 in float32.
+_TC = np.float32(7.90531110763549805)
+_A1, _A3, _A5, _A7 = (np.float32(4.89352455891786e-03), np.float32(6.37261928875436e-04),
+                      np.float32(1.48572235717979e-05), np.float32(5.12229709037114e-08))
+_A9, _A11, _A13 = (np.float32(-8.60467152213735e-11), np.float32(2.00018790482477e-13),
+                   np.float32(-2.76076847742355e-16))
+_B0, _B2, _B4, _B6 = (np.float32(4.89352518554385e-03), np.float32(2.26843463243900e-03),
+                      np.float32(1.18534705686654e-04), np.float32(1.19825839466702e-06))
+_HALF = np.float32(0.5)
+_ZERO = np.float32(0.0)
+
+
+@njit(inline="always", **_JIT)
+def fast_tanh(x):
+    v = min(max(x, -_TC), _TC)
+    x2 = v * v
+    p = _A13
+    p = p * x2 + _A11
+    p = p * x2 + _A9
+    p = p * x2 + _A7
+    p = p * x2 + _A5
+    p = p * x2 + _A3
+    p = p * x2 + _A1
+    q = _B6
+    q = q * x2 + _B4
+    q = q * x2 + _B2
+    q = q * x2 + _B0
+    return (p * v) / q
+
+
+@njit(inline="always", **_JIT)
+def fast_sigmoid(x):
+    return _HALF + _HALF * fast_tanh(_HALF * x)
+
+
+@njit(**_JIT)
+def activate_inplace(v, n, act):
+    """Apply activation ``act`` (an ACT_CODES value) to ``v[:n]`` in place."""
+    if act == 0:
+        for b in range(n):
+            x = v[b]
+            s = fast_sigmoid(x)
+            v[b] = s if x > _ZERO else _ZERO
+    elif act == 1:
+        for b in range(n):
+            v[b] = fast_sigmoid(v[b])
+    elif act == 2:
+        for b in range(n):
+            v[b] = fast_tanh(v[b])
+    elif act == 3:
+        for b in range(n):
+            x = v[b]
+            v[b] = x if x > _ZERO else _ZERO
+
+
+@njit(**_JIT)
+def activate_array(a, act):
+    """Activation applied to every element of a C-contiguous array, in place."""
+    activate_inplace(a.reshape(-1), a.size, act)
+
+
+@njit(**_JIT)
+def fill_ghosts(S, off, N, C):
+    """Copy the toroidal wrap of one padded level into its ghost border.
+
+    S : (rows, K) array; the level starts at row ``off`` and has side N.
+    """
+    Np = N + 2
+    K = S.shape[1]
+    # ghost columns of interior rows
+    for pi in range(1, N + 1):
+        for c in range(C):
+            dst_l = off + (pi * Np + 0) * C + c
+            src_l = off + (pi * Np + N) * C + c
+            dst_r = off + (pi * Np + N + 1) * C + c
+            src_r = off + (pi * Np + 1) * C + c
+            for b in range(K):
+                S[dst_l, b] = S[src_l, b]
+                S[dst_r, b] = S[src_r, b]
+    # ghost rows (whole padded rows, corners included)
+    for pj in range(Np):
+        for c in range(C):
+            dst_t = off + (0 * Np + pj) * C + c
+            src_t = off + (N * Np + pj) * C + c
+            dst_b = off + ((N + 1) * Np + pj) * C + c
+            src_b = off + (1 * Np + pj) * C + c
+            for b in range(K):
+                S[dst_t, b] = S[src_t, b]
+                S[dst_b, b] = S[src_b, b]
+
+
+@njit(**_JIT)
+def _all_zero(S):
+    for r in range(S.shape[0]):
+        for b in range(S.shape[1]):
+            if S[r, b] != _ZERO:
+                return False
+    return True
+
+
+# --------------------------------------------------------------------------
+# lanes strategy: linear rule, one genome per SIMD lane
+# --------------------------------------------------------------------------
+#: Rows of a level's weight table in the lanes strategy: down (4), around (9),
+#: up, bias.  Absent blocks have zero weights and read the zero row.
+NW = 15
+
+
+@njit(inline="always", **_JIT_FAST)
+def _activate_lanes(v, act):
+    """Activation on a LANES-vector in place (constant trip count: vectorises)."""
+    if act == 0:
+        for b in range(LANES):
+            x = v[b]
+            s = fast_sigmoid(x)
+            v[b] = s if x > _ZERO else _ZERO
+    elif act == 1:
+        for b in range(LANES):
+            v[b] = fast_sigmoid(v[b])
+    elif act == 2:
+        for b in range(LANES):
+            v[b] = fast_tanh(v[b])
+    elif act == 3:
+        for b in range(LANES):
+            x = v[b]
+            v[b] = x if x > _ZERO else _ZERO
+
+
+@njit(**_JIT_FAST)
+def _lanes_level(Wl, S, Snew, N, off, offc, offp, zrow, has_down, act, residual):
+    """Update every cell of one level for a batch of LANES genomes.
+
+    Wl : (NW, LANES) weights.  S / Snew : (rows, LANES) old / new states.
+    offc / offp : first row of the child / parent level (offp may be the
+    zero row ``zrow`` when there is no parent).
+
+    The 15 products are summed as a balanced tree rather than left to right:
+    a sequential chain of 14 dependent additions, not arithmetic, was the
+    bottleneck.
+    """
+    Np = N + 2
+    Ncp = 2 * N + 2
+    Npp = N // 2 + 2
+    v = np.empty(LANES, np.float32)
+    for i in range(N):
+        r0 = off + i * Np          # padded row i   (dy = -1)
+        r1 = r0 + Np               # padded row i+1 (dy = 0)
+        r2 = r1 + Np               # padded row i+2 (dy = +1)
+        c0 = offc + (2 * i + 1) * Ncp + 1
+        c1 = c0 + Ncp
+        for j in range(N):
+            if offp == zrow:
+                up = zrow
+            else:
+                up = offp + (i // 2 + 1) * Npp + (j // 2 + 1)
+            if has_down:
+                d = 2 * j
+                for b in range(LANES):
+                    down = ((Wl[0, b] * S[c0 + d, b] + Wl[1, b] * S[c0 + d + 1, b])
+                            + (Wl[2, b] * S[c1 + d, b] + Wl[3, b] * S[c1 + d + 1, b]))
+                    rest = (((Wl[4, b] * S[r0 + j, b] + Wl[5, b] * S[r0 + j + 1, b])
+                             + (Wl[6, b] * S[r0 + j + 2, b] + Wl[7, b] * S[r1 + j, b]))
+                            + ((Wl[8, b] * S[r1 + j + 1, b] + Wl[9, b] * S[r1 + j + 2, b])
+                               + (Wl[10, b] * S[r2 + j, b] + Wl[11, b] * S[r2 + j + 1, b])))
+                    tail = (Wl[12, b] * S[r2 + j + 2, b] + Wl[13, b] * S[up, b]) + Wl[14, b]
+                    v[b] = (down + rest) + tail
+            else:
+                for b in range(LANES):
+                    rest = (((Wl[4, b] * S[r0 + j, b] + Wl[5, b] * S[r0 + j + 1, b])
+                             + (Wl[6, b] * S[r0 + j + 2, b] + Wl[7, b] * S[r1 + j, b]))
+                            + ((Wl[8, b] * S[r1 + j + 1, b] + Wl[9, b] * S[r1 + j + 2, b])
+                               + (Wl[10, b] * S[r2 + j, b] + Wl[11, b] * S[r2 + j + 1, b])))
+                    tail = (Wl[12, b] * S[r2 + j + 2, b] + Wl[13, b] * S[up, b]) + Wl[14, b]
+                    v[b] = rest + tail
+            _activate_lanes(v, act)
+            dst = r1 + j + 1
+            if residual:
+                for b in range(LANES):
+                    Snew[dst, b] = S[dst, b] + v[b]
+            else:
+                for b in range(LANES):
+                    Snew[dst, b] = v[b]
+
+
+@njit(**_JIT)
+def _lanes_rollout_batch(Wx, S, T, sizes, offs, act, residual, can_stop, hist):
+    """Advance one batch of LANES genomes for T steps, in place in S.
+
+    Wx : (L, NW, LANES) weight tables.  S : (rows + 1, LANES) padded states;
+    the last row is the zero row.  hist : (T+1, rows) records lane 0 at
+    every step when it has T+1 rows.  Returns the number of steps computed.
+    """
+    L = sizes.shape[0]
+    zrow = S.shape[0] - 1
+    S_in = S
+    Snew = S.copy()
+    record = hist.shape[0] == T + 1
+    if record:
+        for r in range(zrow):
+            hist[0, r] = S[r, 0]
+    t = 0
+    while t < T:
+        for lvl in range(L):
+            offc = offs[lvl - 1] if lvl > 0 else zrow
+            offp = offs[lvl + 1] if lvl < L - 1 else zrow
+            _lanes_level(Wx[lvl], S, Snew, sizes[lvl], offs[lvl], offc, offp, zrow,
+                         lvl > 0, act, residual)
+            fill_ghosts(Snew, offs[lvl], sizes[lvl], 1)
+        S, Snew = Snew, S
+        t += 1
+        if record:
+            for r in range(zrow):
+                hist[t, r] = S[r, 0]
+        if can_stop and _all_zero(S):
+            if record:
+                for tt in range(t + 1, T + 1):
+                    for r in range(zrow):
+                        hist[tt, r] = S[r, 0]
+            break
+    if t % 2 == 1:
+        S_in[:, :] = S
+    return t
+
+
+@njit(parallel=True, **_JIT)
+def lanes_rollout(Wx, S, T, sizes, offs, act, residual, can_stop, steps_run):
+    """Population rollout, ``lanes`` strategy (one channel, linear rule), in place.
+
+    Wx : (nbatch, L, NW, LANES) float32 weight tables, lanes last.
+    S : (nbatch, rows + 1, LANES) float32 padded states: initial in, final out.
+    steps_run : (nbatch,) int64, receives the steps computed per batch.
+    """
+    nb = Wx.shape[0]
+    nohist = np.zeros((0, S.shape[1]), np.float32)
+    for bi in prange(nb):
+        steps_run[bi] = _lanes_rollout_batch(Wx[bi], S[bi], T, sizes, offs, act, residual,
+                                             can_stop, nohist)
+
+
+@njit(**_JIT)
+def lanes_trajectory(Wx, S, T, sizes, offs, act, residual, can_stop, hist):
+    """Lane 0's full trajectory; Wx (L, NW, LANES), S (rows+1, LANES), hist (T+1, rows)."""
+    return _lanes_rollout_batch(Wx, S, T, sizes, offs, act, residual, can_stop, hist)
+
+
+# --------------------------------------------------------------------------
+# gemm strategy: im2col + BLAS per genome
+# --------------------------------------------------------------------------
+@njit(**_JIT)
+def _im2col(S, X, lvl, L, sizes, offs, C):
+    """Inputs of every cell of level ``lvl`` as rows of X (N*N, n_inputs)."""
+    N = sizes[lvl]
+    Np = N + 2
+    off = offs[lvl]
+    for i in range(N):
+        for j in range(N):
+            r = i * N + j
+            k = 0
+            if lvl > 0:
+                offc = offs[lvl - 1]
+                Ncp = 2 * N + 2
+                for q in range(4):
+                    row = offc + ((2 * i + 1 + (q >> 1)) * Ncp + 2 * j + 1 + (q & 1)) * C
+                    for c in range(C):
+                        X[r, k] = S[row + c]
+                        k += 1
+            for dy in range(3):
+                row = off + ((i + dy) * Np + j) * C
+                for m in range(3 * C):
+                    X[r, k] = S[row + m]
+                    k += 1
+            if lvl < L - 1:
+                offp = offs[lvl + 1]
+                Npp = N // 2 + 2
+                row = offp + ((i // 2 + 1) * Npp + j // 2 + 1) * C
+                for c in range(C):
+                    X[r, k] = S[row + c]
+                    k += 1
+
+
+@njit(**_JIT)
+def _gemm_rollout_one(g, S, T, sizes, offs, gstart, ninp, nout1, b1start, w2start, b2start,
+                      H, C, hact, oact, residual, can_stop, hist):
+    L = sizes.shape[0]
+    R = S.shape[0]
+    Snew = S.copy()
+    Sv = Snew.reshape(R, 1)
+    maxcells = sizes[0] * sizes[0]
+    maxin = 0
+    for lvl in range(L):
+        maxin = max(maxin, ninp[lvl])
+    Xbuf = np.empty(maxcells * maxin, np.float32)
+    record = hist.shape[0] == T + 1
+    if record:
+        hist[0, :] = S
+    t = 0
+    while t < T:
+        for lvl in range(L):
+            N = sizes[lvl]
+            n = N * N
+            ni = ninp[lvl]
+            X = Xbuf[: n * ni].reshape(n, ni)
+            _im2col(S, X, lvl, L, sizes, offs, C)
+            W1 = g[gstart[lvl]: gstart[lvl] + ni * nout1].reshape(ni, nout1)
+            Y = np.dot(X, W1)
+            if b1start[lvl] >= 0:
+                b1 = g[b1start[lvl]: b1start[lvl] + nout1]
+                for r in range(n):
+                    for o in range(nout1):
+                        Y[r, o] += b1[o]
+            if H > 0:
+                activate_array(Y, hact)
+                W2 = g[w2start[lvl]: w2start[lvl] + H * C].reshape(H, C)
+                Y = np.dot(Y, W2)
+                if b2start[lvl] >= 0:
+                    b2 = g[b2start[lvl]: b2start[lvl] + C]
+                    for r in range(n):
+                        for o in range(C):
+                            Y[r, o] += b2[o]
+            activate_array(Y, oact)
+            Np = N + 2
+            off = offs[lvl]
+            for i in range(N):
+                for j in range(N):
+                    dst = off + ((i + 1) * Np + j + 1) * C
+                    r = i * N + j
+                    if residual:
+                        for o in range(C):
+                            Snew[dst + o] = S[dst + o] + Y[r, o]
+                    else:
+                        for o in range(C):
+                            Snew[dst + o] = Y[r, o]
+            fill_ghosts(Sv, off, N, C)
+        S[:] = Snew
+        t += 1
+        if record:
+            hist[t, :] = S
+        if can_stop and _all_zero(Sv):
+            if record:
+                for tt in range(t + 1, T + 1):
+                    hist[tt, :] = S
+            break
+    return t
+
+
+@njit(parallel=True, **_JIT)
+def gemm_rollout(G, S, T, sizes, offs, gstart, ninp, nout1, b1start, w2start, b2start,
+                 H, C, hact, oact, residual, can_stop, steps_run):
+    """Population rollout, ``gemm`` strategy, in place.
+
+    G : (P, D) float32 genomes.  S : (P, rows) padded states: initial in, final out.
+    steps_run : (P,) int64.  Call with BLAS limited to one thread (the wrapper does).
+    """
+    P = G.shape[0]
+    R = S.shape[1]
+    nohist = np.zeros((0, R), np.float32)
+    for p in prange(P):
+        steps_run[p] = _gemm_rollout_one(G[p], S[p], T, sizes, offs, gstart, ninp, nout1,
+                                         b1start, w2start, b2start, H, C, hact, oact,
+                                         residual, can_stop, nohist)
+
+
+@njit(**_JIT)
+def gemm_trajectory(g, S, T, sizes, offs, gstart, ninp, nout1, b1start, w2start, b2start,
+                    H, C, hact, oact, residual, can_stop, hist):
+    """One genome's full trajectory (S: (rows,), in place); ``hist`` (T+1, rows)."""
+    return _gemm_rollout_one(g, S, T, sizes, offs, gstart, ninp, nout1, b1start, w2start,
+                             b2start, H, C, hact, oact, residual, can_stop, hist)
