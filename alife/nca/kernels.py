@@ -31,6 +31,9 @@ can vectorise, unlike libm's ``exp``.
 """
 from __future__ import annotations
 
+import math
+import os
+
 import numpy as np
 from numba import njit, prange
 
@@ -39,7 +42,27 @@ LANES = 32
 
 ACT_CODES = {"rectified_sigmoid": 0, "sigmoid": 1, "tanh": 2, "relu": 3, "identity": 4}
 
-_JIT = dict(cache=True, error_model="numpy", nogil=True)
+def _probe():  # pragma: no cover - never called, only decorated
+    return 0
+
+
+def _can_cache() -> bool:
+    """Whether Numba can write its on-disk cache here (never fail at import).
+
+    Numba raises at decoration time when ``cache=True`` finds no writable
+    location (a read-only install with no NUMBA_CACHE_DIR): then compile on
+    every run instead.  ALIFE_NUMBA_CACHE=0 turns caching off explicitly.
+    """
+    if os.environ.get("ALIFE_NUMBA_CACHE", "1") == "0":
+        return False
+    try:
+        njit(cache=True)(_probe)
+        return True
+    except (RuntimeError, OSError):
+        return False
+
+
+_JIT = dict(cache=_can_cache(), error_model="numpy", nogil=True)
 # 'contract' only: lets LLVM fuse a*b + c into one FMA (one rounding instead
 # of two); no reassociation, so the order of every sum stays as written.
 _JIT_FAST = dict(_JIT, fastmath={"contract"})
@@ -82,18 +105,22 @@ def fast_sigmoid(x):
 
 @njit(**_JIT)
 def activate_inplace(v, n, act):
-    """Apply activation ``act`` (an ACT_CODES value) to ``v[:n]`` in place."""
+    """Apply activation ``act`` (an ACT_CODES value) to ``v[:n]`` in place.
+
+    Uses libm's exp/tanh (accurate to about 1 ulp): this serves the gemm
+    strategy, where the matrix products dominate and the activation's cost
+    does not matter.  The lanes strategy uses the fast approximations.
+    """
     if act == 0:
         for b in range(n):
             x = v[b]
-            s = fast_sigmoid(x)
-            v[b] = s if x > _ZERO else _ZERO
+            v[b] = np.float32(1.0) / (np.float32(1.0) + math.exp(-x)) if x > _ZERO else _ZERO
     elif act == 1:
         for b in range(n):
-            v[b] = fast_sigmoid(v[b])
+            v[b] = np.float32(1.0) / (np.float32(1.0) + math.exp(-v[b]))
     elif act == 2:
         for b in range(n):
-            v[b] = fast_tanh(v[b])
+            v[b] = math.tanh(v[b])
     elif act == 3:
         for b in range(n):
             x = v[b]
@@ -154,23 +181,28 @@ NW = 15
 
 
 @njit(inline="always", **_JIT_FAST)
-def _activate_lanes(v, act):
-    """Activation on a LANES-vector in place (constant trip count: vectorises)."""
+def _activate_pair(v, act):
+    """Activation on 2 * LANES values in place (constant trip count: vectorises)."""
     if act == 0:
-        for b in range(LANES):
+        for b in range(2 * LANES):
             x = v[b]
             s = fast_sigmoid(x)
             v[b] = s if x > _ZERO else _ZERO
     elif act == 1:
-        for b in range(LANES):
+        for b in range(2 * LANES):
             v[b] = fast_sigmoid(v[b])
     elif act == 2:
-        for b in range(LANES):
+        for b in range(2 * LANES):
             v[b] = fast_tanh(v[b])
     elif act == 3:
-        for b in range(LANES):
+        for b in range(2 * LANES):
             x = v[b]
             v[b] = x if x > _ZERO else _ZERO
+
+
+_UL = np.uint64(LANES)
+_U1 = np.uint64(1)
+_U2 = np.uint64(2)
 
 
 @njit(**_JIT_FAST)
@@ -178,55 +210,125 @@ def _lanes_level(Wl, S, Snew, N, off, offc, offp, zrow, has_down, act, residual)
     """Update every cell of one level for a batch of LANES genomes.
 
     Wl : (NW, LANES) weights.  S / Snew : (rows, LANES) old / new states.
-    offc / offp : first row of the child / parent level (offp may be the
-    zero row ``zrow`` when there is no parent).
+    offc / offp : first row of the child / parent level (offp is the zero
+    row ``zrow`` when there is no parent).
 
-    The 15 products are summed as a balanced tree rather than left to right:
-    a sequential chain of 14 dependent additions, not arithmetic, was the
-    bottleneck.
+    What makes it fast (measured, see PERFORMANCE-NOTES): indices are
+    unsigned (no negative-index wraparound code) and flat with a compile-time
+    row length, so every input is a constant displacement from one of three
+    row pointers; two horizontally adjacent cells are computed together,
+    sharing 6 of their 9 neighbourhood loads, every weight load and the
+    parent; products are summed as balanced trees, not a serial chain.  When
+    N is odd (a top level), the second cell of the last pair is the right
+    ghost column: computed from in-bounds rows, then overwritten by
+    ``fill_ghosts``.
     """
-    Np = N + 2
-    Ncp = 2 * N + 2
-    Npp = N // 2 + 2
-    v = np.empty(LANES, np.float32)
+    W = Wl.reshape(-1)
+    S1 = S.reshape(-1)
+    Sn1 = Snew.reshape(-1)
+    UL = _UL
+    N = np.uint64(N)
+    off = np.uint64(off)
+    offc = np.uint64(offc)
+    offp = np.uint64(offp)
+    zrow = np.uint64(zrow)
+    Np = N + _U2
+    Ncp = _U2 * N + _U2
+    Npp = N // _U2 + _U2
+    v = np.empty(2 * LANES, np.float32)
     for i in range(N):
-        r0 = off + i * Np          # padded row i   (dy = -1)
-        r1 = r0 + Np               # padded row i+1 (dy = 0)
-        r2 = r1 + Np               # padded row i+2 (dy = +1)
-        c0 = offc + (2 * i + 1) * Ncp + 1
-        c1 = c0 + Ncp
-        for j in range(N):
+        r0 = (off + i * Np) * UL          # padded row i   (dy = -1)
+        r1 = r0 + Np * UL                 # padded row i+1 (dy = 0)
+        r2 = r1 + Np * UL                 # padded row i+2 (dy = +1)
+        c0 = (offc + (_U2 * i + _U1) * Ncp + _U1) * UL   # children rows 2i, 2i+1
+        c1 = c0 + Ncp * UL
+        for jj in range((N + _U1) // _U2):
+            j = _U2 * jj
             if offp == zrow:
-                up = zrow
+                up = zrow * UL
             else:
-                up = offp + (i // 2 + 1) * Npp + (j // 2 + 1)
+                up = (offp + (i // _U2 + _U1) * Npp + (jj + _U1)) * UL
+            a0 = r0 + j * UL
+            a1 = r1 + j * UL
+            a2 = r2 + j * UL
             if has_down:
-                d = 2 * j
-                for b in range(LANES):
-                    down = ((Wl[0, b] * S[c0 + d, b] + Wl[1, b] * S[c0 + d + 1, b])
-                            + (Wl[2, b] * S[c1 + d, b] + Wl[3, b] * S[c1 + d + 1, b]))
-                    rest = (((Wl[4, b] * S[r0 + j, b] + Wl[5, b] * S[r0 + j + 1, b])
-                             + (Wl[6, b] * S[r0 + j + 2, b] + Wl[7, b] * S[r1 + j, b]))
-                            + ((Wl[8, b] * S[r1 + j + 1, b] + Wl[9, b] * S[r1 + j + 2, b])
-                               + (Wl[10, b] * S[r2 + j, b] + Wl[11, b] * S[r2 + j + 1, b])))
-                    tail = (Wl[12, b] * S[r2 + j + 2, b] + Wl[13, b] * S[up, b]) + Wl[14, b]
-                    v[b] = (down + rest) + tail
+                d0 = c0 + _U2 * j * UL
+                d1 = c1 + _U2 * j * UL
+                for b in range(UL):
+                    w4 = W[4 * UL + b]
+                    w5 = W[5 * UL + b]
+                    w6 = W[6 * UL + b]
+                    w7 = W[7 * UL + b]
+                    w8 = W[8 * UL + b]
+                    w9 = W[9 * UL + b]
+                    w10 = W[10 * UL + b]
+                    w11 = W[11 * UL + b]
+                    w12 = W[12 * UL + b]
+                    x00 = S1[a0 + b]
+                    x01 = S1[a0 + UL + b]
+                    x02 = S1[a0 + 2 * UL + b]
+                    x03 = S1[a0 + 3 * UL + b]
+                    x10 = S1[a1 + b]
+                    x11 = S1[a1 + UL + b]
+                    x12 = S1[a1 + 2 * UL + b]
+                    x13 = S1[a1 + 3 * UL + b]
+                    x20 = S1[a2 + b]
+                    x21 = S1[a2 + UL + b]
+                    x22 = S1[a2 + 2 * UL + b]
+                    x23 = S1[a2 + 3 * UL + b]
+                    w0 = W[b]
+                    w1 = W[UL + b]
+                    w2 = W[2 * UL + b]
+                    w3 = W[3 * UL + b]
+                    t = W[13 * UL + b] * S1[up + b] + W[14 * UL + b]
+                    da = ((w0 * S1[d0 + b] + w1 * S1[d0 + UL + b])
+                          + (w2 * S1[d1 + b] + w3 * S1[d1 + UL + b]))
+                    db = ((w0 * S1[d0 + 2 * UL + b] + w1 * S1[d0 + 3 * UL + b])
+                          + (w2 * S1[d1 + 2 * UL + b] + w3 * S1[d1 + 3 * UL + b]))
+                    ra = (((w4 * x00 + w5 * x01) + (w6 * x02 + w7 * x10))
+                          + ((w8 * x11 + w9 * x12) + (w10 * x20 + w11 * x21)))
+                    rb = (((w4 * x01 + w5 * x02) + (w6 * x03 + w7 * x11))
+                          + ((w8 * x12 + w9 * x13) + (w10 * x21 + w11 * x22)))
+                    v[b] = (da + ra) + (w12 * x22 + t)
+                    v[LANES + b] = (db + rb) + (w12 * x23 + t)
             else:
-                for b in range(LANES):
-                    rest = (((Wl[4, b] * S[r0 + j, b] + Wl[5, b] * S[r0 + j + 1, b])
-                             + (Wl[6, b] * S[r0 + j + 2, b] + Wl[7, b] * S[r1 + j, b]))
-                            + ((Wl[8, b] * S[r1 + j + 1, b] + Wl[9, b] * S[r1 + j + 2, b])
-                               + (Wl[10, b] * S[r2 + j, b] + Wl[11, b] * S[r2 + j + 1, b])))
-                    tail = (Wl[12, b] * S[r2 + j + 2, b] + Wl[13, b] * S[up, b]) + Wl[14, b]
-                    v[b] = rest + tail
-            _activate_lanes(v, act)
-            dst = r1 + j + 1
+                for b in range(UL):
+                    w4 = W[4 * UL + b]
+                    w5 = W[5 * UL + b]
+                    w6 = W[6 * UL + b]
+                    w7 = W[7 * UL + b]
+                    w8 = W[8 * UL + b]
+                    w9 = W[9 * UL + b]
+                    w10 = W[10 * UL + b]
+                    w11 = W[11 * UL + b]
+                    w12 = W[12 * UL + b]
+                    x00 = S1[a0 + b]
+                    x01 = S1[a0 + UL + b]
+                    x02 = S1[a0 + 2 * UL + b]
+                    x03 = S1[a0 + 3 * UL + b]
+                    x10 = S1[a1 + b]
+                    x11 = S1[a1 + UL + b]
+                    x12 = S1[a1 + 2 * UL + b]
+                    x13 = S1[a1 + 3 * UL + b]
+                    x20 = S1[a2 + b]
+                    x21 = S1[a2 + UL + b]
+                    x22 = S1[a2 + 2 * UL + b]
+                    x23 = S1[a2 + 3 * UL + b]
+                    t = W[13 * UL + b] * S1[up + b] + W[14 * UL + b]
+                    ra = (((w4 * x00 + w5 * x01) + (w6 * x02 + w7 * x10))
+                          + ((w8 * x11 + w9 * x12) + (w10 * x20 + w11 * x21)))
+                    rb = (((w4 * x01 + w5 * x02) + (w6 * x03 + w7 * x11))
+                          + ((w8 * x12 + w9 * x13) + (w10 * x21 + w11 * x22)))
+                    v[b] = ra + (w12 * x22 + t)
+                    v[LANES + b] = rb + (w12 * x23 + t)
+            _activate_pair(v, act)
+            dst = a1 + UL
             if residual:
-                for b in range(LANES):
-                    Snew[dst, b] = S[dst, b] + v[b]
+                for b in range(2 * UL):
+                    Sn1[dst + b] = S1[dst + b] + v[b]
             else:
-                for b in range(LANES):
-                    Snew[dst, b] = v[b]
+                for b in range(2 * UL):
+                    Sn1[dst + b] = v[b]
 
 
 @njit(**_JIT)

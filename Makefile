@@ -1,0 +1,28 @@
+# Two entry points for a fresh clone (see README):
+#   make demo   - install into .venv (first time) and run the quick default job
+#   make test   - install into .venv (first time) and run the test suite
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
+
+.PHONY: demo test bench install clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+demo: install
+	$(VENV)/bin/alife demo --seed 0 --out out/demo
+
+test: install
+	$(PY) -m pytest -q
+
+bench: install
+	$(PY) benchmarks/rollout.py --json
+
+clean:
+	rm -rf $(VENV) .numba_cache out .pytest_cache .hypothesis
