@@ -132,6 +132,7 @@ PARITY_SPECS = {
     "L2-C1-bias-sigmoid-residual": HNCASpec(levels=2, base_size=16, channels=1, bias=True,
                                             output_activation="sigmoid", update="residual",
                                             steps=20, init_scale=0.3),
+    "L3-C1-odd-top": HNCASpec(levels=3, base_size=12, channels=1, steps=40),
     "L3-C2-tanh": HNCASpec(levels=3, base_size=16, channels=2, output_activation="tanh", steps=8),
     "L4-C4-relu-bias": HNCASpec(levels=4, base_size=16, channels=4, bias=True,
                                 output_activation="relu", steps=12, init_scale=0.25),
