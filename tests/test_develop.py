@@ -307,13 +307,16 @@ def test_trajectory_ends_where_develop_ends_and_steps_match_reference(name):
 
 
 def test_dead_genome_stops_early_with_the_same_result():
+    from alife.nca.kernels import LANES
     spec = HNCASpec.preset("bielawski")
-    G = spec.random_genomes(64, seed=0)
-    G[:32] = -np.abs(G[:32])          # every pre-activation <= 0: dies at step 1
+    G = spec.random_genomes(2 * LANES, seed=0)
+    G[:LANES] = -np.abs(G[:LANES])      # every pre-activation <= 0: dies at step 1
     out = develop(spec, G)
-    assert out.steps_run[0] == 1 and out.steps_run[40] == spec.steps
-    assert not out.phenotypes[:32].any() and out.degenerate[:32].all()
-    assert (out.ids[:32] == -1).all()
+    assert out.steps_run[0] == 1 and out.steps_run[LANES + 3] == spec.steps
+    assert not out.phenotypes[:LANES].any() and out.degenerate[:LANES].all()
+    assert (out.ids[:LANES] == -1).all()
+    full = develop(spec, G[:LANES], method="gemm")   # gemm stops per genome
+    assert (full.steps_run == 1).all()
     hist = trajectory(spec, G[0])
     assert all((h[1:] == 0).all() for h in hist)
 
