@@ -307,12 +307,12 @@ def test_trajectory_ends_where_develop_ends_and_steps_match_reference(name):
 
 
 def test_dead_genome_stops_early_with_the_same_result():
-    from alife.nca.kernels import LANES
+    from alife.nca.kernels import LANES, STOP_EVERY
     spec = HNCASpec.preset("bielawski")
     G = spec.random_genomes(2 * LANES, seed=0)
     G[:LANES] = -np.abs(G[:LANES])      # every pre-activation <= 0: dies at step 1
     out = develop(spec, G)
-    assert out.steps_run[0] == 1 and out.steps_run[LANES + 3] == spec.steps
+    assert out.steps_run[0] == STOP_EVERY and out.steps_run[LANES + 3] == spec.steps
     assert not out.phenotypes[:LANES].any() and out.degenerate[:LANES].all()
     assert (out.ids[:LANES] == -1).all()
     full = develop(spec, G[:LANES], method="gemm")   # gemm stops per genome

@@ -58,12 +58,17 @@ def geometry(spec: HNCASpec) -> Geometry:
 
 
 def pad_states(spec: HNCASpec, geo: Geometry, states: list[np.ndarray], P: int) -> np.ndarray:
-    """Per-level (P or 1, N, N, C) states -> (P, rows) padded flat buffer."""
-    out = np.empty((P, geo.rows), np.float32)
+    """Per-level (N, N, C) or (P, N, N, C) states -> (1 or P, rows) padded buffer.
+
+    One shared row when every level's state is shared by all genomes (the
+    usual seed start), so callers broadcast instead of copying P times.
+    """
+    Q = 1 if all(s.ndim == 3 or s.shape[0] == 1 for s in states) else P
+    out = np.empty((Q, geo.rows), np.float32)
     for lvl, n in enumerate(spec.sizes):
         s = states[lvl]
-        lvl_view = out[:, geo.offs[lvl]:geo.offs[lvl + 1]].reshape(P, n + 2, n + 2, spec.channels)
-        lvl_view[:] = np.pad(np.broadcast_to(s, (P, n, n, spec.channels)),
+        lvl_view = out[:, geo.offs[lvl]:geo.offs[lvl + 1]].reshape(Q, n + 2, n + 2, spec.channels)
+        lvl_view[:] = np.pad(np.broadcast_to(s, (Q, n, n, spec.channels)),
                              ((0, 0), (1, 1), (1, 1), (0, 0)), mode="wrap")
     return out
 
@@ -94,6 +99,7 @@ def pack_lanes(spec: HNCASpec, G: np.ndarray, S: np.ndarray):
 
     Returns Wx (nb, L, NW, LANES) and S (nb, rows + 1, LANES); the padding
     genomes are all zero and the extra row is the kernels' zero row.
+    ``S`` may have one row shared by every genome (see :func:`pad_states`).
     """
     B = K.LANES
     P = G.shape[0]
@@ -103,9 +109,13 @@ def pack_lanes(spec: HNCASpec, G: np.ndarray, S: np.ndarray):
     Gz[:P, :-1] = G
     table = Gz[:, idx]                                      # (nb*B, L, NW), -1 -> zero gene
     Wx = np.ascontiguousarray(table.reshape(nb, B, spec.levels, K.NW).transpose(0, 2, 3, 1))
-    Sp = np.zeros((nb * B, S.shape[1] + 1), np.float32)
-    Sp[:P, :-1] = S
-    Sb = np.ascontiguousarray(Sp.reshape(nb, B, -1).transpose(0, 2, 1))
+    Sb = np.zeros((nb, S.shape[1] + 1, B), np.float32)
+    if S.shape[0] == 1:
+        Sb[:, :-1, :] = S[0][None, :, None]
+    else:
+        Sp = np.zeros((nb * B, S.shape[1]), np.float32)
+        Sp[:P] = S
+        Sb[:, :-1, :] = Sp.reshape(nb, B, -1).transpose(0, 2, 1)
     return Wx, Sb
 
 
@@ -227,15 +237,17 @@ def develop(spec: HNCASpec, genomes: np.ndarray, states=None, steps: int | None 
     can_stop = spec.zero_is_fixed_point
     oact = K.ACT_CODES[spec.output_activation]
     if P == 0:
-        return Development(spec, unpad_states(spec, geo, S), np.zeros(0, np.int64))
+        return Development(spec, unpad_states(spec, geo, np.zeros((0, geo.rows), np.float32)),
+                           np.zeros(0, np.int64))
     if method == "lanes":
         Wx, Sb = pack_lanes(spec, G, S)
         steps_b = np.zeros(Wx.shape[0], np.int64)
         K.lanes_rollout(Wx, Sb, T, geo.sizes, geo.offs, oact, residual, can_stop, steps_b)
-        final = Sb.transpose(0, 2, 1).reshape(-1, Sb.shape[1])[:P, :-1]
+        final = Sb[:, :-1, :].transpose(0, 2, 1).reshape(-1, geo.rows)[:P]
         steps_run = np.repeat(steps_b, K.LANES)[:P]
     else:
         steps_run = np.zeros(P, np.int64)
+        S = np.repeat(S, P, axis=0) if S.shape[0] != P else S
         with _blas_one_thread():
             K.gemm_rollout(G, S, T, geo.sizes, geo.offs, geo.gstart, geo.ninp,
                            spec.hidden or spec.channels, geo.b1start,
