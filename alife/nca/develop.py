@@ -150,6 +150,10 @@ def choose_method(spec: HNCASpec, method: str = "auto") -> str:
 
 
 def _blas_one_thread():
+    """Limit BLAS to one thread: the gemm kernels already run one genome per
+    Numba thread.  scipy's BLAS (which Numba's np.dot calls) is loaded first,
+    so the limit also holds on the call that compiles the kernel."""
+    import scipy.linalg.cython_blas  # noqa: F401
     from threadpoolctl import threadpool_limits
     return threadpool_limits(limits=1, user_api="blas")
 
