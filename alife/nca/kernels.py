@@ -13,7 +13,7 @@ wrap never needs a modulo in the inner loops; the row of padded cell
 
 Two rollout strategies
 ----------------------
-``lanes``  (linear rules, few channels — the Bielawski preset)
+``lanes``  (one-channel linear rules — the Bielawski preset)
     One genome per SIMD lane: a batch of ``LANES`` genomes is advanced
     together, every row of the state holds the ``LANES`` genomes' values
     contiguously, and every weight is a ``LANES``-vector.  The innermost
@@ -24,10 +24,10 @@ Two rollout strategies
     into a reused buffer and the rule is applied as matrix products
     (``np.dot`` -> single-threaded BLAS sgemm).  ``prange`` runs over genomes.
 
-Both accumulate each pre-activation in float32.  The activations are the
-exact formulas of DESIGN.md evaluated with a rational approximation of tanh
-(max abs error 3.6e-7 for tanh, 2.3e-7 for the logistic function) that LLVM
-can vectorise, unlike libm's ``exp``.
+Both accumulate each pre-activation in float32.  ``lanes`` evaluates the
+activations with a rational approximation of tanh (max abs error 3.6e-7 for
+tanh, 2.3e-7 for the logistic function) that LLVM vectorises, unlike libm's
+``exp``; ``gemm`` uses libm (about 1 ulp), where the matrix products dominate.
 """
 from __future__ import annotations
 
