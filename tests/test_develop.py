@@ -379,3 +379,67 @@ def test_bad_preset_method_states_and_steps():
         develop(spec, G, states=[np.zeros((64, 64, 1), np.float32)])
     with pytest.raises(ValueError, match="steps"):
         develop(spec, G, steps=-1)
+
+
+# ---------------------------------------------------------------- trajectory fingerprints
+def _fnv_from_trajectory(spec, hist):
+    """FNV-1a over the padded float32 bits of steps 1..T, written independently
+    of the kernels from `trajectory()` output (test oracle)."""
+    from alife.nca.develop import geometry, pad_states
+    geo = geometry(spec)
+    h = 0xCBF29CE484222325
+    for t in range(1, hist[0].shape[0]):
+        flat = pad_states(spec, geo, [lv[t] for lv in hist], 1)[0]
+        for w in (flat + np.float32(0.0)).view(np.uint32).tolist():
+            h = ((h ^ w) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+@pytest.mark.parametrize("name, method", [("bielawski", "lanes"), ("bielawski", "gemm"),
+                                          ("L2-C3-H8-tanh/rsig", "gemm")])
+def test_fingerprint_is_the_hash_of_the_whole_trajectory(name, method):
+    spec = PARITY_SPECS[name].replace(base_size=16, steps=6)
+    G = spec.random_genomes(5, seed=2)
+    out = develop(spec, G, method=method, fingerprint=True)
+    assert out.fingerprints.dtype == np.uint64 and out.fingerprints.shape == (5,)
+    for p in (0, 3):
+        assert int(out.fingerprints[p]) == _fnv_from_trajectory(spec, trajectory(spec, G[p], method=method))
+
+
+def test_fingerprints_do_not_depend_on_batch_or_threads():
+    spec = HNCASpec.preset("bielawski")
+    G = spec.random_genomes(70, seed=8)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = develop(spec, G, fingerprint=True).fingerprints
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = develop(spec, G, fingerprint=True).fingerprints
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(one, two)
+    np.testing.assert_array_equal(develop(spec, G[60:63], fingerprint=True).fingerprints, one[60:63])
+    assert len(set(one.tolist())) == len(one)
+    assert develop(spec, G).fingerprints is None
+
+
+def test_fingerprints_tell_silent_from_cryptic_mutations():
+    """Two levels; level 1's weights all negative, so it stays 0 (its inputs are
+    >= 0 under the rectified sigmoid).  Changing level 0's up weight (it reads
+    only zeros) is silent; letting level 1 grow while level 0 ignores it
+    (up weight 0) is cryptic: a new trajectory, the same phenotype."""
+    spec = HNCASpec(levels=2, base_size=32, steps=40)
+    g = spec.random_genomes(1, seed=4)[0]
+    l1 = spec.layout.levels[1]
+    g[l1.start:l1.stop] = -np.abs(g[l1.start:l1.stop])
+    up = spec.layout.slice(0, "up").start
+    g[up] = 0.0
+    silent, cryptic = g.copy(), g.copy()
+    silent[up] = -0.7
+    cryptic[l1.start:l1.stop] = np.abs(cryptic[l1.start:l1.stop])   # level 1 now grows
+    out = develop(spec, np.stack([g, silent, cryptic]), fingerprint=True)
+    assert not out.degenerate[0]
+    fp = out.fingerprints
+    assert fp[1] == fp[0] and fp[2] != fp[0]
+    np.testing.assert_array_equal(out.phenotypes[2], out.phenotypes[0])
+    assert np.abs(out.states[1][2]).max() > 0 and np.abs(out.states[1][0]).max() == 0

@@ -177,11 +177,20 @@ class Development:
     steps_run : (P,) int64
         Steps actually computed (fewer than ``spec.steps`` when the whole
         grid died and the rollout stopped early; the state is then final).
+    fingerprints : (P,) uint64 or None
+        With ``develop(..., fingerprint=True)``: a 64-bit FNV-1a hash of the
+        genome's whole trajectory (every level, every cell and channel, steps
+        1..T, as float32 bits with -0.0 read as +0.0).  Two genomes developed
+        by the same method with equal fingerprints had identical
+        trajectories (up to a 2**-64 collision chance): the test for a
+        *silent* mutation.  Fingerprints are comparable only within one
+        method (``lanes`` and ``gemm`` round differently).
     """
 
     spec: HNCASpec
     states: list
     steps_run: np.ndarray
+    fingerprints: np.ndarray | None = None
 
     @cached_property
     def phenotypes(self) -> np.ndarray:
@@ -202,7 +211,7 @@ class Development:
 
 
 def develop(spec: HNCASpec, genomes: np.ndarray, states=None, steps: int | None = None,
-            method: str = "auto") -> Development:
+            method: str = "auto", fingerprint: bool = False) -> Development:
     """Develop every genome of a population from the seed (or given states).
 
     Parameters
@@ -217,6 +226,9 @@ def develop(spec: HNCASpec, genomes: np.ndarray, states=None, steps: int | None 
     method : {"auto", "lanes", "gemm"}
         Kernel strategy (see :mod:`alife.nca.kernels`); results agree to float
         rounding, and "auto" picks the faster one for the spec.
+    fingerprint : bool
+        Also hash every genome's full trajectory (``.fingerprints``); costs
+        one extra pass over the state per step and disables early stopping.
 
     Returns
     -------
@@ -242,24 +254,29 @@ def develop(spec: HNCASpec, genomes: np.ndarray, states=None, steps: int | None 
     oact = K.ACT_CODES[spec.output_activation]
     if P == 0:
         return Development(spec, unpad_states(spec, geo, np.zeros((0, geo.rows), np.float32)),
-                           np.zeros(0, np.int64))
+                           np.zeros(0, np.int64),
+                           np.zeros(0, np.uint64) if fingerprint else None)
     if method == "lanes":
         Wx, Sb = pack_lanes(spec, G, S)
         steps_b = np.zeros(Wx.shape[0], np.int64)
-        K.lanes_rollout(Wx, Sb, T, geo.sizes, geo.offs, oact, residual, can_stop, steps_b)
+        fps = np.zeros((Wx.shape[0], K.LANES if fingerprint else 0), np.uint64)
+        K.lanes_rollout(Wx, Sb, T, geo.sizes, geo.offs, oact, residual, can_stop, steps_b, fps)
         final = Sb[:, :-1, :].transpose(0, 2, 1).reshape(-1, geo.rows)[:P]
         steps_run = np.repeat(steps_b, K.LANES)[:P]
+        fps = fps.reshape(-1)[:P] if fingerprint else None
     else:
         steps_run = np.zeros(P, np.int64)
         S = np.repeat(S, P, axis=0) if S.shape[0] != P else S
+        fps = np.zeros((P, 1 if fingerprint else 0), np.uint64)
         with _blas_one_thread():
             K.gemm_rollout(G, S, T, geo.sizes, geo.offs, geo.gstart, geo.ninp,
                            spec.hidden or spec.channels, geo.b1start,
                            geo.w2start, geo.b2start, spec.hidden, spec.channels,
                            K.ACT_CODES[spec.hidden_activation], oact, residual, can_stop,
-                           steps_run)
+                           steps_run, fps)
         final = S
-    return Development(spec, unpad_states(spec, geo, final), steps_run)
+        fps = fps[:, 0] if fingerprint else None
+    return Development(spec, unpad_states(spec, geo, final), steps_run, fps)
 
 
 def trajectory(spec: HNCASpec, genome: np.ndarray, states=None, steps: int | None = None,

@@ -178,6 +178,28 @@ def _all_zero(S):
 # --------------------------------------------------------------------------
 # lanes strategy: linear rule, one genome per SIMD lane
 # --------------------------------------------------------------------------
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+@njit(**_JIT)
+def _hash_state(S, nrows, fp, buf):
+    """Fold one step's state into per-genome trajectory fingerprints.
+
+    S : (rows, K) float32; fp : (K,) uint64, updated in place with FNV-1a
+    over the float32 bit patterns of ``S[:nrows, b]`` in row order.  Values
+    are hashed as ``x + 0.0`` so -0.0 and +0.0 (equal states) hash alike.
+    buf : (K,) float32 scratch.
+    """
+    K = fp.shape[0]
+    bits = buf.view(np.uint32)
+    for r in range(nrows):
+        for b in range(K):
+            buf[b] = S[r, b] + _ZERO
+        for b in range(K):
+            fp[b] = (fp[b] ^ np.uint64(bits[b])) * _FNV_PRIME
+
+
 #: Rows of a level's weight table in the lanes strategy: down (4), around (9),
 #: up, bias.  Absent blocks have zero weights and read the zero row.
 NW = 15
@@ -360,17 +382,25 @@ def _lanes_level_body(Wl, S, Sc, Sp, Snew, N, has_down, has_up, act, residual):
 
 
 @njit(**_JIT)
-def _lanes_rollout_batch(Wx, S, T, sizes, offs, act, residual, can_stop, hist):
+def _lanes_rollout_batch(Wx, S, T, sizes, offs, act, residual, can_stop, hist, fp):
     """Advance one batch of LANES genomes for T steps, in place in S.
 
     Wx : (L, NW, LANES) weight tables.  S : (rows + 1, LANES) padded states;
     the last row is the zero row.  hist : (T+1, rows) records lane 0 at
-    every step when it has T+1 rows.  Returns the number of steps computed.
+    every step when it has T+1 rows.  fp : (LANES,) uint64 trajectory
+    fingerprints, computed when it has LANES entries (the batch then never
+    stops early, so a fingerprint always covers all T steps).
+    Returns the number of steps computed.
     """
     L = sizes.shape[0]
     zrow = S.shape[0] - 1
     S_in = S
     Snew = S.copy()
+    hashing = fp.shape[0] == S.shape[1]
+    buf = np.empty(S.shape[1], np.float32)
+    if hashing:
+        fp[:] = _FNV_OFFSET
+        can_stop = False
     record = hist.shape[0] == T + 1
     if record:
         for r in range(zrow):
@@ -389,6 +419,8 @@ def _lanes_rollout_batch(Wx, S, T, sizes, offs, act, residual, can_stop, hist):
             fill_ghosts(Snew, offs[lvl], sizes[lvl], 1)
         S, Snew = Snew, S
         t += 1
+        if hashing:
+            _hash_state(S, zrow, fp, buf)
         if record:
             for r in range(zrow):
                 hist[t, r] = S[r, 0]
@@ -406,24 +438,27 @@ def _lanes_rollout_batch(Wx, S, T, sizes, offs, act, residual, can_stop, hist):
 
 
 @njit(parallel=True, **_JIT)
-def lanes_rollout(Wx, S, T, sizes, offs, act, residual, can_stop, steps_run):
+def lanes_rollout(Wx, S, T, sizes, offs, act, residual, can_stop, steps_run, fps):
     """Population rollout, ``lanes`` strategy (one channel, linear rule), in place.
 
     Wx : (nbatch, L, NW, LANES) float32 weight tables, lanes last.
     S : (nbatch, rows + 1, LANES) float32 padded states: initial in, final out.
     steps_run : (nbatch,) int64, receives the steps computed per batch.
+    fps : (nbatch, LANES) uint64 receives trajectory fingerprints, or
+        (nbatch, 0) for none.
     """
     nb = Wx.shape[0]
     nohist = np.zeros((0, S.shape[1]), np.float32)
     for bi in prange(nb):
         steps_run[bi] = _lanes_rollout_batch(Wx[bi], S[bi], T, sizes, offs, act, residual,
-                                             can_stop, nohist)
+                                             can_stop, nohist, fps[bi])
 
 
 @njit(**_JIT)
 def lanes_trajectory(Wx, S, T, sizes, offs, act, residual, can_stop, hist):
     """Lane 0's full trajectory; Wx (L, NW, LANES), S (rows+1, LANES), hist (T+1, rows)."""
-    return _lanes_rollout_batch(Wx, S, T, sizes, offs, act, residual, can_stop, hist)
+    return _lanes_rollout_batch(Wx, S, T, sizes, offs, act, residual, can_stop, hist,
+                                np.zeros(0, np.uint64))
 
 
 # --------------------------------------------------------------------------
@@ -522,7 +557,9 @@ def _write_cells(Z, S, Snew, off, N, C, residual):
 
 @njit(**_JIT)
 def _gemm_rollout_one(g, S, T, sizes, offs, gstart, ninp, nout1, b1start, w2start, b2start,
-                      H, C, hact, oact, residual, can_stop, hist):
+                      H, C, hact, oact, residual, can_stop, hist, fp):
+    """One genome's rollout in place in S (rows,); fp (1,) uint64 receives its
+    trajectory fingerprint when it has one entry (no early stop then)."""
     L = sizes.shape[0]
     R = S.shape[0]
     Snew = S.copy()
@@ -535,6 +572,11 @@ def _gemm_rollout_one(g, S, T, sizes, offs, gstart, ninp, nout1, b1start, w2star
     Xbuf = np.empty(maxcells * maxin, np.float32)
     Ybuf = np.empty(maxcells * nout1, np.float32)
     Zbuf = np.empty(maxcells * C, np.float32)
+    hashing = fp.shape[0] == 1
+    buf = np.empty(1, np.float32)
+    if hashing:
+        fp[0] = _FNV_OFFSET
+        can_stop = False
     record = hist.shape[0] == T + 1
     if record:
         hist[0, :] = S
@@ -562,6 +604,8 @@ def _gemm_rollout_one(g, S, T, sizes, offs, gstart, ninp, nout1, b1start, w2star
             fill_ghosts(Sv, offs[lvl], N, C)
         S[:] = Snew
         t += 1
+        if hashing:
+            _hash_state(Sv, R, fp, buf)
         if record:
             hist[t, :] = S
         if can_stop and _all_zero(Sv):
@@ -574,11 +618,12 @@ def _gemm_rollout_one(g, S, T, sizes, offs, gstart, ninp, nout1, b1start, w2star
 
 @njit(parallel=True, **_JIT)
 def gemm_rollout(G, S, T, sizes, offs, gstart, ninp, nout1, b1start, w2start, b2start,
-                 H, C, hact, oact, residual, can_stop, steps_run):
+                 H, C, hact, oact, residual, can_stop, steps_run, fps):
     """Population rollout, ``gemm`` strategy, in place.
 
     G : (P, D) float32 genomes.  S : (P, rows) padded states: initial in, final out.
-    steps_run : (P,) int64.  Call with BLAS limited to one thread (the wrapper does).
+    steps_run : (P,) int64.  fps : (P, 1) uint64 trajectory fingerprints or
+    (P, 0) for none.  Call with BLAS limited to one thread (the wrapper does).
     """
     P = G.shape[0]
     R = S.shape[1]
@@ -586,7 +631,7 @@ def gemm_rollout(G, S, T, sizes, offs, gstart, ninp, nout1, b1start, w2start, b2
     for p in prange(P):
         steps_run[p] = _gemm_rollout_one(G[p], S[p], T, sizes, offs, gstart, ninp, nout1,
                                          b1start, w2start, b2start, H, C, hact, oact,
-                                         residual, can_stop, nohist)
+                                         residual, can_stop, nohist, fps[p])
 
 
 @njit(**_JIT)
@@ -594,4 +639,5 @@ def gemm_trajectory(g, S, T, sizes, offs, gstart, ninp, nout1, b1start, w2start,
                     H, C, hact, oact, residual, can_stop, hist):
     """One genome's full trajectory (S: (rows,), in place); ``hist`` (T+1, rows)."""
     return _gemm_rollout_one(g, S, T, sizes, offs, gstart, ninp, nout1, b1start, w2start,
-                             b2start, H, C, hact, oact, residual, can_stop, hist)
+                             b2start, H, C, hact, oact, residual, can_stop, hist,
+                             np.zeros(0, np.uint64))
