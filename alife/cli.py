@@ -1,6 +1,8 @@
 """The ``alife`` command line.  It parses arguments and calls the library.
 
     alife demo [--seed N] [--out DIR] [--preset NAME]
+    alife evolve CONFIG.toml --out RUN.h5 [--force] [--no-progress]
+    alife show RUN.h5
 
 Bad input is reported as one line on stderr with exit code 2, never a
 traceback.
@@ -31,6 +33,35 @@ def _cmd_demo(args) -> int:
     return 0
 
 
+def _cmd_evolve(args) -> int:
+    from .config import load_config
+    from .evolve.runner import evolve
+
+    config = load_config(args.config)
+    s = evolve(config, args.out, force=args.force, progress=False if args.no_progress else None)
+    print(f"{args.out}: {s['generations_done']} generations, best loss "
+          f"{float(s['best_loss'][-1]):g}, {s['mean_evals_per_s']:,.0f} evaluations/s")
+    return 0
+
+
+def _cmd_show(args) -> int:
+    from .store import RunFile
+
+    with RunFile.open(args.run, "r") as run:
+        s = run.summary()
+    best = s["best_loss"]
+    print(f"run file:     {s['path']} ({s['status']})")
+    print(f"generations:  {s['generations_done']}  population {s['pop_size']}  genes {s['genome_size']}")
+    if len(best):
+        print(f"best loss:    {float(best[-1]):g} (first generation {float(best[0]):g})")
+    print(f"evaluations/s (mean): {s['mean_evals_per_s']:,.0f}")
+    print(f"phenotypes stored: {s['n_phenotypes']}")
+    print("config:")
+    for line in s["config_toml"].splitlines():
+        print(f"  {line}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="alife", description="Neutral networks of evolved and trained systems.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -39,6 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default="out/demo", help="output folder (default out/demo)")
     d.add_argument("--preset", default="bielawski", help="HNCA preset (default bielawski)")
     d.set_defaults(func=_cmd_demo)
+    e = sub.add_parser("evolve", help="run or resume an evolution experiment into an HDF5 run file")
+    e.add_argument("config", help="TOML config (see experiments/smoke/evolve.toml)")
+    e.add_argument("--out", required=True, help="run file; an unfinished one with the same config is resumed")
+    e.add_argument("--force", action="store_true", help="overwrite a finished or different run")
+    e.add_argument("--no-progress", action="store_true", help="no progress line")
+    e.set_defaults(func=_cmd_evolve)
+    sh = sub.add_parser("show", help="config, generations done, best loss and speed of a run file")
+    sh.add_argument("run")
+    sh.set_defaults(func=_cmd_show)
     return p
 
 
