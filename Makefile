@@ -1,5 +1,6 @@
 # Two entry points for a fresh clone (see README):
-#   make demo   - install into .venv (first time) and run the quick default job
+#   make demo   - install into .venv (first time) and run the quick default job:
+#                 grow one random HNCA, evolve the smoke config, plot the run
 #   make test   - install into .venv (first time) and run the test suite
 PYTHON ?= python3
 VENV   ?= .venv
@@ -17,6 +18,8 @@ $(VENV)/.installed: pyproject.toml
 
 demo: install
 	$(VENV)/bin/alife demo --seed 0 --out out/demo
+	$(VENV)/bin/alife evolve experiments/smoke/evolve.toml --out out/smoke/run.h5 --force
+	$(VENV)/bin/alife plot out/smoke/run.h5 --out out/smoke
 
 test: install
 	$(PY) -m pytest -q

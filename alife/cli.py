@@ -3,6 +3,7 @@
     alife demo [--seed N] [--out DIR] [--preset NAME]
     alife evolve CONFIG.toml --out RUN.h5 [--force] [--no-progress]
     alife show RUN.h5
+    alife plot RUN.h5 [--out DIR]
 
 Bad input is reported as one line on stderr with exit code 2, never a
 traceback.
@@ -62,6 +63,17 @@ def _cmd_show(args) -> int:
     return 0
 
 
+def _cmd_plot(args) -> int:
+    from pathlib import Path
+
+    from .plots import plot_run
+
+    out = args.out or str(Path(args.run).with_suffix("")) + "_plots"
+    for p in plot_run(args.run, out):
+        print(f"wrote {p}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="alife", description="Neutral networks of evolved and trained systems.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -79,6 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     sh = sub.add_parser("show", help="config, generations done, best loss and speed of a run file")
     sh.add_argument("run")
     sh.set_defaults(func=_cmd_show)
+    pl = sub.add_parser("plot", help="loss curves, best phenotype vs target, filmstrip, mutation classes")
+    pl.add_argument("run")
+    pl.add_argument("--out", help="folder for the PNGs (default: RUN_plots next to the run file)")
+    pl.set_defaults(func=_cmd_plot)
     return p
 
 

@@ -134,6 +134,9 @@ DATASETS: dict[str, tuple[np.dtype, int]] = {
 }
 #: Per-generation timing, kept as a root attribute (not deterministic).
 _TIMING = "evals_per_s"
+#: Per-generation mutation-class counts over *all* offspring (codes -1..4),
+#: a (G, 6) int64 root attribute (survivor rows only keep their own class).
+_COUNTS = "class_counts"
 
 _REQUIRED_ATTRS = ("schema_version", "alife_version", "config_toml", "seed_entropy",
                    "status", "last_complete_generation")
@@ -467,7 +470,7 @@ class RunFile:
         raise RunFileError(f"{self.path}: {name} must have dtype {dtype}, got {a.dtype}")
 
     def append_generation(self, g: int, *, genomes, loss, age, uid, parent_uid,
-                          phenotype_id, mutation_class, evals_per_s) -> None:
+                          phenotype_id, mutation_class, evals_per_s, class_counts=None) -> None:
         """Write generation ``g`` and mark it complete.
 
         Rows are written and flushed, then ``last_complete_generation = g`` is
@@ -548,6 +551,12 @@ class RunFile:
             ds[g] = row
         timing = np.asarray(f.attrs.get(_TIMING, np.zeros(0)), np.float64)[:g]
         f.attrs[_TIMING] = np.append(timing, np.float64(eps))
+        counts = np.zeros(6, np.int64) if class_counts is None else np.asarray(class_counts)
+        if counts.shape != (6,) or counts.dtype.kind not in "iu" or (counts < 0).any():
+            raise RunFileError(f"{self.path}: class_counts must be 6 non-negative integers "
+                               f"(codes -1..4), got {class_counts!r}")
+        old = np.asarray(f.attrs.get(_COUNTS, np.zeros((0, 6), np.int64)), np.int64).reshape(-1, 6)
+        f.attrs[_COUNTS] = np.concatenate([old[:g], counts.astype(np.int64)[None]])
         self.flush()
         self._set_last_complete(g)
         self.flush()
@@ -639,6 +648,8 @@ class RunFile:
                 f[name].resize(n, axis=0)
         if _TIMING in f.attrs:
             f.attrs[_TIMING] = np.asarray(f.attrs[_TIMING], np.float64)[:n]
+        if _COUNTS in f.attrs:
+            f.attrs[_COUNTS] = np.asarray(f.attrs[_COUNTS], np.int64).reshape(-1, 6)[:n]
         grp = f[_PHENO_GROUP]
         stale = [k for k in sorted(grp) if int(grp[k].attrs.get("generation", -1)) > generation]
         for k in stale:
@@ -701,6 +712,13 @@ class RunFile:
             raise RunFileError(f"{self.path}: generation {gen!r} is not complete "
                                f"({G} generation(s) done)")
         return ds[int(gen) % G]
+
+    def class_counts(self) -> np.ndarray:
+        """(G, 6) int64 mutation-class counts over all offspring of each complete
+        generation, columns for codes -1 (none), 0 .. 4 (see alife.evolve.lineage)."""
+        G = self.generations_done
+        return np.asarray(self._h5.attrs.get(_COUNTS, np.zeros((0, 6), np.int64)),
+                          np.int64).reshape(-1, 6)[:G]
 
     def phenotype_ids(self) -> np.ndarray:
         """Sorted int64 ids of the stored phenotypes."""

@@ -175,3 +175,17 @@ def test_finished_run_other_config_and_corrupt_file_are_refused_untouched(tmp_pa
     _one_line_exit_2(["show", str(corrupt)], capsys, "corrupt")
     assert main(["show", str(out)]) == 0
     assert "generations:  12" in capsys.readouterr().out
+
+
+def test_plot_writes_every_figure_and_refuses_bad_files(tmp_path, config_file, capsys):
+    out = tmp_path / "r.h5"
+    evolve(loads(CONFIG), out, progress=False)
+    assert main(["plot", str(out), "--out", str(tmp_path / "figs")]) == 0
+    for name in ("loss.png", "best.png", "filmstrip.png", "mutations.png"):
+        assert (tmp_path / "figs" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with h5py.File(out, "r") as f:
+        counts = f.attrs["class_counts"]
+        assert counts.shape == (12, 6) and (counts[1:, 1:].sum(axis=1) == 26).all()
+    junk = tmp_path / "junk.h5"
+    junk.write_bytes(b"not an hdf5 file")
+    _one_line_exit_2(["plot", str(junk)], capsys, "junk.h5")

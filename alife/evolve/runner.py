@@ -27,7 +27,7 @@ from ..nca.phenotype import phenotype_ids
 from ..store import RunFile, RunFileError, read_checkpoint, write_checkpoint
 from ..tasks import damage_loss, homeostasis_loss, loss as task_loss
 from .algorithms import from_arrays, to_arrays
-from .lineage import NONE, classify
+from .lineage import NONE, class_counts, classify
 
 #: Per-individual extras carried beside the algorithm state (same rows).
 _EXTRA = ("x_pheno_raw", "x_fingerprint", "x_parent_uid", "x_mclass")
@@ -86,14 +86,15 @@ def _rows_by_uid(all_uid: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 
 
 def _save(run: RunFile, path: Path, g: int, state, extras: dict, evals_per_s: float,
-          ev_pheno: dict, rng: np.random.Generator):
+          ev_pheno: dict, rng: np.random.Generator, counts: np.ndarray):
     ids = extras["x_pheno_id"]
     new = [int(i) for i in np.unique(ids) if i >= 0 and int(i) in ev_pheno]
     if new:
         run.add_phenotypes(np.array(new, np.int64), np.stack([ev_pheno[i] for i in new]))
     run.append_generation(g, genomes=state.genomes, loss=state.loss, age=state.age,
                           uid=state.uid, parent_uid=extras["x_parent_uid"], phenotype_id=ids,
-                          mutation_class=extras["x_mclass"], evals_per_s=evals_per_s)
+                          mutation_class=extras["x_mclass"], evals_per_s=evals_per_s,
+                          class_counts=counts)
     arrays = to_arrays(state)
     arrays.update({k: extras[k] for k in _EXTRA + ("x_pheno_id",)})
     write_checkpoint(path, g, arrays, rng.bit_generator.state)
@@ -145,6 +146,7 @@ def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: boo
     if run is None or run.last_complete_generation < 0:
         if run is not None:
             run.close()
+        path.parent.mkdir(parents=True, exist_ok=True)
         run = RunFile.create(path, text, ss.entropy, force=True)
         rng = np.random.default_rng(ss)
         t = time.perf_counter()
@@ -158,7 +160,8 @@ def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: boo
                   "x_mclass": np.full(state.pop_size, NONE, np.int8),
                   "x_pheno_id": ev.pheno_id[rows]}
         pheno = {int(i): p for i, p in zip(ev.pheno_id[rows], ev.phenotypes[rows])}
-        _save(run, path, 0, state, extras, eps, pheno, rng)
+        _save(run, path, 0, state, extras, eps, pheno, rng,
+              class_counts(np.full(len(first), NONE, np.int8)))
         done_new = 1
     else:
         g0, arrays, rng_state = read_checkpoint(path)
@@ -201,7 +204,7 @@ def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: boo
             now = time.perf_counter()
             eps = len(off) / (now - t)
             t = now
-            _save(run, path, g, state, extras, eps, pheno, rng)
+            _save(run, path, g, state, extras, eps, pheno, rng, class_counts(mclass))
             done_new += 1
             bar.update(g, float(state.loss.min()), eps)
         run.mark_done()
