@@ -185,7 +185,9 @@ def test_plot_writes_every_figure_and_refuses_bad_files(tmp_path, config_file, c
         assert (tmp_path / "figs" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with h5py.File(out, "r") as f:
         counts = f.attrs["class_counts"]
-        assert counts.shape == (12, 6) and (counts[1:, 1:].sum(axis=1) == 26).all()
+        # 24 mutated children (codes 0..4) and 2 random newcomers (code -1) per generation
+        assert counts.shape == (12, 6) and counts[0, 0] == 24
+        assert (counts[1:, 0] == 2).all() and (counts[1:, 1:].sum(axis=1) == 24).all()
     junk = tmp_path / "junk.h5"
     junk.write_bytes(b"not an hdf5 file")
     _one_line_exit_2(["plot", str(junk)], capsys, "junk.h5")
