@@ -495,6 +495,21 @@ class _Algorithm:
         )
 
     # -- generation 0 ------------------------------------------------------ #
+    def _plus_survival(self, state, offspring, offspring_loss, rng, select) -> PopulationState:
+        """Parents (one generation older) plus offspring; ``select(age, loss,
+        uid, n)`` picks the ``pop_size`` survivors (shared by AFPO and GA)."""
+        state = self._check_state(state)
+        _check_rng(rng)
+        K = self.n_offspring
+        offspring = self._check_offspring(state, offspring, K)
+        off_loss = _check_loss(offspring_loss, K, "offspring_loss")
+        genomes = np.concatenate([state.genomes, offspring.genomes])
+        loss = np.concatenate([state.loss, off_loss])
+        age = np.concatenate([state.age + 1, offspring.age])
+        uid = np.concatenate([state.uid, offspring.uid])
+        keep = select(age, loss, uid, self.pop_size)
+        return self._next_state(state, genomes[keep], loss[keep], age[keep], uid[keep], K)
+
     def init(self, rng: np.random.Generator, genomes=None, *, genome_size: int | None = None) -> Offspring:
         """The genomes of generation 0, to be evaluated and passed to :meth:`tell_init`.
 
@@ -658,17 +673,7 @@ class AFPO(_Algorithm):
         -------
         PopulationState of the next generation
         """
-        state = self._check_state(state)
-        _check_rng(rng)
-        K = self.n_offspring
-        offspring = self._check_offspring(state, offspring, K)
-        off_loss = _check_loss(offspring_loss, K, "offspring_loss")
-        genomes = np.concatenate([state.genomes, offspring.genomes])
-        loss = np.concatenate([state.loss, off_loss])
-        age = np.concatenate([state.age + 1, offspring.age])
-        uid = np.concatenate([state.uid, offspring.uid])
-        keep = pareto_select(age, loss, uid, self.pop_size)
-        return self._next_state(state, genomes[keep], loss[keep], age[keep], uid[keep], K)
+        return self._plus_survival(state, offspring, offspring_loss, rng, pareto_select)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -735,17 +740,7 @@ class GA(_Algorithm):
         ``rng`` is unused (survival is deterministic) and taken for a uniform
         signature.
         """
-        state = self._check_state(state)
-        _check_rng(rng)
-        K = self.n_offspring
-        offspring = self._check_offspring(state, offspring, K)
-        off_loss = _check_loss(offspring_loss, K, "offspring_loss")
-        genomes = np.concatenate([state.genomes, offspring.genomes])
-        loss = np.concatenate([state.loss, off_loss])
-        age = np.concatenate([state.age + 1, offspring.age])
-        uid = np.concatenate([state.uid, offspring.uid])
-        keep = _truncation_select(age, loss, uid, self.pop_size)
-        return self._next_state(state, genomes[keep], loss[keep], age[keep], uid[keep], K)
+        return self._plus_survival(state, offspring, offspring_loss, rng, _truncation_select)
 
 
 @dataclass(frozen=True, kw_only=True)
