@@ -383,16 +383,19 @@ def test_bad_preset_method_states_and_steps():
 
 # ---------------------------------------------------------------- trajectory fingerprints
 def _fnv_from_trajectory(spec, hist):
-    """FNV-1a over the padded float32 bits of steps 1..T, written independently
-    of the kernels from `trajectory()` output (test oracle)."""
+    """The fingerprint recipe written independently of the kernels, from
+    `trajectory()` output (test oracle): over the padded float32 bits of steps
+    1..T, h1 = (h1 ^ x) * 0x01000193 and h2 = (h2 ^ x) * 0x9E3779B1 mod 2**32
+    from offsets 0x811C9DC5 and 0x9747B28C; fingerprint = h1 << 32 | h2."""
     from alife.nca.develop import geometry, pad_states
     geo = geometry(spec)
-    h = 0xCBF29CE484222325
+    h1, h2, m = 0x811C9DC5, 0x9747B28C, 0xFFFFFFFF
     for t in range(1, hist[0].shape[0]):
         flat = pad_states(spec, geo, [lv[t] for lv in hist], 1)[0]
         for w in (flat + np.float32(0.0)).view(np.uint32).tolist():
-            h = ((h ^ w) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
+            h1 = ((h1 ^ w) * 0x01000193) & m
+            h2 = ((h2 ^ w) * 0x9E3779B1) & m
+    return (h1 << 32) | h2
 
 
 @pytest.mark.parametrize("name, method", [("bielawski", "lanes"), ("bielawski", "gemm"),

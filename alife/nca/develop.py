@@ -178,9 +178,10 @@ class Development:
         Steps actually computed (fewer than ``spec.steps`` when the whole
         grid died and the rollout stopped early; the state is then final).
     fingerprints : (P,) uint64 or None
-        With ``develop(..., fingerprint=True)``: a 64-bit FNV-1a hash of the
-        genome's whole trajectory (every level, every cell and channel, steps
-        1..T, as float32 bits with -0.0 read as +0.0).  Two genomes developed
+        With ``develop(..., fingerprint=True)``: a 64-bit hash of the genome's
+        whole trajectory (every level, every cell and channel, steps 1..T, as
+        float32 bits with -0.0 read as +0.0): two 32-bit FNV-1a-style hashes
+        with different primes, packed high and low (see ``kernels``).  Two genomes developed
         by the same method with equal fingerprints had identical
         trajectories (up to a 2**-64 collision chance): the test for a
         *silent* mutation.  Fingerprints are comparable only within one

@@ -178,26 +178,41 @@ def _all_zero(S):
 # --------------------------------------------------------------------------
 # lanes strategy: linear rule, one genome per SIMD lane
 # --------------------------------------------------------------------------
-_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
-_FNV_PRIME = np.uint64(0x100000001B3)
+#: Trajectory fingerprints: two 32-bit FNV-1a-style hashes per genome (with
+#: different primes and offsets) over the float32 bit patterns of every state
+#: row, packed as ``h1 << 32 | h2``.  Two 32-bit hashes vectorise as native
+#: 32-bit multiplies; one 64-bit FNV-1a hash cost 1.5x as much (206 vs 136 us
+#: per step of a 64-genome Bielawski batch).
+_H1_OFFSET = np.uint32(0x811C9DC5)
+_H1_PRIME = np.uint32(0x01000193)
+_H2_OFFSET = np.uint32(0x9747B28C)
+_H2_PRIME = np.uint32(0x9E3779B1)
 
 
 @njit(**_JIT)
-def _hash_state(S, nrows, fp, buf):
-    """Fold one step's state into per-genome trajectory fingerprints.
+def _hash_state(S, nrows, h1, h2, buf):
+    """Fold one step's state into per-genome trajectory hashes.
 
-    S : (rows, K) float32; fp : (K,) uint64, updated in place with FNV-1a
-    over the float32 bit patterns of ``S[:nrows, b]`` in row order.  Values
-    are hashed as ``x + 0.0`` so -0.0 and +0.0 (equal states) hash alike.
+    S : (rows, K) float32; h1, h2 : (K,) uint32, updated in place over the
+    float32 bit patterns of ``S[:nrows, b]`` in row order.  Values are
+    hashed as ``x + 0.0`` so -0.0 and +0.0 (equal states) hash alike.
     buf : (K,) float32 scratch.
     """
-    K = fp.shape[0]
+    K = h1.shape[0]
     bits = buf.view(np.uint32)
     for r in range(nrows):
         for b in range(K):
             buf[b] = S[r, b] + _ZERO
         for b in range(K):
-            fp[b] = (fp[b] ^ np.uint64(bits[b])) * _FNV_PRIME
+            x = bits[b]
+            h1[b] = np.uint32((h1[b] ^ x) * _H1_PRIME)
+            h2[b] = np.uint32((h2[b] ^ x) * _H2_PRIME)
+
+
+@njit(**_JIT)
+def _pack_hashes(h1, h2, fp):
+    for b in range(fp.shape[0]):
+        fp[b] = (np.uint64(h1[b]) << np.uint64(32)) | np.uint64(h2[b])
 
 
 #: Rows of a level's weight table in the lanes strategy: down (4), around (9),
@@ -398,8 +413,9 @@ def _lanes_rollout_batch(Wx, S, T, sizes, offs, act, residual, can_stop, hist, f
     Snew = S.copy()
     hashing = fp.shape[0] == S.shape[1]
     buf = np.empty(S.shape[1], np.float32)
+    h1 = np.full(S.shape[1], _H1_OFFSET, np.uint32)
+    h2 = np.full(S.shape[1], _H2_OFFSET, np.uint32)
     if hashing:
-        fp[:] = _FNV_OFFSET
         can_stop = False
     record = hist.shape[0] == T + 1
     if record:
@@ -420,7 +436,7 @@ def _lanes_rollout_batch(Wx, S, T, sizes, offs, act, residual, can_stop, hist, f
         S, Snew = Snew, S
         t += 1
         if hashing:
-            _hash_state(S, zrow, fp, buf)
+            _hash_state(S, zrow, h1, h2, buf)
         if record:
             for r in range(zrow):
                 hist[t, r] = S[r, 0]
@@ -434,6 +450,8 @@ def _lanes_rollout_batch(Wx, S, T, sizes, offs, act, residual, can_stop, hist, f
             break
     if t % 2 == 1:
         S_in[:, :] = S
+    if hashing:
+        _pack_hashes(h1, h2, fp)
     return t
 
 
@@ -574,8 +592,9 @@ def _gemm_rollout_one(g, S, T, sizes, offs, gstart, ninp, nout1, b1start, w2star
     Zbuf = np.empty(maxcells * C, np.float32)
     hashing = fp.shape[0] == 1
     buf = np.empty(1, np.float32)
+    h1 = np.full(1, _H1_OFFSET, np.uint32)
+    h2 = np.full(1, _H2_OFFSET, np.uint32)
     if hashing:
-        fp[0] = _FNV_OFFSET
         can_stop = False
     record = hist.shape[0] == T + 1
     if record:
@@ -605,7 +624,7 @@ def _gemm_rollout_one(g, S, T, sizes, offs, gstart, ninp, nout1, b1start, w2star
         S[:] = Snew
         t += 1
         if hashing:
-            _hash_state(Sv, R, fp, buf)
+            _hash_state(Sv, R, h1, h2, buf)
         if record:
             hist[t, :] = S
         if can_stop and _all_zero(Sv):
@@ -613,6 +632,8 @@ def _gemm_rollout_one(g, S, T, sizes, offs, gstart, ninp, nout1, b1start, w2star
                 for tt in range(t + 1, T + 1):
                     hist[tt, :] = S
             break
+    if hashing:
+        _pack_hashes(h1, h2, fp)
     return t
 
 
