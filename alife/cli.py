@@ -20,10 +20,11 @@ class UsageError(Exception):
 
 def _cmd_demo(args) -> int:
     from .demo import run_demo
-    from .nca.spec import _PRESETS
+    from .nca import HNCASpec
 
-    if args.preset not in _PRESETS:
-        raise UsageError(f"unknown preset {args.preset!r}; choose one of {', '.join(_PRESETS)}")
+    if args.preset not in HNCASpec.presets():
+        raise UsageError(f"unknown preset {args.preset!r}; "
+                         f"choose one of {', '.join(HNCASpec.presets())}")
     if args.seed < 0:
         raise UsageError(f"--seed must be >= 0, got {args.seed}")
     summary = run_demo(args.out, seed=args.seed, preset=args.preset)

@@ -16,17 +16,8 @@ import numpy as np
 from .config import loads
 from .evolve.lineage import CLASS_NAMES
 from .nca import trajectory
-from .nca.phenotype import binarise, render_filmstrip, render_phenotype
+from .nca.phenotype import binarise, new_figure, render_filmstrip, render_phenotype
 from .store import RunFile, RunFileError
-
-
-def _figure(figsize):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=figsize)
-    FigureCanvasAgg(fig)
-    return fig
 
 
 def plot_run(run_path, out_dir) -> list[Path]:
@@ -43,7 +34,7 @@ def plot_run(run_path, out_dir) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = []
 
-    fig = _figure((6, 4))
+    fig = new_figure((6, 4))
     ax = fig.add_subplot()
     gens = np.arange(G)
     ax.plot(gens, loss.min(axis=1), label="best")
@@ -65,7 +56,7 @@ def plot_run(run_path, out_dir) -> list[Path]:
     paths.append(render_filmstrip(hist, out / "filmstrip.png",
                                   title=f"development of the best genome, generation {G - 1}"))
 
-    fig = _figure((6, 4))
+    fig = new_figure((6, 4))
     ax = fig.add_subplot()
     offspring = counts[:, 1:].sum(axis=1)          # codes 0..4: offspring with a parent
     frac = counts[:, 1:] / np.maximum(offspring, 1)[:, None]

@@ -29,8 +29,9 @@ from ..tasks import damage_loss, homeostasis_loss, loss as task_loss
 from .algorithms import from_arrays, to_arrays
 from .lineage import NONE, class_counts, classify
 
-#: Per-individual extras carried beside the algorithm state (same rows).
-_EXTRA = ("x_pheno_raw", "x_fingerprint", "x_parent_uid", "x_mclass")
+#: Per-individual extras carried beside the algorithm state (same rows) and
+#: checkpointed with it.
+_EXTRA = ("x_pheno_raw", "x_fingerprint", "x_parent_uid", "x_mclass", "x_pheno_id")
 
 
 class RunError(ValueError):
@@ -79,6 +80,12 @@ class _Progress:
             print(file=sys.stderr)
 
 
+def _born(ev: Evaluation, parent_uid: np.ndarray, mclass: np.ndarray) -> dict:
+    """Extras of freshly evaluated individuals, keyed like :data:`_EXTRA`."""
+    return {"x_pheno_raw": ev.pheno_raw, "x_fingerprint": ev.fingerprint,
+            "x_parent_uid": parent_uid, "x_mclass": mclass, "x_pheno_id": ev.pheno_id}
+
+
 def _rows_by_uid(all_uid: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     order = np.argsort(all_uid, kind="stable")
     pos = np.searchsorted(all_uid[order], wanted)
@@ -96,7 +103,7 @@ def _save(run: RunFile, path: Path, g: int, state, extras: dict, evals_per_s: fl
                           mutation_class=extras["x_mclass"], evals_per_s=evals_per_s,
                           class_counts=counts)
     arrays = to_arrays(state)
-    arrays.update({k: extras[k] for k in _EXTRA + ("x_pheno_id",)})
+    arrays.update({k: extras[k] for k in _EXTRA})
     write_checkpoint(path, g, arrays, rng.bit_generator.state)
 
 
@@ -136,13 +143,10 @@ def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: boo
             raise RunError(f"{path} is a finished run; use --force to overwrite it "
                            f"or a new --out")
         try:
-            g0, arrays, rng_state = read_checkpoint(path)
+            checkpoint = read_checkpoint(path)
         except RunFileError:
-            g0 = -1
-        if g0 < 0:
-            run.truncate_to(-1)
-        else:
-            run.truncate_to(min(g0, run.last_complete_generation))
+            checkpoint = None
+        run.truncate_to(-1 if checkpoint is None else min(checkpoint[0], run.last_complete_generation))
     if run is None or run.last_complete_generation < 0:
         if run is not None:
             run.close()
@@ -154,18 +158,15 @@ def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: boo
         ev = evaluate(config, spec, task, first.genomes)
         eps = len(first) / (time.perf_counter() - t)
         state = algo.tell_init(first.genomes, ev.loss)
-        rows = _rows_by_uid(first.uid, state.uid)
-        extras = {"x_pheno_raw": ev.pheno_raw[rows], "x_fingerprint": ev.fingerprint[rows],
-                  "x_parent_uid": np.full(state.pop_size, -1, np.int64),
-                  "x_mclass": np.full(state.pop_size, NONE, np.int8),
-                  "x_pheno_id": ev.pheno_id[rows]}
-        pheno = {int(i): p for i, p in zip(ev.pheno_id[rows], ev.phenotypes[rows])}
-        _save(run, path, 0, state, extras, eps, pheno, rng,
-              class_counts(np.full(len(first), NONE, np.int8)))
+        none = np.full(len(first), NONE, np.int8)
+        born = _born(ev, np.full(len(first), -1, np.int64), none)
+        extras = {k: v[_rows_by_uid(first.uid, state.uid)] for k, v in born.items()}
+        _save(run, path, 0, state, extras, eps, dict(zip(ev.pheno_id.tolist(), ev.phenotypes)),
+              rng, class_counts(none))
         done_new = 1
     else:
-        g0, arrays, rng_state = read_checkpoint(path)
-        extras = {k: arrays.pop(k) for k in _EXTRA + ("x_pheno_id",)}
+        _, arrays, rng_state = checkpoint
+        extras = {k: arrays.pop(k) for k in _EXTRA}
         state = from_arrays(arrays)
         rng = np.random.default_rng()
         rng.bit_generator.state = rng_state
@@ -185,19 +186,10 @@ def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: boo
                               extras["x_fingerprint"][pidx], ev.fingerprint)
             new_state = algo.tell(state, off, ev.loss, rng)
             # carry per-individual extras through selection, by uid
-            all_uid = np.concatenate([state.uid, off.uid])
-            pool = {
-                "x_pheno_raw": np.concatenate([extras["x_pheno_raw"], ev.pheno_raw]),
-                "x_fingerprint": np.concatenate([extras["x_fingerprint"], ev.fingerprint]),
-                "x_parent_uid": np.concatenate([extras["x_parent_uid"], off.parent_uid]),
-                "x_mclass": np.concatenate([extras["x_mclass"], mclass]),
-                "x_pheno_id": np.concatenate([extras["x_pheno_id"], ev.pheno_id]),
-            }
-            rows = _rows_by_uid(all_uid, new_state.uid)
-            extras = {k: v[rows] for k, v in pool.items()}
-            pheno = {int(i): p for i, p in zip(ev.pheno_id, ev.phenotypes)}
-            keep = set(int(i) for i in extras["x_pheno_id"])
-            pheno = {i: p for i, p in pheno.items() if i in keep}
+            born = _born(ev, off.parent_uid, mclass)
+            rows = _rows_by_uid(np.concatenate([state.uid, off.uid]), new_state.uid)
+            extras = {k: np.concatenate([extras[k], born[k]])[rows] for k in _EXTRA}
+            pheno = dict(zip(ev.pheno_id.tolist(), ev.phenotypes))
             state = new_state
             # throughput of the whole generation: asking, developing, scoring,
             # selection, bookkeeping and the previous generation's writes

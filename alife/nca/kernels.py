@@ -131,12 +131,6 @@ def activate_inplace(v, n, act):
 
 
 @njit(**_JIT)
-def activate_array(a, act):
-    """Activation applied to every element of a C-contiguous array, in place."""
-    activate_inplace(a.reshape(-1), a.size, act)
-
-
-@njit(**_JIT)
 def fill_ghosts(S, off, N, C):
     """Copy the toroidal wrap of one padded level into its ghost border.
 

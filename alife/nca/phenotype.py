@@ -219,7 +219,7 @@ def degenerate(phenotypes) -> np.ndarray:
 # --------------------------------------------------------------------------- #
 # rendering
 # --------------------------------------------------------------------------- #
-def _new_figure(figsize):
+def new_figure(figsize):
     """A matplotlib Figure on its own Agg canvas (no pyplot, no global state)."""
     from matplotlib.figure import Figure
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -288,7 +288,7 @@ def render_phenotype(pattern, path, target=None, title=None) -> Path:
     panels = [(p, "phenotype")] if t is None else [(p, "phenotype"), (t, "target")]
     if t is not None and t.shape == p.shape:
         panels[0] = (p, f"phenotype ({int((p != t).sum())} cells differ)")
-    fig = _new_figure((3.0 * len(panels), 3.3 if title or t is not None else 3.0))
+    fig = new_figure((3.0 * len(panels), 3.3 if title or t is not None else 3.0))
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (img, name) in zip(axes, panels):
         ax.imshow(img, cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
@@ -360,7 +360,7 @@ def render_filmstrip(history, path, frames: int = 8, title=None) -> Path:
     out = _out_path(path)
 
     nrow, ncol = len(hist), len(times)
-    fig = _new_figure((1.6 * ncol + 0.9, 1.6 * nrow + (0.5 if title else 0.2)))
+    fig = new_figure((1.6 * ncol + 0.9, 1.6 * nrow + (0.5 if title else 0.2)))
     axes = fig.subplots(nrow, ncol, squeeze=False)
     for r, h in enumerate(hist):
         imgs = h[times, :, :, 0].astype(np.float64)
