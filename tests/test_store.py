@@ -99,11 +99,15 @@ def raw_lengths(path) -> dict[str, int]:
 
 
 def phenotype_table(path) -> dict:
-    """{id: (packed bytes, shape, generation)} of every stored phenotype."""
+    """{id: (packed bytes, shape, generation)} of every stored phenotype,
+    read from the raw datasets (not through RunFile)."""
     with h5py.File(path, "r") as f:
         g = f["phenotypes"]
-        return {k: (g[k][()].tobytes(), tuple(g[k].attrs["shape"]), int(g[k].attrs["generation"]))
-                for k in g}
+        ids, shapes, starts, gens = (g[k][:] for k in ("id", "shape", "start", "generation"))
+        bits = g["bits"][:]
+        assert len(set(ids.tolist())) == len(ids)  # content-addressed: each id once
+        return {int(i): (bits[s:s + (h * w + 7) // 8].tobytes(), (int(h), int(w)), int(gen))
+                for i, (h, w), s, gen in zip(ids, shapes, starts, gens)}
 
 
 # --------------------------------------------------------------------------- #
@@ -149,13 +153,13 @@ def test_on_disk_layout(tmp_path):
     make_run(path, 2)
     with h5py.File(path, "r") as f:
         a = f.attrs
-        assert int(a["schema_version"]) == 1
+        assert int(a["schema_version"]) == 2
         assert isinstance(a["alife_version"], str)
         assert a["config_toml"] == CONFIG
         assert a["seed_entropy"] == str(2**70 + 3)
         assert a["status"] == "running"
         assert int(a["last_complete_generation"]) == 1
-        shapes = {"genomes": (2, P, D), "evals_per_s": (2,)}
+        shapes = {"genomes": (2, P, D)}
         for name, (dtype, _) in DATASETS.items():
             ds = f[name]
             assert ds.dtype == dtype
@@ -164,9 +168,33 @@ def test_on_disk_layout(tmp_path):
             assert ds.maxshape == (None,) + ds.shape[1:]
         codes = json.loads(f["mutation_class"].attrs["codes"])
         assert codes == {str(k): v for k, v in MUTATION_CLASS_NAMES.items()}
-        for key in f["phenotypes"]:
-            ds = f["phenotypes"][key]
-            assert ds.dtype == np.uint8 and tuple(ds.attrs["shape"]) == (N, N)
+        # per-generation series are datasets (attributes are capped at 64 KiB)
+        assert f["class_counts"].shape == (2, 6) and f["class_counts"].dtype == np.int64
+        assert f["timing/evals_per_s"].shape == (2,)
+        np.testing.assert_array_equal(f["timing/evals_per_s"][:], [100.0, 101.0])
+        assert "evals_per_s" not in a and "class_counts" not in a
+        ph = f["phenotypes"]
+        n = ph["id"].shape[0]
+        assert n > 0 and ph["shape"].shape == (n, 2) and (ph["shape"][:] == (N, N)).all()
+        np.testing.assert_array_equal(ph["start"][:], np.arange(n) * ((N * N + 7) // 8))
+        assert ph["bits"].shape == (n * ((N * N + 7) // 8),) and ph["bits"].dtype == np.uint8
+        assert (np.diff(ph["generation"][:]) >= 0).all()
+
+
+def test_long_runs_fit(tmp_path):
+    """3000 generations: past the 64 KiB cap that per-generation attributes
+    hit at 1366 generations of class counts."""
+    path = tmp_path / "RUN.h5"
+    g1 = np.zeros((1, 4), np.float32)
+    with RunFile.create(path, CONFIG, 1, fsync=False) as rf:
+        for g in range(3000):
+            rf.append_generation(g, genomes=g1, loss=np.zeros(1), age=np.zeros(1, np.int64),
+                                 uid=np.array([g]), parent_uid=np.array([-1]),
+                                 phenotype_id=np.array([-1]), mutation_class=np.array([-1], np.int8),
+                                 evals_per_s=float(g), class_counts=np.array([1, 0, 0, 0, 0, g]))
+    with RunFile.open(path) as rf:
+        assert rf.class_counts().shape == (3000, 6) and rf.class_counts()[-1, 5] == 2999
+        assert rf.read("evals_per_s")[-1] == 2999.0
 
 
 def test_empty_run_reads(tmp_path):
@@ -203,7 +231,7 @@ def test_phenotypes_stored_once_and_read_back(tmp_path):
         with pytest.raises(RunFileError, match="bool"):
             rf.add_phenotypes(np.array([5]), pats[:1] * 2.0)
     with h5py.File(path, "r") as f:
-        assert sorted(f["phenotypes"]) == ["0", "1", "2", "77"]
+        np.testing.assert_array_equal(f["phenotypes/id"][:], [0, 1, 2, 77])  # order first seen
 
 
 # --------------------------------------------------------------------------- #
@@ -327,7 +355,7 @@ def _hdf5_some_attrs(path):
 def _future_schema(path):
     make_run(path, 1)
     with h5py.File(path, "a") as f:
-        f.attrs["schema_version"] = 2
+        f.attrs["schema_version"] = 3
 
 
 def _short_dataset(path):
@@ -347,7 +375,7 @@ def _missing(path):
     (_text, "not a readable alife run file"),
     (_hdf5_without_attrs, "not an alife run file: missing root attribute"),
     (_hdf5_some_attrs, "missing root attribute.* config_toml"),
-    (_future_schema, "schema_version 2"),
+    (_future_schema, "schema_version 3"),
     (_short_dataset, "loss holds only 1 generation"),
     (_missing, "does not exist"),
 ])
