@@ -570,3 +570,11 @@ def test_configs_are_frozen_and_own_their_params():
         algo.pop_size = 3
     with pytest.raises(dataclasses.FrozenInstanceError):
         run(algo, seed=0, n_gen=0)[0][0].generation = 5
+
+
+def test_two_objective_fast_path_matches_dominance_matrix():
+    from alife.evolve.algorithms import _pareto_ranks_2d, _pareto_ranks_quadratic
+    rng = np.random.default_rng(5)
+    for n, hi in ((1000, 40), (600, 1000), (50, 3)):
+        obj = np.column_stack([rng.integers(0, hi, n), rng.integers(0, 4 * hi, n)]).astype(np.float64)
+        np.testing.assert_array_equal(_pareto_ranks_2d(obj), _pareto_ranks_quadratic(obj))
