@@ -946,3 +946,93 @@ def read_checkpoint(run_path) -> tuple[int, dict[str, np.ndarray], dict]:
         raise RunFileError(f"{path} is not a readable checkpoint (truncated or corrupt): "
                            f"{_one_line(e)}") from None
     return int(gen), arrays, rng_state
+
+
+# --------------------------------------------------------------------------- #
+# analysis result files (NET.h5 of `alife neutral`)
+# --------------------------------------------------------------------------- #
+#: Version of the result-file layout written by :func:`write_results`.
+RESULTS_SCHEMA_VERSION = 1
+
+
+def write_results(path, kind: str, attrs: dict, arrays: dict, *, force: bool = False) -> Path:
+    """Write an analysis result file atomically (temporary file, fsync, rename).
+
+    The file is complete or absent: a process killed while writing leaves any
+    previous file untouched.  An existing file is replaced only with
+    ``force=True``.
+
+    Parameters
+    ----------
+    path : destination (``NET.h5``)
+    kind : str, what the file holds (root attribute ``kind``, e.g. ``"neutral"``)
+    attrs : dict of str -> str / int / float root attributes (e.g. the config TOML)
+    arrays : dict of "group/name" -> array (numpy arrays; lists of str become
+        UTF-8 string datasets)
+
+    Returns
+    -------
+    Path of the written file.
+    """
+    path = Path(path)
+    if path.exists() and not force:
+        raise RunFileError(f"{path} already exists; use --force to overwrite it or a new --out")
+    if path.is_dir():
+        raise RunFileError(f"{path} is a directory")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp_name(path, "writing")
+    try:
+        with h5py.File(tmp, "w", track_order=False) as f:
+            f.attrs["kind"] = kind
+            f.attrs["schema_version"] = np.int64(RESULTS_SCHEMA_VERSION)
+            f.attrs["alife_version"] = str(_ALIFE_VERSION)
+            for k, v in attrs.items():
+                f.attrs[k] = v
+            for name, a in sorted(arrays.items()):
+                if isinstance(a, (list, tuple)) and (not a or isinstance(a[0], str)):
+                    f.create_dataset(name, data=np.array(a, dtype=object),
+                                     dtype=h5py.string_dtype("utf-8"), track_times=False)
+                else:
+                    f.create_dataset(name, data=np.asarray(a), track_times=False)
+        _fsync_path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_path(path.parent, directory=True)
+    return path
+
+
+def read_results(path, kind: str | None = None) -> tuple[dict, dict]:
+    """Read a file written by :func:`write_results`: ``(attrs, arrays)``.
+
+    String datasets come back as lists of str.  Raises :class:`RunFileError`
+    (one line) for a missing, unreadable or wrong-kind file.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise RunFileError(f"{path} does not exist")
+    try:
+        f = h5py.File(path, "r")
+    except OSError as e:
+        raise RunFileError(f"{path} is not a readable HDF5 file (truncated or corrupt?): "
+                           f"{_one_line_os(e)}") from None
+    with f:
+        attrs = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in f.attrs.items()}
+        if "kind" not in attrs or (kind is not None and attrs["kind"] != kind):
+            raise RunFileError(f"{path} is not an alife {kind or 'result'} file")
+        arrays = {}
+
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset):
+                if h5py.check_string_dtype(obj.dtype) is not None:
+                    arrays[name] = [s.decode("utf-8") if isinstance(s, bytes) else s
+                                    for s in obj[()].tolist()]
+                else:
+                    arrays[name] = obj[()]
+        f.visititems(visit)
+    return attrs, arrays
+
+
+def _one_line_os(e: OSError) -> str:
+    return " ".join(str(e).split())[:200]

@@ -673,3 +673,37 @@ def test_sigkilled_writer_leaves_a_consistent_file(tmp_path):
                 np.testing.assert_array_equal(rf.phenotype(pid), pattern_of(int(pid)))
         assert set(raw_lengths(path).values()) == {now + 1}
         last = now
+
+
+# --------------------------------------------------------------------------- #
+# analysis result files
+# --------------------------------------------------------------------------- #
+def test_result_files_round_trip_and_never_overwrite(tmp_path):
+    from alife.store import read_results, write_results
+    path = tmp_path / "NET.h5"
+    arrays = {"nodes/phenotype": np.array([3, -1, 3]), "nodes/robustness": np.array([0.5, 0.0, 1.0]),
+              "phenotypes/label": ["((..))", "......"]}
+    write_results(path, "neutral", {"config_toml": "seed = 1\n", "n": 3}, arrays)
+    attrs, got = read_results(path, "neutral")
+    assert attrs["config_toml"] == "seed = 1\n" and attrs["n"] == 3 and attrs["kind"] == "neutral"
+    np.testing.assert_array_equal(got["nodes/phenotype"], arrays["nodes/phenotype"])
+    assert got["phenotypes/label"] == arrays["phenotypes/label"]
+    before = path.read_bytes()
+    with pytest.raises(RunFileError, match="already exists; use --force"):
+        write_results(path, "neutral", {}, {"x": np.zeros(2)})
+    assert path.read_bytes() == before
+    with pytest.raises(RunFileError, match="not an alife other file"):
+        read_results(path, "other")
+    write_results(path, "neutral", {}, {"x": np.zeros(2)}, force=True)
+    assert set(read_results(path)[1]) == {"x"}
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left
+
+
+def test_result_files_refuse_corrupt_input(tmp_path):
+    from alife.store import read_results
+    bad = tmp_path / "bad.h5"
+    bad.write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 50)
+    with pytest.raises(RunFileError, match="not a readable HDF5 file"):
+        read_results(bad)
+    with pytest.raises(RunFileError, match="does not exist"):
+        read_results(tmp_path / "missing.h5")
