@@ -1,0 +1,284 @@
+"""The genotype–phenotype map interface every analysis in :mod:`alife.neutral` uses.
+
+A GP map is a genotype space plus a *batch* phenotype function::
+
+    ids = gpmap.phenotypes(genotypes)     # (n, L) genotypes -> (n,) int64
+
+Ids are stable non-negative int64 labels of phenotypes (the same phenotype
+always gets the same id, whatever batch it arrives in); ``-1`` marks an
+undefined or degenerate phenotype (an unfolded RNA, an all-dead HNCA), which
+belongs to no neutral network.  ``gpmap.label(pid)`` gives a phenotype's
+human-readable form where one exists (a dot-bracket structure).
+
+Two kinds of genotype space:
+
+* :class:`DiscreteSpace` — length ``L`` over an alphabet of ``K`` letters,
+  genotypes as ``(n, L)`` uint8 arrays of letter indices.  Its one-mutant
+  neighbourhood is exact: all ``L (K - 1)`` single substitutions, in a fixed
+  order (position-major, then letter).  Genotypes also have an integer
+  *rank* (base-K number, first position most significant), so a space
+  with at most :data:`ENUMERABLE_LIMIT` genotypes can be enumerated and
+  stored as one phenotype array indexed by rank.
+* :class:`ContinuousSpace` — ``L`` real genes in ``[low, high]``; its
+  neighbourhood is sampled: ``m`` resamples of each gene, drawn from an
+  explicit ``numpy.random.Generator`` (so ``L m`` neighbours per genotype).
+
+Phenotype evaluation dominates every analysis: callers batch, and
+:class:`CachedMap` memoises by genotype.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Largest discrete space :meth:`DiscreteSpace.all_genotypes` will build
+#: (4**13: every RNA sequence of length 13).
+ENUMERABLE_LIMIT = 4 ** 13
+
+#: Named alphabets (genonets' names).
+ALPHABETS = {
+    "RNA": "ACGU",
+    "DNA": "ACGT",
+    "Protein": "ACDEFGHIKLMNPQRSTVWY",
+    "Binary": "01",
+}
+
+
+def label_id(label: str) -> int:
+    """Stable non-negative int64 id of a phenotype label (e.g. a dot-bracket
+    string): the 8-byte BLAKE2b digest of its UTF-8 bytes, little-endian,
+    sign bit cleared."""
+    d = hashlib.blake2b(label.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(d, "little") & 0x7FFF_FFFF_FFFF_FFFF
+
+
+@dataclass(frozen=True)
+class DiscreteSpace:
+    """Genotypes of length ``L`` over ``K`` letters (uint8 letter indices).
+
+    Parameters
+    ----------
+    L : int, genotype length (>= 1)
+    K : int, alphabet size (2..255)
+    alphabet : str or None, the letters (length K) for text I/O
+    """
+
+    L: int
+    K: int
+    alphabet: str | None = None
+
+    def __post_init__(self):
+        if not isinstance(self.L, (int, np.integer)) or self.L < 1:
+            raise ValueError(f"genotype length L must be an integer >= 1, got {self.L!r}")
+        if not isinstance(self.K, (int, np.integer)) or not 2 <= self.K <= 255:
+            raise ValueError(f"alphabet size K must be an integer in 2..255, got {self.K!r}")
+        if self.alphabet is not None and (len(self.alphabet) != self.K
+                                          or len(set(self.alphabet)) != self.K):
+            raise ValueError(f"alphabet {self.alphabet!r} must have {self.K} distinct letters")
+
+    discrete = True
+
+    @property
+    def size(self) -> int:
+        """Number of genotypes, K**L (a Python int: may exceed int64)."""
+        return int(self.K) ** int(self.L)
+
+    @property
+    def enumerable(self) -> bool:
+        return self.size <= ENUMERABLE_LIMIT
+
+    @property
+    def n_neighbours(self) -> int:
+        return int(self.L) * (int(self.K) - 1)
+
+    def check(self, genotypes) -> np.ndarray:
+        """Validate ``(n, L)`` letter indices; returns a uint8 array."""
+        g = np.asarray(genotypes)
+        if g.ndim == 1 and g.shape[0] == self.L:
+            g = g[None]
+        if g.ndim != 2 or g.shape[1] != self.L:
+            raise ValueError(f"genotypes must have shape (n, {self.L}), got {g.shape}")
+        if g.size and (g.dtype.kind not in "iu" or g.min() < 0 or g.max() >= self.K):
+            raise ValueError(f"genotypes must be integer letter indices in 0..{self.K - 1}")
+        return g.astype(np.uint8, copy=False)
+
+    def rank(self, genotypes) -> np.ndarray:
+        """(n,) int64 base-K rank of each genotype (needs K**L < 2**63)."""
+        g = self.check(genotypes)
+        if self.size >= 2 ** 63:
+            raise ValueError(f"space of {self.K}**{self.L} genotypes is too large to rank in int64")
+        w = int(self.K) ** np.arange(self.L - 1, -1, -1, dtype=np.int64)
+        return g.astype(np.int64) @ w
+
+    def unrank(self, ranks) -> np.ndarray:
+        """(n, L) uint8 genotypes of the given ranks."""
+        r = np.asarray(ranks, dtype=np.int64).reshape(-1)
+        if r.size and (r.min() < 0 or r.max() >= self.size):
+            raise ValueError(f"ranks must lie in 0..{self.size - 1}")
+        out = np.empty((r.size, self.L), np.uint8)
+        for pos in range(self.L - 1, -1, -1):
+            out[:, pos] = r % self.K
+            r = r // self.K
+        return out
+
+    def all_genotypes(self) -> np.ndarray:
+        """Every genotype in rank order, (K**L, L) uint8."""
+        if not self.enumerable:
+            raise ValueError(f"{self.K}**{self.L} genotypes is more than the enumerable "
+                             f"limit {ENUMERABLE_LIMIT}; sample the space instead")
+        return self.unrank(np.arange(self.size, dtype=np.int64))
+
+    def neighbours(self, genotypes) -> np.ndarray:
+        """All one-mutants: (n, L (K - 1), L) uint8, position-major then letter
+        (mutant ``pos * (K - 1) + s`` has letter ``(g[pos] + 1 + s) % K`` at ``pos``)."""
+        g = self.check(genotypes)
+        n, L, K = g.shape[0], self.L, self.K
+        out = np.repeat(g[:, None, :], L * (K - 1), axis=1)
+        pos = np.repeat(np.arange(L), K - 1)
+        shift = np.tile(np.arange(1, K), L)
+        out[:, np.arange(L * (K - 1)), pos] = (g[:, pos] + shift) % K
+        return out
+
+    def encode(self, texts) -> np.ndarray:
+        """Strings over :attr:`alphabet` -> (n, L) uint8."""
+        if self.alphabet is None:
+            raise ValueError("this space has no alphabet for text genotypes")
+        lut = {c: i for i, c in enumerate(self.alphabet)}
+        out = np.empty((len(texts), self.L), np.uint8)
+        for i, t in enumerate(texts):
+            if len(t) != self.L:
+                raise ValueError(f"genotype {t!r} has length {len(t)}, expected {self.L}")
+            try:
+                out[i] = [lut[c] for c in t]
+            except KeyError as e:
+                raise ValueError(f"genotype {t!r} has letter {e.args[0]!r} outside the "
+                                 f"alphabet {self.alphabet!r}") from None
+        return out
+
+    def decode(self, genotypes) -> list[str]:
+        """(n, L) letter indices -> strings over :attr:`alphabet`."""
+        if self.alphabet is None:
+            raise ValueError("this space has no alphabet for text genotypes")
+        g = self.check(genotypes)
+        letters = np.frombuffer(self.alphabet.encode("ascii"), np.uint8)
+        return [row.tobytes().decode("ascii") for row in letters[g]]
+
+
+@dataclass(frozen=True)
+class ContinuousSpace:
+    """``L`` real genes in ``[low, high]`` with a sampled neighbourhood.
+
+    Parameters
+    ----------
+    L : int, number of genes
+    m : int, resamples per gene in a neighbourhood (``L m`` neighbours)
+    low, high : float, gene range
+    """
+
+    L: int
+    m: int = 4
+    low: float = -1.0
+    high: float = 1.0
+
+    def __post_init__(self):
+        if not isinstance(self.L, (int, np.integer)) or self.L < 1:
+            raise ValueError(f"number of genes L must be an integer >= 1, got {self.L!r}")
+        if not isinstance(self.m, (int, np.integer)) or self.m < 1:
+            raise ValueError(f"resamples per gene m must be an integer >= 1, got {self.m!r}")
+        if not self.low < self.high:
+            raise ValueError(f"gene range needs low < high, got [{self.low}, {self.high}]")
+
+    discrete = False
+
+    @property
+    def n_neighbours(self) -> int:
+        return int(self.L) * int(self.m)
+
+    def check(self, genotypes) -> np.ndarray:
+        g = np.asarray(genotypes)
+        if g.ndim == 1 and g.shape[0] == self.L:
+            g = g[None]
+        if g.ndim != 2 or g.shape[1] != self.L:
+            raise ValueError(f"genotypes must have shape (n, {self.L}), got {g.shape}")
+        if g.dtype.kind not in "f":
+            raise ValueError(f"continuous genotypes must be floats, got {g.dtype}")
+        return g.astype(np.float32, copy=False)
+
+    def neighbours(self, genotypes, rng: np.random.Generator) -> np.ndarray:
+        """Sampled one-mutants: (n, L m, L) float32; mutant ``pos * m + s``
+        resamples gene ``pos`` uniformly in ``[low, high]``."""
+        g = self.check(genotypes)
+        n, L, m = g.shape[0], self.L, self.m
+        out = np.repeat(g[:, None, :], L * m, axis=1)
+        pos = np.repeat(np.arange(L), m)
+        out[:, np.arange(L * m), pos] = rng.uniform(self.low, self.high, (n, L * m)).astype(np.float32)
+        return out
+
+    def random(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        return rng.uniform(self.low, self.high, (n, self.L)).astype(np.float32)
+
+
+class GPMap:
+    """Base class: a genotype space and a batch phenotype function.
+
+    Subclasses set :attr:`space` and :attr:`name` and implement
+    :meth:`_phenotypes`; :meth:`phenotypes` validates and counts evaluations.
+    """
+
+    name: str = "gpmap"
+    space: DiscreteSpace | ContinuousSpace
+
+    def __init__(self):
+        self.n_evaluations = 0
+
+    def phenotypes(self, genotypes) -> np.ndarray:
+        """(n,) int64 phenotype ids of ``(n, L)`` genotypes, -1 = undefined."""
+        g = self.space.check(genotypes)
+        if g.shape[0] == 0:
+            return np.zeros(0, np.int64)
+        ids = np.asarray(self._phenotypes(g), dtype=np.int64)
+        if ids.shape != (g.shape[0],):
+            raise RuntimeError(f"{self.name}: phenotype function returned shape {ids.shape} "
+                               f"for {g.shape[0]} genotypes")
+        self.n_evaluations += g.shape[0]
+        return ids
+
+    def _phenotypes(self, genotypes: np.ndarray) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+    def label(self, pid: int) -> str:
+        """Human-readable form of phenotype ``pid`` (default: the id)."""
+        return str(int(pid))
+
+
+class CachedMap(GPMap):
+    """Memoise another map's phenotypes by genotype (exact bytes).
+
+    Only genotypes not seen before reach the wrapped map, in one batch per
+    call; :attr:`n_evaluations` counts those, :attr:`n_lookups` all.
+    """
+
+    def __init__(self, inner: GPMap):
+        super().__init__()
+        self.inner = inner
+        self.space = inner.space
+        self.name = inner.name
+        self._cache: dict[bytes, int] = {}
+        self.n_lookups = 0
+
+    def phenotypes(self, genotypes) -> np.ndarray:
+        g = np.ascontiguousarray(self.space.check(genotypes))
+        self.n_lookups += g.shape[0]
+        keys = [row.tobytes() for row in g]
+        missing = {k: i for i, k in enumerate(keys) if k not in self._cache}
+        if missing:
+            rows = np.fromiter(missing.values(), np.int64, len(missing))
+            new = self.inner.phenotypes(g[rows])
+            self.n_evaluations += len(rows)
+            self._cache.update(zip(missing.keys(), new.tolist()))
+        return np.fromiter((self._cache[k] for k in keys), np.int64, len(keys))
+
+    def label(self, pid: int) -> str:
+        return self.inner.label(pid)

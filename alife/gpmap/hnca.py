@@ -1,0 +1,356 @@
+"""The HNCA genotype–phenotype map: genomes -> developed patterns.
+
+:class:`HNCAMap` puts any :class:`~alife.nca.HNCASpec` behind the GP-map
+interface of :mod:`alife.gpmap.base`.  The phenotype of a genome is the
+stable id (:func:`alife.nca.phenotype.phenotype_ids`) of the binary pattern
+it develops; a degenerate pattern (all 0 or all 1) is the undefined phenotype
+``-1``.
+
+Two genotype spaces:
+
+* **continuous** (default): the genome's ``spec.n_genes`` real genes, a
+  :class:`~alife.gpmap.base.ContinuousSpace` with range
+  ``[-spec.init_scale, spec.init_scale]`` (``[-1, 1]`` for the Bielawski
+  preset, where random genomes and the ``resample`` mutation live); its
+  neighbourhood is ``m`` uniform resamples of every gene.
+* **lattice** (``lattice_k=K``): genes restricted to the ``K`` values of the
+  ``lattice`` mutation (:func:`alife.evolve.mutation.lattice_values`), a
+  :class:`~alife.gpmap.base.DiscreteSpace` ``(n_genes, K)`` whose letter
+  ``i`` is the gene value ``lattice_values(K)[i]``; the neighbourhood is
+  exact (every gene to every other lattice value).  :meth:`HNCAMap.to_letters`
+  and :meth:`HNCAMap.to_genomes` convert, so genomes evolved with the
+  ``lattice`` mutation map exactly.  Lattice maps also accept float genomes
+  that lie on the lattice.
+
+Every evaluation is one batched :func:`alife.nca.develop` call per chunk of
+``chunk`` genomes (default 4096) to bound memory.  :meth:`HNCAMap.evaluate`
+also returns raw pattern ids (degenerate included), trajectory fingerprints
+and the loss on the map's target: what :func:`alife.evolve.lineage.classify`
+needs to class mutations as silent / cryptic / deleterious / beneficial /
+neutral_changed (:func:`mutation_class_counts`).
+:func:`robustness_profile` gives per-gene robustness.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..evolve.lineage import (BENEFICIAL, CRYPTIC, DELETERIOUS, NEUTRAL_CHANGED, SILENT,
+                              classify)
+from ..evolve.mutation import MAX_LATTICE_K, lattice_values
+from ..nca import HNCASpec, develop
+from ..nca.phenotype import phenotype_ids
+from .base import ContinuousSpace, DiscreteSpace, GPMap
+
+__all__ = ["HNCAMap", "robustness_profile", "mutation_class_counts", "DEFAULT_CHUNK"]
+
+#: Genomes per develop call.
+DEFAULT_CHUNK = 4096
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+class HNCAMap(GPMap):
+    """GP map of an HNCA spec: genomes -> developed-pattern ids (-1 degenerate).
+
+    Parameters
+    ----------
+    spec : HNCASpec
+    lattice_k : int or None
+        None: continuous genes.  ``K`` (2..255): genes on the ``K``-value
+        lattice of the ``lattice`` mutation, genotypes as uint8 letter indices.
+    m : int
+        Resamples per gene in a continuous neighbourhood (ignored on a lattice).
+    target : None, a target name (:data:`alife.tasks.TARGETS`) or a bool array
+        of the output level's shape; gives :meth:`evaluate` a loss.
+    steps : int or None
+        Development steps (default ``spec.steps``).
+    chunk : int
+        Genomes per :func:`develop` call.
+    method : str
+        Kernel strategy passed to :func:`develop` (fingerprints are only
+        comparable within one method, so a map keeps one).
+    """
+
+    def __init__(self, spec: HNCASpec, *, lattice_k: int | None = None, m: int = 4,
+                 target=None, steps: int | None = None, chunk: int = DEFAULT_CHUNK,
+                 method: str = "auto"):
+        super().__init__()
+        if not isinstance(spec, HNCASpec):
+            raise ValueError(f"HNCAMap: spec must be an HNCASpec, got {type(spec).__name__}; "
+                             "build one with HNCASpec.preset('bielawski')")
+        self.spec = spec
+        D = spec.n_genes
+        if lattice_k is None:
+            self.lattice_k = None
+            self.space = ContinuousSpace(D, m, -float(spec.init_scale), float(spec.init_scale))
+            self._values = None
+        else:
+            if not _is_int(lattice_k) or not 2 <= lattice_k <= min(255, MAX_LATTICE_K):
+                raise ValueError(f"HNCAMap: lattice_k must be an integer in 2..255 (letters are "
+                                 f"uint8), got {lattice_k!r}")
+            self.lattice_k = int(lattice_k)
+            self.space = DiscreteSpace(D, self.lattice_k)
+            self._values = lattice_values(self.lattice_k)
+        if steps is not None and (not _is_int(steps) or steps < 1):
+            raise ValueError(f"HNCAMap: steps must be a positive integer or None, got {steps!r}")
+        self.steps = spec.steps if steps is None else int(steps)
+        if not _is_int(chunk) or chunk < 1:
+            raise ValueError(f"HNCAMap: chunk must be a positive integer, got {chunk!r}")
+        self.chunk = int(chunk)
+        self.method = method
+        self.target = self._check_target(target)
+        kind = "continuous" if self.lattice_k is None else f"lattice{self.lattice_k}"
+        self.name = f"hnca-{kind}-{D}genes"
+
+    # ------------------------------------------------------------------ setup
+    def _check_target(self, target):
+        if target is None:
+            return None
+        from ..tasks import target as builtin_target
+
+        n = self.spec.sizes[self.spec.output_level]
+        if isinstance(target, str):
+            return builtin_target(target, n)
+        t = np.asarray(target)
+        if t.dtype != np.bool_:
+            if t.dtype.kind not in "iu" or (t.size and not np.isin(t, (0, 1)).all()):
+                raise ValueError("HNCAMap: target must be a target name or a bool (0/1) array")
+            t = t.astype(bool)
+        if t.shape != (n, n):
+            raise ValueError(f"HNCAMap: target has shape {t.shape} but the phenotype is "
+                             f"({n}, {n}); build the target at N = {n}")
+        return t
+
+    @property
+    def lattice(self) -> bool:
+        return self.lattice_k is not None
+
+    @property
+    def n_genes(self) -> int:
+        return self.spec.n_genes
+
+    def gene_names(self) -> list[str]:
+        return self.spec.layout.gene_names()
+
+    # ------------------------------------------------------------------ conversion
+    def _shape_2d(self, genotypes) -> np.ndarray:
+        g = np.asarray(genotypes)
+        D = self.spec.n_genes
+        if g.dtype.kind not in "biuf":
+            raise ValueError(f"HNCAMap: genotypes must be a numeric array, got dtype {g.dtype}")
+        if g.ndim == 1:
+            g = g[None]
+        if g.ndim != 2 or g.shape[1] != D:
+            got = g.shape[-1] if g.ndim >= 1 else 0
+            raise ValueError(f"HNCAMap: genotypes have shape {np.shape(genotypes)} ({got} genes) "
+                             f"but this spec needs {D} genes; pass an (n, {D}) array, or build "
+                             "the map from the spec the genomes were made for")
+        return g
+
+    def _check_finite(self, g: np.ndarray):
+        bad = ~np.isfinite(g)
+        if bad.any():
+            i, j = np.argwhere(bad)[0]
+            raise ValueError(f"HNCAMap: genotype {i} gene {j} ({self.gene_names()[j]}) is "
+                             f"{g[i, j]}; genes must be finite: replace NaN/inf values "
+                             "(e.g. redraw the genome) before mapping")
+
+    def to_letters(self, genomes) -> np.ndarray:
+        """Float genomes on the lattice -> (n, D) uint8 letter indices.
+
+        Raises ValueError for off-lattice or non-finite genes (snap with
+        :func:`alife.evolve.mutation.to_lattice` first)."""
+        if not self.lattice:
+            raise ValueError("HNCAMap: to_letters needs a lattice map; build it with "
+                             "HNCAMap(spec, lattice_k=K)")
+        g = self._shape_2d(genomes)
+        self._check_finite(g)
+        K = self.lattice_k
+        idx = np.clip(np.rint((g.astype(np.float64) + 1.0) * ((K - 1) / 2.0)), 0, K - 1)
+        idx = idx.astype(np.intp)
+        off = self._values[idx] != g
+        if off.any():
+            i, j = np.argwhere(off)[0]
+            raise ValueError(f"HNCAMap: genotype {i} gene {j} = {g[i, j]!r} is not on the "
+                             f"k={K} lattice; snap genomes with "
+                             f"alife.evolve.mutation.to_lattice(genomes, {K}) first")
+        return idx.astype(np.uint8)
+
+    def to_genomes(self, genotypes) -> np.ndarray:
+        """Validated genotypes -> (n, D) float32 genomes ready for develop."""
+        g = self.check(genotypes)
+        if self.lattice:
+            return np.ascontiguousarray(self._values[g])
+        return np.ascontiguousarray(g, dtype=np.float32)
+
+    def check(self, genotypes) -> np.ndarray:
+        """Validate genotypes into the space's form: (n, D) float32 for a
+        continuous map, (n, D) uint8 letters for a lattice map (float genomes
+        on the lattice are converted).  One-line ValueError otherwise."""
+        g = self._shape_2d(genotypes)
+        if not self.lattice:
+            if g.dtype.kind != "f":
+                raise ValueError(f"HNCAMap: continuous genotypes must be floats, got {g.dtype}; "
+                                 "pass genomes.astype(np.float32) (letter indices need "
+                                 "HNCAMap(spec, lattice_k=K))")
+            self._check_finite(g)
+            return np.ascontiguousarray(g, dtype=np.float32)
+        if g.dtype.kind == "f":
+            return self.to_letters(g)
+        K = self.lattice_k
+        if g.size and (g.min() < 0 or g.max() >= K):
+            bad = np.argwhere((g < 0) | (g >= K))[0]
+            raise ValueError(f"HNCAMap: letter {g[bad[0], bad[1]]} at genotype {bad[0]} gene "
+                             f"{bad[1]} is outside 0..{K - 1}; lattice letters index "
+                             f"lattice_values({K}) (convert genomes with to_letters)")
+        return np.ascontiguousarray(g, dtype=np.uint8)
+
+    # ------------------------------------------------------------------ evaluation
+    def phenotypes(self, genotypes) -> np.ndarray:
+        """(n,) int64 ids of the developed patterns, -1 degenerate."""
+        return super().phenotypes(self.check(genotypes))
+
+    def _phenotypes(self, genotypes: np.ndarray) -> np.ndarray:
+        G = self.to_genomes(genotypes)
+        out = np.empty(G.shape[0], np.int64)
+        for a in range(0, G.shape[0], self.chunk):
+            dev = develop(self.spec, G[a:a + self.chunk], steps=self.steps, method=self.method)
+            out[a:a + self.chunk] = dev.ids
+        return out
+
+    def evaluate(self, genotypes) -> dict:
+        """Everything the mutation classes need, in batched develop calls.
+
+        Returns
+        -------
+        dict with
+            ``ids`` (n,) int64, -1 for degenerate patterns;
+            ``raw_ids`` (n,) int64 pattern ids, degenerate patterns included;
+            ``fingerprints`` (n,) uint64 trajectory hashes;
+            ``loss`` (n,) float64 (:func:`alife.tasks.loss` on the target) or None.
+        """
+        from ..tasks import loss as task_loss
+
+        G = self.to_genomes(genotypes)
+        n = G.shape[0]
+        ids = np.empty(n, np.int64)
+        raw = np.empty(n, np.int64)
+        fps = np.empty(n, np.uint64)
+        loss = None if self.target is None else np.empty(n, np.float64)
+        for a in range(0, n, self.chunk):
+            dev = develop(self.spec, G[a:a + self.chunk], steps=self.steps, method=self.method,
+                          fingerprint=True)
+            b = a + dev.steps_run.shape[0]
+            r = phenotype_ids(dev.phenotypes)
+            raw[a:b] = r
+            ids[a:b] = np.where(dev.degenerate, -1, r)
+            fps[a:b] = dev.fingerprints
+            if loss is not None:
+                loss[a:b] = task_loss(dev.phenotypes, self.target)
+        self.n_evaluations += n
+        return {"ids": ids, "raw_ids": raw, "fingerprints": fps, "loss": loss}
+
+    def patterns(self, genotypes) -> np.ndarray:
+        """(n, N, N) bool developed patterns (for pictures and checks)."""
+        G = self.to_genomes(genotypes)
+        return develop(self.spec, G, steps=self.steps, method=self.method).phenotypes
+
+    # ------------------------------------------------------------------ neighbourhoods
+    def neighbours(self, genotypes, rng: np.random.Generator | None = None, m: int | None = None):
+        """One-mutants of every genotype, ``(n, D * per_gene, D)``, gene-major.
+
+        Lattice: all ``K - 1`` other values of every gene (``rng`` unused).
+        Continuous: ``m`` (default the map's) uniform resamples per gene,
+        drawn from ``rng``.  Returns ``(mutants, per_gene)``.
+        """
+        g = self.check(genotypes)
+        if self.lattice:
+            return self.space.neighbours(g), self.lattice_k - 1
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError("HNCAMap.neighbours: a continuous map samples its neighbourhood; "
+                            f"pass rng=np.random.default_rng(seed), got {type(rng).__name__}")
+        m = self.space.m if m is None else m
+        space = ContinuousSpace(self.spec.n_genes, m, self.space.low, self.space.high)
+        return space.neighbours(g, rng), int(m)
+
+
+# --------------------------------------------------------------------------- #
+# neighbourhood statistics
+# --------------------------------------------------------------------------- #
+def robustness_profile(hmap: HNCAMap, genotypes, rng: np.random.Generator,
+                       m: int | None = None) -> np.ndarray:
+    """Per-gene robustness: for each gene, the fraction of its one-mutants
+    (``m`` sampled resamples on a continuous map, all ``K - 1`` on a lattice)
+    that keep the phenotype, averaged over the genotypes.
+
+    Genotypes with the undefined phenotype (-1) belong to no neutral network
+    and are left out of the average; ValueError if none is defined.  All
+    genotypes and mutants are evaluated in one :meth:`HNCAMap.phenotypes`
+    call (chunked).
+
+    Returns
+    -------
+    (n_genes,) float64
+    """
+    if not isinstance(hmap, HNCAMap):
+        raise ValueError(f"robustness_profile takes an HNCAMap, got {type(hmap).__name__}")
+    g = hmap.check(genotypes)
+    n, D = g.shape
+    nb, per = hmap.neighbours(g, rng, m)
+    ids = hmap.phenotypes(np.concatenate([g, nb.reshape(-1, D)]))
+    parent, mut = ids[:n], ids[n:].reshape(n, D, per)
+    ok = parent >= 0
+    if not ok.any():
+        raise ValueError("robustness_profile: none of the genotypes has a defined phenotype "
+                         "(all develop degenerate patterns); pass genotypes with id >= 0")
+    keep = mut[ok] == parent[ok][:, None, None]
+    return keep.mean(axis=(0, 2))
+
+
+#: Class names reported by :func:`mutation_class_counts`, with and without a target.
+CLASSES_WITH_TARGET = ("silent", "cryptic", "deleterious", "beneficial", "neutral_changed")
+CLASSES_NO_TARGET = ("silent", "cryptic", "changed")
+
+
+def mutation_class_counts(hmap: HNCAMap, genotypes, rng: np.random.Generator,
+                          m: int | None = None) -> dict:
+    """Mutation classes of every genotype's one-mutant neighbourhood.
+
+    Classes follow :func:`alife.evolve.lineage.classify` (raw pattern ids,
+    trajectory fingerprints, loss on the map's target): ``silent`` (same
+    trajectory), ``cryptic`` (same pattern, other trajectory), and for a
+    changed pattern ``deleterious`` / ``beneficial`` / ``neutral_changed``
+    by the loss.  Without a target the changed ones are one class,
+    ``changed``.  Parents and mutants go through one :meth:`HNCAMap.evaluate`.
+
+    Returns
+    -------
+    dict name -> (n,) int64 counts per genotype (keys
+    :data:`CLASSES_WITH_TARGET` or :data:`CLASSES_NO_TARGET`, in that order);
+    the counts of a genotype sum to its neighbourhood size.
+    """
+    if not isinstance(hmap, HNCAMap):
+        raise ValueError(f"mutation_class_counts takes an HNCAMap, got {type(hmap).__name__}")
+    g = hmap.check(genotypes)
+    n, D = g.shape
+    nb, per = hmap.neighbours(g, rng, m)
+    k = D * per
+    ev = hmap.evaluate(np.concatenate([g, nb.reshape(-1, D)]))
+    rep = np.repeat(np.arange(n), k)
+    has_target = ev["loss"] is not None
+    loss = ev["loss"] if has_target else np.zeros(n + n * k)
+    codes = classify(np.ones(n * k, bool), loss[:n][rep], loss[n:],
+                     ev["raw_ids"][:n][rep], ev["raw_ids"][n:],
+                     ev["fingerprints"][:n][rep], ev["fingerprints"][n:]).reshape(n, k)
+
+    def count(*cs):
+        return np.isin(codes, cs).sum(axis=1).astype(np.int64)
+
+    if has_target:
+        return {"silent": count(SILENT), "cryptic": count(CRYPTIC),
+                "deleterious": count(DELETERIOUS), "beneficial": count(BENEFICIAL),
+                "neutral_changed": count(NEUTRAL_CHANGED)}
+    return {"silent": count(SILENT), "cryptic": count(CRYPTIC),
+            "changed": count(BENEFICIAL, DELETERIOUS, NEUTRAL_CHANGED)}

@@ -1,0 +1,1 @@
+"""Neutral networks: construction (:mod:`.build`) and measures (:mod:`.measures`, :mod:`.genonets`)."""
