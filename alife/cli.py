@@ -4,6 +4,8 @@
     alife evolve CONFIG.toml --out RUN.h5 [--force] [--no-progress]
     alife show RUN.h5
     alife plot RUN.h5 [--out DIR]
+    alife neutral CONFIG.toml --out NET.h5 [--figs DIR] [--force]
+    alife genonets INPUT.tsv --alphabet RNA --tau 0 --out DIR [--force]
 
 Bad input is reported as one line on stderr with exit code 2, never a
 traceback.
@@ -75,6 +77,32 @@ def _cmd_plot(args) -> int:
     return 0
 
 
+def _cmd_neutral(args) -> int:
+    from .neutral.config import load_neutral_config
+    from .neutral.run import run_neutral
+
+    config = load_neutral_config(args.config)
+    s = run_neutral(config, args.out, force=args.force, figs=args.figs)
+    if "networks" in s:
+        for n in s["networks"]:
+            print(f"network {n['seed']} ({n['source']}): {n['size']} genotypes"
+                  f"{' (complete)' if n['complete'] else ''}, R = {n['robustness']:.3f}, "
+                  f"E = {n['evolvability']}, {n['n_evaluations']:,} evaluations")
+    else:
+        print(f"{s['n_genotypes']:,} genotypes, {s['n_phenotypes']:,} phenotypes, "
+              f"{s['n_components']:,} genotype networks, undefined {s['undefined_fraction']:.3f}")
+    print(f"wrote {args.out} and {len(s['files'])} figure/GraphML files")
+    return 0
+
+
+def _cmd_genonets(args) -> int:
+    from .neutral.genonets import run_genonets
+
+    run_genonets(args.input, args.alphabet, args.tau, args.out, force=args.force)
+    print(f"wrote the genonets result files into {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="alife", description="Neutral networks of evolved and trained systems.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -96,6 +124,19 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("run")
     pl.add_argument("--out", help="folder for the PNGs (default: RUN_plots next to the run file)")
     pl.set_defaults(func=_cmd_plot)
+    nn = sub.add_parser("neutral", help="build and measure neutral networks of a GP map into NET.h5")
+    nn.add_argument("config", help="TOML config (see experiments/smoke/neutral.toml)")
+    nn.add_argument("--out", required=True, help="result file (HDF5); never overwritten without --force")
+    nn.add_argument("--figs", help="folder for figures and GraphML (default: NET_figs next to --out)")
+    nn.add_argument("--force", action="store_true", help="overwrite an existing result file")
+    nn.set_defaults(func=_cmd_neutral)
+    gn = sub.add_parser("genonets", help="genonets-compatible analysis of a genonets input file")
+    gn.add_argument("input", help="tab-separated genonets input (Genotypeset, Delta, Genotype, Score)")
+    gn.add_argument("--alphabet", required=True, help="RNA, DNA, Protein or Binary")
+    gn.add_argument("--tau", type=float, required=True, help="score threshold (genonets' tau)")
+    gn.add_argument("--out", required=True, help="output folder for the result files")
+    gn.add_argument("--force", action="store_true", help="write into a non-empty output folder")
+    gn.set_defaults(func=_cmd_genonets)
     return p
 
 

@@ -1,0 +1,252 @@
+"""Run a neutral-network analysis from a config into ``NET.h5`` (``alife neutral``).
+
+Two methods:
+
+* ``bfs`` — for every seed genotype, the neutral network of its phenotype is
+  grown by breadth-first search under node and evaluation budgets
+  (:func:`alife.neutral.build.sample_bfs`), optionally explored further by
+  neutral random walks; Wagner's measures are estimated on it
+  (:func:`alife.neutral.measures.sampled_measures`) with its size,
+  components, diameter and mean path length.  For an HNCA map the seeds also
+  get a per-gene robustness profile and mutation classes.
+* ``exhaustive`` — every genotype of an enumerable discrete space is
+  evaluated; every phenotype's neutral set and genotype networks are built and
+  measured (:func:`alife.neutral.build.exhaustive`).
+
+Every random stream is a child of one ``numpy.random.SeedSequence(seed)``.
+The result file is written once, atomically (:func:`alife.store.write_results`);
+an existing file is refused unless ``force``.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..store import RunFile, RunFileError, write_results
+from . import build as B
+from . import measures as M
+from .config import NeutralConfig
+
+#: Networks up to this many nodes are kept as GraphML and drawn.
+GRAPH_MAX_NODES = 5000
+
+
+def _as_float(x) -> float:
+    return float(x) if x is not None else float("nan")
+
+
+def seed_genotypes(config: NeutralConfig, gpmap, rng: np.random.Generator) -> tuple[np.ndarray, list]:
+    """The seeds: explicit genotypes, then a run's best, then random defined ones.
+
+    Returns ``(genotypes (s, L), sources)`` with a short description per seed.
+    """
+    space = gpmap.space
+    rows, src = [], []
+    for g in config.seeds.get("genotypes", ()):
+        if isinstance(g, str):
+            if not space.discrete or space.alphabet is None:
+                raise ValueError(f"seed genotype {g!r} is text, but this map's genotypes are "
+                                 f"numbers; give arrays of numbers")
+            rows.append(space.encode([g])[0])
+        else:
+            a = np.asarray(g, np.float64)
+            if space.discrete:
+                if not np.all(a == np.round(a)):
+                    raise ValueError("discrete seed genotypes must be letter indices (integers)")
+                a = a.astype(np.int64)
+            rows.append(space.check(a.reshape(1, -1)
+                                    if not space.discrete else a.reshape(1, -1))[0])
+        src.append("config")
+    if "run" in config.seeds:
+        genomes = _best_of_run(config.seeds["run"], config.seeds.get("best", 1))
+        if hasattr(gpmap, "to_letters") and space.discrete:
+            genomes = gpmap.to_letters(genomes)
+        for i, g in enumerate(space.check(genomes)):
+            rows.append(g)
+            src.append(f"run best {i + 1}")
+    n_random = config.seeds.get("random", 0)
+    if n_random:
+        found, tries = [], 0
+        while len(found) < n_random:
+            if tries > 50:
+                raise ValueError(f"found only {len(found)} of {n_random} random genotypes with a "
+                                 f"defined phenotype in {tries} batches; lower [seeds] random")
+            cand = (space.unrank(rng.integers(0, space.size, 256)) if space.discrete
+                    else space.random(256, rng))
+            ids = gpmap.phenotypes(cand)
+            found.extend(cand[ids >= 0][: n_random - len(found)])
+            tries += 1
+        rows.extend(found)
+        src.extend(["random"] * len(found))
+    if not rows:
+        return np.zeros((0, space.L), np.uint8 if space.discrete else np.float32), []
+    return space.check(np.stack(rows)), src
+
+
+def _best_of_run(path, k: int) -> np.ndarray:
+    """The ``k`` lowest-loss distinct genomes of a run's last complete generation."""
+    try:
+        with RunFile.open(path) as run:
+            if run.generations_done == 0:
+                raise ValueError(f"{path}: the run has no complete generation yet")
+            G = run.read("genomes", -1)
+            loss = run.read("loss", -1)
+    except RunFileError as e:
+        raise ValueError(str(e)) from None
+    order = np.argsort(loss, kind="stable")
+    _, first = np.unique(G[order], axis=0, return_index=True)
+    keep = order[np.sort(first)][:k]
+    return G[keep]
+
+
+def run_neutral(config: NeutralConfig, out_path, *, force: bool = False, figs=None) -> dict:
+    """Run the analysis; write ``out_path`` (NET.h5), GraphML files and figures.
+
+    Parameters
+    ----------
+    config : NeutralConfig
+    out_path : path of the result file
+    force : bool, replace an existing result file
+    figs : folder for GraphML and PNG figures (default: ``<out stem>_figs``
+        next to ``out_path``)
+
+    Returns
+    -------
+    dict, the summary stored in the file's ``summary_json`` attribute.
+    """
+    out_path = Path(out_path)
+    if out_path.exists() and not force:
+        raise ValueError(f"{out_path} already exists; use --force to overwrite it or a new --out")
+    figs = Path(figs) if figs is not None else out_path.with_name(out_path.stem + "_figs")
+    ss = np.random.SeedSequence(config.seed)
+    r_seeds, r_build, r_measure = (np.random.default_rng(s) for s in ss.spawn(3))
+    gpmap = config.gpmap()
+    if config.build["method"] == "exhaustive":
+        summary, arrays, graphs = _exhaustive(config, gpmap, r_measure)
+    else:
+        summary, arrays, graphs = _sampled(config, gpmap, r_seeds, r_build, r_measure)
+    summary.update(map=gpmap.name, method=config.build["method"],
+                   n_evaluations=int(gpmap.n_evaluations))
+    from .. import plots
+    figs.mkdir(parents=True, exist_ok=True)
+    written = plots.plot_neutral(summary, arrays, graphs, figs)
+    for name, G in graphs.items():
+        import networkx as nx
+        path = figs / f"{name}.graphml"
+        nx.write_graphml(_graphml_safe(G), path)
+        written.append(path.name)
+    summary["files"] = sorted(written)
+    write_results(out_path, "neutral", {"config_toml": config.text,
+                                        "summary_json": json.dumps(summary, sort_keys=True)},
+                  arrays, force=force)
+    return summary
+
+
+def _graphml_safe(G):
+    """GraphML has no NaN-free guarantee for readers; store NaN robustness as -1."""
+    H = G.copy()
+    for _, d in H.nodes(data=True):
+        for k, v in list(d.items()):
+            if isinstance(v, float) and not np.isfinite(v):
+                d[k] = -1.0
+    return H
+
+
+def _sampled(config, gpmap, r_seeds, r_build, r_measure):
+    seeds, sources = seed_genotypes(config, gpmap, r_seeds)
+    if seeds.shape[0] == 0:
+        raise ValueError("no seed genotypes: give [seeds] genotypes, run or random")
+    ids = gpmap.phenotypes(seeds)
+    bad = np.flatnonzero(ids < 0)
+    if bad.size:
+        raise ValueError(f"seed {int(bad[0]) + 1} ({sources[bad[0]]}) has an undefined "
+                         f"(degenerate) phenotype; it belongs to no neutral network")
+    bd = config.build
+    nets, arrays, graphs = [], {}, {}
+    for i, g in enumerate(seeds):
+        before = gpmap.n_evaluations
+        net = B.sample_bfs(gpmap, g[None], max_nodes=bd["max_nodes"],
+                           max_evaluations=bd["max_evaluations"], rng=r_build)
+        sm = M.sampled_measures(net)
+        csr = _csr(net)
+        ds = M.distance_stats(csr, n_sources=config.measures["path_sources"], rng=r_measure)
+        row = {"seed": i, "source": sources[i], "phenotype": int(net.phenotype),
+               "label": gpmap.label(int(net.phenotype)), "size": sm.size,
+               "n_expanded": sm.n_expanded, "complete": sm.complete,
+               "robustness": sm.robustness, "evolvability": sm.evolvability,
+               "evolvability_cowperthwaite": sm.evolvability_cowperthwaite,
+               "undefined_fraction": sm.undefined_fraction,
+               "n_evaluations": int(gpmap.n_evaluations - before),
+               **{k: (v.item() if isinstance(v, np.generic) else v) for k, v in ds.items()
+                  if not isinstance(v, np.ndarray)}}
+        p = f"networks/{i}/"
+        arrays.update({p + "genotypes": net.genotypes, p + "depth": net.depth,
+                       p + "robustness": sm.genotype_robustness,
+                       p + "evolvability": sm.genotype_evolvability, p + "edges": net.edges,
+                       p + "boundary_phenotype": net.boundary_phenotype})
+        if bd["walks"]:
+            w = B.neutral_walks(gpmap, g, bd["walk_steps"], bd["walks"], r_build)
+            row.update(walk_acceptance=w.acceptance_rate,
+                       walk_final_distance_mean=float(w.distance[-1].mean()),
+                       walk_visited=int(w.visited().shape[0]))
+            arrays[p + "walk_distance"] = w.distance
+        if net.n_nodes <= GRAPH_MAX_NODES:
+            graphs[f"network{i}"] = net.graph(GRAPH_MAX_NODES)
+        nets.append(row)
+    summary = {"networks": nets}
+    if hasattr(gpmap, "spec") and config.measures.get("profile", True):
+        from ..gpmap.hnca import mutation_class_counts, robustness_profile
+        prof = np.stack([robustness_profile(gpmap, s[None], r_measure) for s in seeds])
+        arrays["profile/robustness"] = prof
+        arrays["profile/gene_names"] = list(gpmap.gene_names())
+        counts = mutation_class_counts(gpmap, seeds, r_measure)
+        for k, v in counts.items():
+            arrays[f"mutation_classes/{k}"] = v
+        summary["mutation_classes"] = {k: int(v.sum()) for k, v in counts.items()}
+    rob = np.array([n["robustness"] for n in nets])
+    evo = np.array([n["evolvability"] for n in nets], np.float64)
+    rho, pval, n = M.spearman(rob, evo)
+    summary["phenotype_robustness_vs_evolvability"] = {"spearman_rho": rho, "p": pval, "n": n}
+    return summary, arrays, graphs
+
+
+def _csr(net):
+    from scipy import sparse
+    n = net.n_nodes
+    e = net.edges
+    A = sparse.coo_matrix((np.ones(len(e), np.int8), (e[:, 0], e[:, 1])), shape=(n, n)) if len(e) \
+        else sparse.coo_matrix((n, n), dtype=np.int8)
+    return (A + A.T).tocsr()
+
+
+def _exhaustive(config, gpmap, r_measure):
+    nets = B.exhaustive(gpmap)
+    pm = M.phenotype_measures(nets)
+    wc = M.wagner_correlations(nets, rng=r_measure)
+    rf = M.robustness_frequency(pm.robustness, pm.frequency)
+    r = M.genotype_robustness(nets)
+    e = M.genotype_evolvability(nets)
+    labels = [gpmap.label(int(p)) for p in pm.phenotype]
+    arrays = {f"phenotypes/{k}": getattr(pm, k) for k in pm.__dataclass_fields__}
+    arrays["phenotypes/label"] = labels
+    arrays["phenotypes/rho_over_f"] = rf["ratio"]
+    arrays.update({"genotypes/phenotype": nets.phenotype, "genotypes/component": nets.component,
+                   "genotypes/robustness": r.astype(np.float32),
+                   "genotypes/evolvability": e.astype(np.int32),
+                   "components/size": nets.component_sizes,
+                   "components/phenotype": nets.component_phenotype})
+    summary = {"n_genotypes": int(nets.n_genotypes), "n_phenotypes": int(nets.n_phenotypes),
+               "n_components": int(nets.n_components),
+               "undefined_fraction": float(nets.n_undefined) / float(nets.n_genotypes),
+               "wagner": wc, "robustness_vs_log_frequency":
+                   {k: v for k, v in rf.items() if k != "ratio"}}
+    graphs = {}
+    big = int(np.argmax(pm.size)) if pm.size.size else None
+    if big is not None:
+        comp = int(nets.components_of(int(pm.phenotype[big]))[0])
+        if nets.component_sizes[comp] <= GRAPH_MAX_NODES:
+            graphs["largest_phenotype_component"] = nets.graph(component=comp,
+                                                               max_nodes=GRAPH_MAX_NODES)
+    return summary, arrays, graphs
