@@ -955,7 +955,8 @@ def read_checkpoint(run_path) -> tuple[int, dict[str, np.ndarray], dict]:
 RESULTS_SCHEMA_VERSION = 1
 
 
-def write_results(path, kind: str, attrs: dict, arrays: dict, *, force: bool = False) -> Path:
+def write_results(path, kind: str, attrs: dict, arrays: dict, *, force: bool = False,
+                  compress: bool = False) -> Path:
     """Write an analysis result file atomically (temporary file, fsync, rename).
 
     The file is complete or absent: a process killed while writing leaves any
@@ -969,6 +970,7 @@ def write_results(path, kind: str, attrs: dict, arrays: dict, *, force: bool = F
     attrs : dict of str -> str / int / float root attributes (e.g. the config TOML)
     arrays : dict of "group/name" -> array (numpy arrays; lists of str become
         UTF-8 string datasets)
+    compress : bool, gzip arrays of more than 64 KiB (chunked by 1 MiB rows)
 
     Returns
     -------
@@ -993,7 +995,12 @@ def write_results(path, kind: str, attrs: dict, arrays: dict, *, force: bool = F
                     f.create_dataset(name, data=np.array(a, dtype=object),
                                      dtype=h5py.string_dtype("utf-8"), track_times=False)
                 else:
-                    f.create_dataset(name, data=np.asarray(a), track_times=False)
+                    a = np.asarray(a)
+                    kw = {}
+                    if compress and a.nbytes > 1 << 16 and a.ndim >= 1:
+                        rows = max(1, (1 << 20) // max(1, a.nbytes // max(1, a.shape[0])))
+                        kw = {"compression": "gzip", "chunks": (min(rows, a.shape[0]),) + a.shape[1:]}
+                    f.create_dataset(name, data=a, track_times=False, **kw)
         _fsync_path(tmp)
         os.replace(tmp, path)
     except BaseException:

@@ -548,30 +548,19 @@ class TableRNAMap(GPMap):
 # HDF5 cache
 # --------------------------------------------------------------------------- #
 def save_fold_cache(path, table: FoldTable) -> Path:
-    """Write a :class:`FoldTable` to HDF5: dataset ``codes`` (uint16 per rank),
-    dataset ``structures`` (UTF-8 strings) and the settings, ``L``, ``start``,
+    """Write a :class:`FoldTable` to HDF5 (through :func:`alife.store.write_results`,
+    atomically): dataset ``codes`` (uint16 per rank, gzip), dataset
+    ``structures`` (UTF-8 strings) and the settings, ``L``, ``start``,
     ViennaRNA version and format as root attributes.  Overwrites ``path``."""
-    import h5py
+    from ..store import write_results
 
     if not isinstance(table, FoldTable):
         raise ValueError(f"save_fold_cache takes a FoldTable, got {type(table).__name__}")
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(p.name + ".tmp")
-    with h5py.File(tmp, "w") as f:
-        f.create_dataset("codes", data=np.asarray(table.codes, np.uint16),
-                         chunks=(min(len(table.codes), 1 << 20),) if len(table.codes) else None,
-                         compression="gzip" if len(table.codes) else None)
-        f.create_dataset("structures", data=np.array(table.structures, dtype=object),
-                         dtype=h5py.string_dtype("utf-8"))
-        f.attrs["format"] = CACHE_FORMAT
-        f.attrs["L"] = int(table.L)
-        f.attrs["start"] = int(table.start)
-        f.attrs["viennarna_version"] = str(table.viennarna_version)
-        for k, v in table.settings.to_dict().items():
-            f.attrs[k] = v
-    tmp.replace(p)
-    return p
+    attrs = {"format": CACHE_FORMAT, "L": int(table.L), "start": int(table.start),
+             "viennarna_version": str(table.viennarna_version), **table.settings.to_dict()}
+    return write_results(path, "rna_fold_cache", attrs,
+                         {"codes": np.asarray(table.codes, np.uint16),
+                          "structures": list(table.structures)}, force=True, compress=True)
 
 
 def load_fold_cache(path, L: int | None = None, settings: FoldSettings | None = None,
@@ -582,37 +571,38 @@ def load_fold_cache(path, L: int | None = None, settings: FoldSettings | None = 
     ``settings`` / the keyword overrides (defaults: RNA12 conventions), or
     whose length is not ``L`` when ``L`` is given.
     """
-    import h5py
+    from ..store import RunFileError, read_results
 
     want = _settings(settings, kwargs)
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"no fold cache at '{p}'; build one with fold_all() and "
                                 "save_fold_cache()")
-    with h5py.File(p, "r") as f:
-        a = dict(f.attrs)
-        if int(a.get("format", -1)) != CACHE_FORMAT:
-            raise ValueError(f"'{p}' is not a fold cache of format {CACHE_FORMAT}; refold "
-                             "with fold_all() and save_fold_cache()")
-        got = {k: a[k] for k in want.to_dict() if k in a}
-        try:
-            have = FoldSettings(energy_params=str(got["energy_params"]),
-                                dangles=int(got["dangles"]),
-                                temperature=float(got["temperature"]),
-                                noLP=bool(got["noLP"]), ties=str(got["ties"]))
-        except (KeyError, ValueError) as e:
-            raise ValueError(f"'{p}' has missing or bad fold settings ({e}); refold it") from None
-        if have != want:
-            diff = ", ".join(f"{k}={v!r} (want {want.to_dict()[k]!r})"
-                             for k, v in have.to_dict().items() if want.to_dict()[k] != v)
-            raise ValueError(f"fold cache '{p}' was made with other settings: {diff}; refold "
-                             "with these settings or load with matching ones")
-        if L is not None and int(a["L"]) != int(L):
-            raise ValueError(f"fold cache '{p}' is for L={int(a['L'])}, not L={L}")
-        codes = f["codes"][...]
-        structures = [s.decode("utf-8") if isinstance(s, bytes) else str(s)
-                      for s in f["structures"][...]]
-        if codes.size and int(codes.max()) >= len(structures):
-            raise ValueError(f"fold cache '{p}' is corrupt: a code exceeds the structure list")
-        return FoldTable(int(a["L"]), have, codes, structures, int(a["start"]), 0.0,
-                         str(a.get("viennarna_version", "")))
+    try:
+        a, arrays = read_results(p)
+    except RunFileError:
+        a, arrays = {}, {}
+    if int(a.get("format", -1)) != CACHE_FORMAT:
+        raise ValueError(f"'{p}' is not a fold cache of format {CACHE_FORMAT}; refold "
+                         "with fold_all() and save_fold_cache()")
+    got = {k: a[k] for k in want.to_dict() if k in a}
+    try:
+        have = FoldSettings(energy_params=str(got["energy_params"]),
+                            dangles=int(got["dangles"]),
+                            temperature=float(got["temperature"]),
+                            noLP=bool(got["noLP"]), ties=str(got["ties"]))
+    except (KeyError, ValueError) as e:
+        raise ValueError(f"'{p}' has missing or bad fold settings ({e}); refold it") from None
+    if have != want:
+        diff = ", ".join(f"{k}={v!r} (want {want.to_dict()[k]!r})"
+                         for k, v in have.to_dict().items() if want.to_dict()[k] != v)
+        raise ValueError(f"fold cache '{p}' was made with other settings: {diff}; refold "
+                         "with these settings or load with matching ones")
+    if L is not None and int(a["L"]) != int(L):
+        raise ValueError(f"fold cache '{p}' is for L={int(a['L'])}, not L={L}")
+    codes = np.asarray(arrays["codes"])
+    structures = list(arrays["structures"])
+    if codes.size and int(codes.max()) >= len(structures):
+        raise ValueError(f"fold cache '{p}' is corrupt: a code exceeds the structure list")
+    return FoldTable(int(a["L"]), have, codes, structures, int(a["start"]), 0.0,
+                     str(a.get("viennarna_version", "")))
