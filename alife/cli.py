@@ -5,7 +5,8 @@
     alife show RUN.h5
     alife plot RUN.h5 [--out DIR]
     alife neutral CONFIG.toml --out NET.h5 [--figs DIR] [--force]
-    alife genonets INPUT.tsv --alphabet RNA --tau 0 --out DIR [--force]
+    alife genonets INPUT.tsv --alphabet RNA --tau 0 --out DIR [--include-indels]
+                   [--use-all-components] [--force]
 
 Bad input is reported as one line on stderr with exit code 2, never a
 traceback.
@@ -98,7 +99,8 @@ def _cmd_neutral(args) -> int:
 def _cmd_genonets(args) -> int:
     from .neutral.genonets import run_genonets
 
-    run_genonets(args.input, args.alphabet, args.tau, args.out, force=args.force)
+    run_genonets(args.input, args.alphabet, args.tau, args.out, force=args.force,
+                 include_indels=args.include_indels, use_all_components=args.use_all_components)
     print(f"wrote the genonets result files into {args.out}")
     return 0
 
@@ -135,6 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
     gn.add_argument("--alphabet", required=True, help="RNA, DNA, Protein or Binary")
     gn.add_argument("--tau", type=float, required=True, help="score threshold (genonets' tau)")
     gn.add_argument("--out", required=True, help="output folder for the result files")
+    gn.add_argument("--include-indels", action="store_true",
+                    help="also count single insertions/deletions as mutations (genonets' flag)")
+    gn.add_argument("--use-all-components", action="store_true",
+                    help="measure every component, not just the dominant network (genonets' flag)")
     gn.add_argument("--force", action="store_true", help="write into a non-empty output folder")
     gn.set_defaults(func=_cmd_genonets)
     return p

@@ -1,0 +1,431 @@
+"""Numba kernels behind :mod:`alife.neutral.genonets` (graphs as CSR arrays).
+
+Every kernel takes an undirected graph as ``indptr, indices`` (scipy CSR,
+neighbour lists sorted) on vertices ``0..n-1``.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from numba import njit
+
+
+def _probe():  # pragma: no cover - never called, only decorated
+    return 0
+
+
+def _can_cache() -> bool:
+    """Whether Numba can write its on-disk cache (a read-only install without
+    NUMBA_CACHE_DIR makes ``cache=True`` raise at decoration: then don't cache)."""
+    if os.environ.get("ALIFE_NUMBA_CACHE", "1") == "0":
+        return False
+    try:
+        njit(cache=True)(_probe)
+        return True
+    except (RuntimeError, OSError):
+        return False
+
+
+_JIT = dict(cache=_can_cache(), nogil=True)
+
+
+@njit(**_JIT)
+def coreness(indptr, indices):
+    """k-core number of every vertex (Batagelj & Zaversnik 2003, as igraph)."""
+    n = indptr.size - 1
+    deg = np.empty(n, np.int64)
+    md = 0
+    for v in range(n):
+        deg[v] = indptr[v + 1] - indptr[v]
+        if deg[v] > md:
+            md = deg[v]
+    binc = np.zeros(md + 1, np.int64)
+    for v in range(n):
+        binc[deg[v]] += 1
+    start = 0
+    for d in range(md + 1):
+        num = binc[d]
+        binc[d] = start
+        start += num
+    pos = np.empty(n, np.int64)
+    vert = np.empty(n, np.int64)
+    for v in range(n):
+        pos[v] = binc[deg[v]]
+        vert[pos[v]] = v
+        binc[deg[v]] += 1
+    for d in range(md, 0, -1):
+        binc[d] = binc[d - 1]
+    if md >= 0:
+        binc[0] = 0
+    for i in range(n):
+        v = vert[i]
+        for k in range(indptr[v], indptr[v + 1]):
+            u = indices[k]
+            if deg[u] > deg[v]:
+                du = deg[u]
+                pu = pos[u]
+                pw = binc[du]
+                w = vert[pw]
+                if u != w:
+                    pos[u] = pw
+                    vert[pu] = w
+                    pos[w] = pu
+                    vert[pw] = u
+                binc[du] += 1
+                deg[u] -= 1
+    return deg
+
+
+@njit(**_JIT)
+def triangles(indptr, indices):
+    """Number of triangles through each vertex."""
+    n = indptr.size - 1
+    mark = np.full(n, -1, np.int64)
+    tri = np.zeros(n, np.int64)
+    for v in range(n):
+        for k in range(indptr[v], indptr[v + 1]):
+            mark[indices[k]] = v
+        t = 0
+        for k in range(indptr[v], indptr[v + 1]):
+            u = indices[k]
+            for kk in range(indptr[u], indptr[u + 1]):
+                if mark[indices[kk]] == v:
+                    t += 1
+        tri[v] = t // 2
+    return tri
+
+
+@njit(**_JIT)
+def bfs_levels(indptr, indices, sources):
+    """Multi-source BFS distance (-1 unreached) and the BFS visiting order."""
+    n = indptr.size - 1
+    dist = np.full(n, -1, np.int64)
+    order = np.empty(n, np.int64)
+    head = 0
+    tail = 0
+    for s in sources:
+        if dist[s] < 0:
+            dist[s] = 0
+            order[tail] = s
+            tail += 1
+    while head < tail:
+        v = order[head]
+        head += 1
+        for k in range(indptr[v], indptr[v + 1]):
+            u = indices[k]
+            if dist[u] < 0:
+                dist[u] = dist[v] + 1
+                order[tail] = u
+                tail += 1
+    return dist, order[:tail]
+
+
+@njit(**_JIT)
+def peaks(indptr, indices, order, score, delta):
+    """genonets' PeakAnalyzer: returns (peak id per vertex or -1, number of peaks).
+
+    ``order`` is the vertices sorted by decreasing score (stable).
+    """
+    n = indptr.size - 1
+    processed = np.zeros(n, np.bool_)
+    inband = np.full(n, -1, np.int64)
+    inzone = np.full(n, -1, np.int64)
+    peak_of = np.full(n, -1, np.int64)
+    zone = np.empty(n, np.int64)
+    npk = 0
+    for i in range(n):
+        f = order[i]
+        if processed[f]:
+            continue
+        thr = score[f] - delta
+        for j in range(i + 1, n):
+            g = order[j]
+            if score[g] >= thr:
+                if not processed[g]:
+                    inband[g] = i
+            else:
+                break
+        # zone = focal + band vertices reachable from focal through the band
+        nz = 0
+        inzone[f] = i
+        for k in range(indptr[f], indptr[f + 1]):
+            u = indices[k]
+            if inband[u] == i and inzone[u] != i:
+                inzone[u] = i
+                zone[nz] = u
+                nz += 1
+        h = 0
+        while h < nz:
+            v = zone[h]
+            h += 1
+            for k in range(indptr[v], indptr[v + 1]):
+                u = indices[k]
+                if inband[u] == i and inzone[u] != i:
+                    inzone[u] = i
+                    zone[nz] = u
+                    nz += 1
+        zone[nz] = f
+        nz += 1
+        touches = False
+        for z in range(nz):
+            v = zone[z]
+            for k in range(indptr[v], indptr[v + 1]):
+                if processed[indices[k]]:
+                    touches = True
+                    break
+            if touches:
+                break
+        if not touches:
+            for z in range(nz):
+                peak_of[zone[z]] = npk
+            npk += 1
+        for z in range(nz):
+            processed[zone[z]] = True
+    return peak_of, npk
+
+
+@njit(**_JIT)
+def accessible_path_lengths(indptr, indices, summits, score, gmax, delta):
+    """genonets' PathAnalyzer.compute_indirect_paths (shortest accessible path
+    length from the summits, -1 if none)."""
+    n = indptr.size - 1
+    visited = np.zeros(n, np.bool_)
+    spl = np.full(n, -1, np.int64)
+    best = np.full(n, -np.inf)
+    cap = 4 * n + 16
+    qv = np.empty(cap, np.int64)
+    ql = np.empty(cap, np.int64)
+    qm = np.empty(cap, np.float64)
+    head = 0
+    tail = 0
+    for s in summits:
+        visited[s] = True
+        spl[s] = 0
+        best[s] = gmax
+    for s in summits:
+        qv[tail] = s
+        ql[tail] = 0
+        qm[tail] = gmax
+        tail += 1
+    while head < tail:
+        v = qv[head]
+        pl = ql[head]
+        m = qm[head]
+        head += 1
+        for k in range(indptr[v], indptr[v + 1]):
+            u = indices[k]
+            su = score[u]
+            mm = m if m < su else su
+            c1 = (not visited[u]) and m >= su - delta
+            c2 = visited[u] and mm > best[u]
+            if c1 or c2:
+                if tail == cap:
+                    cap *= 2
+                    qv2 = np.empty(cap, np.int64)
+                    ql2 = np.empty(cap, np.int64)
+                    qm2 = np.empty(cap, np.float64)
+                    qv2[:tail] = qv[:tail]
+                    ql2[:tail] = ql[:tail]
+                    qm2[:tail] = qm[:tail]
+                    qv, ql, qm = qv2, ql2, qm2
+                qv[tail] = u
+                ql[tail] = pl + 1
+                qm[tail] = mm
+                tail += 1
+                best[u] = mm
+                if c1:
+                    visited[u] = True
+                    spl[u] = pl + 1
+    return spl
+
+
+@njit(inline="always")
+def _fsum4(a, b, c, d):
+    """math.fsum([a, b, c, d]) (Shewchuk's exact summation, CPython's rounding)."""
+    partials = np.empty(8)
+    n = 0
+    for x0 in (a, b, c, d):
+        x = x0
+        i = 0
+        for j in range(n):
+            y = partials[j]
+            if abs(x) < abs(y):
+                t = x
+                x = y
+                y = t
+            hi = x + y
+            lo = y - (hi - x)
+            if lo != 0.0:
+                partials[i] = lo
+                i += 1
+            x = hi
+        partials[i] = x
+        n = i + 1
+    hi = 0.0
+    if n > 0:
+        n -= 1
+        hi = partials[n]
+        lo = 0.0
+        while n > 0:
+            x = hi
+            n -= 1
+            y = partials[n]
+            hi = x + y
+            yr = hi - x
+            lo = y - yr
+            if lo != 0.0:
+                break
+        if n > 0 and ((lo < 0.0 and partials[n - 1] < 0.0) or (lo > 0.0 and partials[n - 1] > 0.0)):
+            y = lo * 2.0
+            x = hi + y
+            yr = x - hi
+            if y == yr:
+                hi = x
+    return hi
+
+
+@njit(**_JIT)
+def epistasis_counts(indptr, indices, order, score, delta):
+    """genonets' EpistasisAnalyzer squares: counts of
+    (no epistasis, magnitude, simple sign, reciprocal sign)."""
+    n = indptr.size - 1
+    pos = np.empty(n, np.int64)
+    for i in range(n):
+        pos[order[i]] = i
+    markg = np.full(n, -1, np.int64)
+    marka = np.full(n, -1, np.int64)
+    counts = np.zeros(4, np.int64)
+    nb = np.empty(n, np.int64)
+    stamp = 0
+    for i in range(n):
+        g = order[i]
+        nn = 0
+        for k in range(indptr[g], indptr[g + 1]):
+            u = indices[k]
+            if pos[u] > i:
+                nb[nn] = u
+                nn += 1
+                markg[u] = g
+        if nn < 2:
+            continue
+        sAB = score[g]
+        for x in range(nn - 1):
+            a = nb[x]
+            stamp += 1
+            for k in range(indptr[a], indptr[a + 1]):
+                marka[indices[k]] = stamp
+            for y in range(x + 1, nn):
+                b = nb[y]
+                if marka[b] == stamp:
+                    continue
+                for k in range(indptr[b], indptr[b + 1]):
+                    d = indices[k]
+                    if marka[d] == stamp and d != g and pos[d] > i and markg[d] != g:
+                        sAb = score[a]
+                        saB = score[b]
+                        sab = score[d]
+                        eps = _fsum4(sAB, sab, -sAb, -saB)
+                        if abs(eps) <= 2.0 * delta:
+                            counts[0] += 1
+                        else:
+                            d1 = sAb - sab
+                            d2 = saB - sab
+                            if d1 >= -delta and d2 >= -delta:
+                                counts[1] += 1
+                            elif d1 >= -delta or d2 >= -delta:
+                                counts[2] += 1
+                            else:
+                                counts[3] += 1
+    return counts
+
+
+@njit(**_JIT)
+def accessible_path_counts(indptr, indices, dist, order, is_summit, score, gmax, delta):
+    """genonets' PathAnalyzer.compute_shortest_paths counts, pulled level by level.
+
+    Each non-summit vertex ``v`` carries a multiset ``{min score on path: number
+    of shortest paths}``; level-1 vertices start with ``{gmax: 1}``.  A path is
+    accessible at ``v`` iff ``score[v] <= m + delta``; accessible entries move on
+    to the next level with key ``min(m, score[v])``; inaccessible path counts
+    are added to ``v`` and passed on (``inacc[N] += inacc[V]``).
+    Returns (accessible, inaccessible, overflow flag).
+    """
+    n = indptr.size - 1
+    acc = np.zeros(n, np.int64)
+    inacc = np.zeros(n, np.int64)
+    ostart = np.zeros(n, np.int64)
+    olen = np.zeros(n, np.int64)
+    cap = 4 * n + 16
+    bk = np.empty(cap, np.float64)
+    bc = np.empty(cap, np.int64)
+    used = 0
+    tk = np.empty(16, np.float64)
+    tc = np.empty(16, np.int64)
+    big = np.int64(1) << 61
+    overflow = False
+    for idx in range(order.size):
+        v = order[idx]
+        if is_summit[v]:
+            continue
+        d = dist[v]
+        # gather incoming entries
+        nt = 0
+        if d == 1:
+            tk[0] = gmax
+            tc[0] = 1
+            nt = 1
+        else:
+            for k in range(indptr[v], indptr[v + 1]):
+                u = indices[k]
+                if dist[u] == d - 1 and not is_summit[u]:
+                    inacc[v] += inacc[u]
+                    need = nt + olen[u]
+                    if need > tk.size:
+                        m2 = max(2 * tk.size, need)
+                        tk2 = np.empty(m2, np.float64)
+                        tc2 = np.empty(m2, np.int64)
+                        tk2[:nt] = tk[:nt]
+                        tc2[:nt] = tc[:nt]
+                        tk, tc = tk2, tc2
+                    for e in range(ostart[u], ostart[u] + olen[u]):
+                        tk[nt] = bk[e]
+                        tc[nt] = bc[e]
+                        nt += 1
+        sv = score[v]
+        a = 0
+        ia = 0
+        # outgoing entries: accessible ones with key min(m, sv), merged by key
+        o0 = used
+        if used + nt > cap:
+            cap = max(2 * cap, used + nt)
+            bk2 = np.empty(cap, np.float64)
+            bc2 = np.empty(cap, np.int64)
+            bk2[:used] = bk[:used]
+            bc2[:used] = bc[:used]
+            bk, bc = bk2, bc2
+        for e in range(nt):
+            m = tk[e]
+            c = tc[e]
+            if sv <= m + delta:
+                a += c
+                key = m if m < sv else sv
+                found = False
+                for f in range(o0, used):
+                    if bk[f] == key:
+                        bc[f] += c
+                        found = True
+                        break
+                if not found:
+                    bk[used] = key
+                    bc[used] = c
+                    used += 1
+            else:
+                ia += c
+        acc[v] += a
+        inacc[v] += ia
+        if acc[v] > big or inacc[v] > big:
+            overflow = True
+        ostart[v] = o0
+        olen[v] = used - o0
+    return acc, inacc, overflow

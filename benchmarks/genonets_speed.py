@@ -1,0 +1,131 @@
+"""Time genonets 2.0 against alife's ``run_genonets`` on one big input.
+
+Generates (deterministically, ``tests/fixtures/genonets/make_inputs.py``) a
+genonets input with >= 100,000 genotypes (DNA, L=10, 4 genotype sets), then
+runs, on the same file:
+
+* genonets 2.0 as its documented script, in the reference environment
+  (``/work/genonets-env``, see ``tests/fixtures/genonets/README.md``):
+  ``python -m genonets.sample.minimal --alphabet=DNA --input-file=F --tau=0
+  --output-path=D`` -- skipped with a message if that environment is absent;
+* ``alife.neutral.genonets.run_genonets`` in a fresh Python process (so the
+  time includes imports and loading the Numba cache);
+
+prints both wall-clock times and the ratio, and (with ``--check``) compares
+every output file as the parity tests do.
+
+Usage::
+
+    python benchmarks/genonets_speed.py [--rows 100000] [--indels] [--json] [--check]
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+GENONETS_PY = Path(os.environ.get("GENONETS_PYTHON", "/work/genonets-env/bin/python"))
+
+
+def _load(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _cpu() -> float:
+    """CPU seconds (user + system) of finished child processes so far."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=100_000, help="genotypes in the input (>= 100000)")
+    ap.add_argument("--indels", action="store_true", help="also pass --include-indels")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--check", action="store_true", help="compare the two outputs file by file")
+    ap.add_argument("--workdir", default=None, help="keep inputs/outputs here (default: a temp dir)")
+    args = ap.parse_args(argv)
+
+    gen = _load(ROOT / "tests" / "fixtures" / "genonets" / "make_inputs.py", "make_inputs")
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="genonets_speed_"))
+    work.mkdir(parents=True, exist_ok=True)
+    gen.main([str(work), "--big", str(args.rows)])
+    inp = work / "big_input.tsv"
+    with open(inp) as f:
+        next(f)
+        genos = [line.split("\t")[2] for line in f]
+    n_rows, n_genotypes = len(genos), len(set(genos))
+    if n_genotypes < 100_000:
+        sys.exit(f"only {n_genotypes} distinct genotypes; raise --rows")
+    out_g, out_a = work / "genonets_out", work / "alife_out"
+    flags = ["--include-indels"] if args.indels else []
+    result = {"rows": n_rows, "genotypes": n_genotypes, "alphabet": "DNA", "L": 10, "tau": 0.0, "indels": args.indels}
+
+    code = ("import sys, time; t = time.perf_counter();"
+            "from alife.neutral.genonets import run_genonets;"
+            f"run_genonets({str(inp)!r}, 'DNA', 0.0, {str(out_a)!r}, include_indels={args.indels}, force=True);"
+            "print(time.perf_counter() - t)")
+    env = dict(os.environ)
+    env.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache"))
+    # warm the Numba cache on a tiny input so the timed run measures the analysis, not compilation
+    tiny = work / "tiny.tsv"
+    tiny.write_text("Genotypeset\tDelta\tGenotype\tScore\nA\t0.1\tAC\t0.5\nA\t0.1\tAG\t0.4\nA\t0.1\tGG\t0.3\n"
+                    "B\t0.1\tCC\t0.5\nB\t0.1\tCA\t0.4\nB\t0.1\tAA\t0.6\n")
+    subprocess.run([sys.executable, "-c", code.replace(str(inp), str(tiny)).replace(str(out_a), str(work / "tiny_out"))],
+                   check=True, env=env, cwd=ROOT, capture_output=True)
+    c0, t = _cpu(), time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=ROOT, capture_output=True)
+    result["alife_seconds"] = time.perf_counter() - t
+    result["alife_cpu_seconds"] = _cpu() - c0
+
+    if GENONETS_PY.exists():
+        c0, t = _cpu(), time.perf_counter()
+        p = subprocess.run([str(GENONETS_PY), "-m", "genonets.sample.minimal", "--alphabet=DNA", *flags,
+                            f"--input-file={inp}", "--tau=0", f"--output-path={out_g}"],
+                           cwd=work, capture_output=True, text=True)
+        result["genonets_seconds"] = time.perf_counter() - t
+        result["genonets_cpu_seconds"] = _cpu() - c0
+        if p.returncode != 0:
+            sys.exit(f"genonets failed:\n{p.stderr[-2000:]}")
+        result["speedup"] = result["genonets_seconds"] / result["alife_seconds"]
+        result["cpu_speedup"] = result["genonets_cpu_seconds"] / result["alife_cpu_seconds"]
+        if args.check:
+            sys.path.insert(0, str(ROOT / "tests"))
+            from test_genonets import compare_dirs
+            compare_dirs(out_a, out_g)
+            result["parity"] = "all files equal"
+    else:
+        result["genonets_seconds"] = None
+        result["speedup"] = None
+        result["skipped"] = f"genonets 2.0 environment not found at {GENONETS_PY} (set GENONETS_PYTHON)"
+
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"input: {n_rows} rows, {n_genotypes} distinct genotypes (DNA, L=10, 4 sets)"
+              f"{' with indels' if args.indels else ''}")
+        if result.get("skipped"):
+            print("genonets: skipped -", result["skipped"])
+        else:
+            print(f"genonets 2.0: {result['genonets_seconds']:.2f} s wall, "
+                  f"{result['genonets_cpu_seconds']:.2f} s CPU")
+        print(f"alife:        {result['alife_seconds']:.2f} s wall, {result['alife_cpu_seconds']:.2f} s CPU")
+        if result.get("speedup"):
+            print(f"speedup:      {result['speedup']:.1f}x wall, {result['cpu_speedup']:.1f}x CPU")
+        if result.get("parity"):
+            print("parity:      ", result["parity"])
+
+
+if __name__ == "__main__":
+    main()
