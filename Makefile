@@ -13,7 +13,7 @@ install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,rna]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,rna,bridge]'
 	touch $@
 
 demo: install
