@@ -47,6 +47,9 @@ def test_hnca_neutral_experiment_quick(tmp_path):
     budget = exp.QUICK["evaluations"]
     for r in rows:
         assert r["evaluations"] <= budget + 1        # + the seed's own evaluation
+        d = r["dense_probe"]
+        if d is not None:                            # the rest of the budget, densely
+            assert d["evaluations"] == 51 * d["m"] + 1 and r["evaluations"] + d["evaluations"] <= budget + 2
         assert 0.0 <= r["R"] <= 1.0 and len(r["profile"]) == 51
         # every one-mutant of the seed is classified: 51 genes x m resamples
         assert sum(r["mutation_classes"].values()) == 51 * exp.QUICK["m"]

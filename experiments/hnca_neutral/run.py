@@ -12,6 +12,11 @@
    (continuous genes, m resamples per gene as the neighbourhood), walk it
    with neutral random walkers, and measure it (``alife neutral``'s runner,
    one NET.h5 per seed).
+   When the search ends early (the network is tiny: no neutral neighbour
+   among the sampled resamples), the rest of the budget probes the seed's
+   neighbourhood densely: ``(budget - used) // n_genes`` resamples of every
+   gene (:func:`alife.gpmap.hnca.robustness_profile`), so every seed gets at
+   least the budget of evaluations and an estimate of r(g) from them.
 3. Compare evolved with random: network size found, R, E, the walkers'
    acceptance and reach, per-gene robustness profiles and mutation classes.
 
@@ -74,7 +79,7 @@ walk_steps = {walk_steps}
 path_sources = 32
 """
 
-FULL = dict(generations=200, pop=100, evaluations=100_000, max_nodes=100_000, m=4, walks=16,
+FULL = dict(generations=500, pop=200, evaluations=100_000, max_nodes=100_000, m=4, walks=16,
             walk_steps=200)
 QUICK = dict(generations=6, pop=20, evaluations=1_500, max_nodes=2_000, m=2, walks=2,
              walk_steps=5)
@@ -100,6 +105,10 @@ def run(out=HERE, work=None, quick: bool = False) -> dict:
                                   figs=work / f"figs_{kind}_{target}")
             _, arrays = read_results(net_path)
             n = summary["networks"][0]
+            dense = None
+            left = p["evaluations"] - n["n_evaluations"]
+            if left >= 2 * 51:
+                dense = _dense_probe(text, arrays["networks/0/genotypes"][0], left // 51, 200 + i)
             rows.append({"kind": kind, "target": target,
                          "evolved_best_loss": float(s["best_loss"][-1]) if kind == "evolved" else None,
                          "nodes_found": n["size"], "expanded": n["n_expanded"],
@@ -111,12 +120,22 @@ def run(out=HERE, work=None, quick: bool = False) -> dict:
                          "walk_final_distance": n.get("walk_final_distance_mean"),
                          "diameter": n.get("diameter"), "mean_path_length": n.get("mean_path_length"),
                          "mutation_classes": summary["mutation_classes"],
+                         "dense_probe": dense,
                          "profile": arrays["profile/robustness"][0].tolist(),
                          "gene_names": arrays["profile/gene_names"]})
     res = {"params": p, "rows": rows, "seconds": time.perf_counter() - t0}
     (out / "results.json").write_text(json.dumps(res, indent=1) + "\n")
     _figure(rows, out / "profiles.png")
     return res
+
+
+def _dense_probe(text, seed_genotype, m, seed):
+    """r(g) of one genotype from ``m`` resamples of every gene (51 m evaluations)."""
+    from alife.gpmap.hnca import robustness_profile
+    gmap = loads_neutral(text).gpmap()
+    prof = robustness_profile(gmap, seed_genotype[None], np.random.default_rng(seed), m=m)
+    return {"m": int(m), "evaluations": int(gmap.n_evaluations), "r": float(prof.mean()),
+            "genes_with_a_neutral_resample": int((prof > 0).sum())}
 
 
 def _figure(rows, path):
@@ -140,18 +159,21 @@ def _figure(rows, path):
 
 def markdown(res: dict) -> str:
     head = ("| genotype | target | nodes found (expanded) | evaluations | R | E | E_C | "
-            "walk acceptance | walk distance | silent / cryptic / deleterious / beneficial / "
-            "neutral-changed |")
-    lines = [head, "|" + "---|" * 10]
+            "walk acceptance | walk distance | dense probe: r(g) (resamples per gene, genes with "
+            "a neutral one) | silent / cryptic / deleterious / beneficial / neutral-changed |")
+    lines = [head, "|" + "---|" * 11]
     for r in res["rows"]:
         mc = r["mutation_classes"]
         classes = " / ".join(str(mc.get(k, 0)) for k in
                              ("silent", "cryptic", "deleterious", "beneficial", "neutral_changed"))
         loss = f" (loss {r['evolved_best_loss']:g})" if r["evolved_best_loss"] is not None else ""
+        d = r["dense_probe"]
+        dense = (f"{d['r']:.4f} ({d['m']:,}, {d['genes_with_a_neutral_resample']})" if d else "—")
+        total = r["evaluations"] + (d["evaluations"] if d else 0)
         lines.append(f"| {r['kind']}{loss} | {r['target']} | {r['nodes_found']:,} ({r['expanded']:,}) | "
-                     f"{r['evaluations']:,} | {r['R']:.3f} | {r['E']:,} | "
+                     f"{total:,} | {r['R']:.3f} | {r['E']:,} | "
                      f"{r['E_cowperthwaite']:.3f} | {r['walk_acceptance']:.3f} | "
-                     f"{r['walk_final_distance']:.2f} | {classes} |")
+                     f"{r['walk_final_distance']:.2f} | {dense} | {classes} |")
     return "\n".join(lines)
 
 
