@@ -134,7 +134,7 @@ class DiscreteSpace:
         """All one-mutants: (n, L (K - 1), L) uint8, position-major then letter
         (mutant ``pos * (K - 1) + s`` has letter ``(g[pos] + 1 + s) % K`` at ``pos``)."""
         g = self.check(genotypes)
-        n, L, K = g.shape[0], self.L, self.K
+        L, K = self.L, self.K
         out = np.repeat(g[:, None, :], L * (K - 1), axis=1)
         pos = np.repeat(np.arange(L), K - 1)
         shift = np.tile(np.arange(1, K), L)

@@ -32,10 +32,10 @@ tanh, 2.3e-7 for the logistic function) that LLVM vectorises, unlike libm's
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 from numba import njit, prange
+from .._numba import CAN_CACHE
 
 #: Genomes per batch in the ``lanes`` strategy (a multiple of the vector
 #: width).  Measured in one run of 512 genomes on 2 threads: 16 lanes 2,286,
@@ -45,27 +45,7 @@ LANES = 64
 
 ACT_CODES = {"rectified_sigmoid": 0, "sigmoid": 1, "tanh": 2, "relu": 3, "identity": 4}
 
-def _probe():  # pragma: no cover - never called, only decorated
-    return 0
-
-
-def _can_cache() -> bool:
-    """Whether Numba can write its on-disk cache here (never fail at import).
-
-    Numba raises at decoration time when ``cache=True`` finds no writable
-    location (a read-only install with no NUMBA_CACHE_DIR): then compile on
-    every run instead.  ALIFE_NUMBA_CACHE=0 turns caching off explicitly.
-    """
-    if os.environ.get("ALIFE_NUMBA_CACHE", "1") == "0":
-        return False
-    try:
-        njit(cache=True)(_probe)
-        return True
-    except (RuntimeError, OSError):
-        return False
-
-
-_JIT = dict(cache=_can_cache(), error_model="numpy", nogil=True)
+_JIT = dict(cache=CAN_CACHE, error_model="numpy", nogil=True)
 # 'contract' only: lets LLVM fuse a*b + c into one FMA (one rounding instead
 # of two); no reassociation, so the order of every sum stays as written.
 _JIT_FAST = dict(_JIT, fastmath={"contract"})

@@ -5,29 +5,13 @@ neighbour lists sorted) on vertices ``0..n-1``.
 """
 from __future__ import annotations
 
-import os
 
 import numpy as np
 from numba import njit
+from .._numba import CAN_CACHE
 
 
-def _probe():  # pragma: no cover - never called, only decorated
-    return 0
-
-
-def _can_cache() -> bool:
-    """Whether Numba can write its on-disk cache (a read-only install without
-    NUMBA_CACHE_DIR makes ``cache=True`` raise at decoration: then don't cache)."""
-    if os.environ.get("ALIFE_NUMBA_CACHE", "1") == "0":
-        return False
-    try:
-        njit(cache=True)(_probe)
-        return True
-    except (RuntimeError, OSError):
-        return False
-
-
-_JIT = dict(cache=_can_cache(), nogil=True)
+_JIT = dict(cache=CAN_CACHE, nogil=True)
 
 
 @njit(**_JIT)

@@ -28,13 +28,13 @@ objects live in :mod:`alife.neutral.measures`.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
 import numba
 from numba import njit, prange
+from .._numba import CAN_CACHE
 from scipy import sparse
 
 from alife.gpmap.base import CachedMap, DiscreteSpace, GPMap
@@ -43,22 +43,7 @@ __all__ = ["ExhaustiveNetworks", "exhaustive", "networks_from_table", "SampledNe
            "sample_bfs", "NeutralWalks", "neutral_walks", "neutral_path"]
 
 
-def _probe():  # pragma: no cover - never called, only decorated
-    return 0
-
-
-def _can_cache() -> bool:
-    """Whether Numba can write its on-disk cache here (never fail at import)."""
-    if os.environ.get("ALIFE_NUMBA_CACHE", "1") == "0":
-        return False
-    try:
-        njit(cache=True)(_probe)
-        return True
-    except (RuntimeError, OSError):
-        return False
-
-
-_JIT = dict(cache=_can_cache(), nogil=True)
+_JIT = dict(cache=CAN_CACHE, nogil=True)
 
 
 # ----------------------------------------------------------------------------
