@@ -122,3 +122,21 @@ def test_existing_result_is_never_overwritten(tmp_path, capsys):
 def test_canonical_config_text_round_trips():
     c = loads_neutral(TOY)
     assert loads_neutral(c.text).text == c.text
+
+
+def test_table_map_from_a_genonets_file(tmp_path):
+    """A genonets input as a GP map: the DNA L=3 edge case, enumerated whole;
+    every genotype listed in the file belongs to its set's phenotype."""
+    from alife.gpmap.table import TableMap
+    src = ROOT / "tests/fixtures/genonets/tiny_edge/input.tsv"
+    cfg = tmp_path / "table.toml"
+    cfg.write_text(f'seed = 0\n[map]\nkind = "table"\nfile = "{src}"\nalphabet = "DNA"\n'
+                   f'[build]\nmethod = "exhaustive"\n')
+    out = tmp_path / "t.h5"
+    assert main(["neutral", str(cfg), "--out", str(out)]) == 0
+    attrs, arrays = read_results(out, "neutral")
+    tm = TableMap(src, "DNA")
+    listed = {g for gs in tm.set_genotypes.values() for g in gs}
+    assert int((arrays["genotypes/phenotype"] >= 0).sum()) == len(listed)
+    assert sorted(arrays["phenotypes/label"]) == sorted(set(tm.set_names) & {
+        tm.label(p) for p in arrays["phenotypes/phenotype"]})

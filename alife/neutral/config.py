@@ -118,8 +118,8 @@ class NeutralConfig:
                 return toy.CountMap(L, K, letter=self.map.get("letter", 0))
             return toy.ParityMap(L, K)
         from ..gpmap.table import TableMap
-        return TableMap.from_file(self.map["file"], alphabet=self.map["alphabet"],
-                                  tau=self.map.get("tau", 0.0))
+        return TableMap(self.map["file"], alphabet=self.map["alphabet"],
+                        tau=self.map.get("tau", 0.0))
 
 
 def _bitmap(path, spec):
