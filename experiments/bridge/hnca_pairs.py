@@ -1,0 +1,313 @@
+"""Pairs of HNCA genotypes with the same phenotype: are they neutrally connected?
+
+Two sources of pairs (DESIGN.md, "Bridge to ML" and "Genotype–phenotype maps
+and neutral networks"):
+
+(a) **evolved**: independent AFPO runs (resample mutation) of the Bielawski
+    HNCA at base 16, 20 steps, on the square target; every run whose best
+    genome reaches loss 0 has the target itself as its phenotype, so any two
+    such runs give a pair.  When fewer than two runs reach loss 0 (quick
+    mode, or unlucky seeds), runs whose best genomes share a phenotype are
+    paired, and failing that two distinct best-loss genomes of the final
+    population of the best run, the most distant one from the best genome
+    (marked ``same_run``: not independent).
+(b) **trained**: :func:`alife.bridge.hnca_train.train_hnca` with different
+    seeds on a small residual MLP-rule HNCA (2 levels, base 16, 2 channels,
+    8 hidden units, bias, 20 steps); runs whose Numba-developed phenotype
+    equals the target are paired.
+
+For every pair (g_A, g_B):
+
+* ``neutral_path``: the continuous guided walk of
+  :func:`alife.neutral.build.neutral_path` on :class:`alife.gpmap.hnca.HNCAMap`
+  under an evaluation budget: found or not, its number of steps and its
+  Euclidean length (vs ``distance`` = ‖g_B − g_A‖);
+* ``line``: the fraction of 61 equally spaced points of the straight line
+  (1−t)g_A + t g_B whose phenotype (Numba ``develop``) is the endpoints';
+* ``curve``: the same along a one-bend Bezier curve (:class:`BezierPath` over
+  :class:`HNCAModel`) whose bend is trained with :func:`train_curve` on the
+  differentiable surrogate (:func:`surrogate_loss`), Adam;
+* ``internal``: distance between the endpoints' internal (non-output) level
+  states after development: RMS difference and fraction of cells whose
+  binarised (> threshold) channel-0 state differs, averaged over the
+  non-output levels; ``internal_rel`` = RMS difference / RMS state.
+
+Run ``python experiments/bridge/hnca_pairs.py [--quick] [--work DIR] [--out DIR]``;
+prints a table, and writes ``hnca_pairs.json`` into ``--out`` when given.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.func import functional_call
+
+from alife.bridge.hnca_train import mismatch_loss, surrogate_loss, train_hnca
+from alife.bridge.models import HNCAModel
+from alife.bridge.paths import BezierPath, LinearPath, train_curve
+from alife.config import dumps, loads
+from alife.evolve.runner import evolve
+from alife.gpmap.hnca import HNCAMap
+from alife.nca import HNCASpec, develop
+from alife.neutral.build import neutral_path
+from alife.store import RunFile
+from alife.tasks import target as make_target
+
+HERE = Path(__file__).resolve().parent
+
+EVOLVE = """
+seed = {seed}
+generations = {generations}
+[model]
+preset = "bielawski"
+base_size = {base}
+steps = {steps}
+[task]
+target = "{target}"
+[algorithm]
+name = "afpo"
+pop_size = {pop}
+n_newcomers = 2
+[mutation]
+name = "resample"
+"""
+
+FULL = dict(base=16, steps=20, target="square", generations=1000, pop=100, evo_seeds=32,
+            train_seeds=6, train_iterations=300, max_pairs=4, path_evaluations=30_000,
+            curve_epochs=300, curve_lr=0.02, temperature=0.1, n_points=61)
+QUICK = dict(base=16, steps=20, target="square", generations=15, pop=20, evo_seeds=2,
+             train_seeds=2, train_iterations=120, max_pairs=1, path_evaluations=600,
+             curve_epochs=20, curve_lr=0.02, temperature=0.1, n_points=61)
+
+
+def evolved_spec(p) -> HNCASpec:
+    return HNCASpec.preset("bielawski", base_size=p["base"], steps=p["steps"])
+
+
+def trained_spec(p) -> HNCASpec:
+    return HNCASpec(levels=2, base_size=p["base"], channels=2, hidden=8, bias=True,
+                    hidden_activation="relu", output_activation="identity",
+                    update="residual", steps=p["steps"], init_scale=0.1)
+
+
+# --------------------------------------------------------------------- pairs
+def _finished(path: Path, cfg) -> bool:
+    if not path.exists():
+        return False
+    try:
+        with RunFile.open(path) as rf:
+            return rf.status == "done" and rf.config_toml == dumps(cfg)
+    except Exception:
+        return False
+
+
+def evolved_pairs(p, work: Path) -> tuple[list, dict]:
+    """Best genomes of independent AFPO runs, paired by phenotype."""
+    spec = evolved_spec(p)
+    gm = HNCAMap(spec)
+    bests, info = [], []
+    for seed in range(p["evo_seeds"]):
+        cfg = loads(EVOLVE.format(seed=seed, **p))
+        path = work / f"evolve_{seed}.h5"
+        if not _finished(path, cfg):  # a finished run of this config in ``work`` is reused
+            evolve(cfg, path, force=True, progress=False)
+        with RunFile.open(path) as rf:
+            loss = rf.read("loss", -1)
+            genomes = rf.read("genomes", -1)
+        order = np.argsort(loss, kind="stable")
+        bests.append((seed, float(loss[order[0]]), genomes[order[0]], genomes[order], loss[order]))
+        info.append({"seed": seed, "best_loss": float(loss[order[0]])})
+    ids = gm.phenotypes(np.stack([b[2] for b in bests]))
+    pairs = []
+    for (i, a), (j, b) in itertools.combinations(enumerate(bests), 2):
+        if ids[i] == ids[j] and ids[i] >= 0:
+            pairs.append({"a": a[2], "b": b[2], "label": f"evo s{a[0]}-s{b[0]}",
+                          "loss": a[1], "same_run": False})
+    pairs.sort(key=lambda d: d["loss"])
+    if not pairs:
+        # fallback: two distinct genomes of the best run's final population
+        # with the best genome's phenotype (not independent)
+        k = int(np.argmin([b[1] for b in bests]))
+        seed, bl, g0, gs, ls = bests[k]
+        pid = gm.phenotypes(gs)
+        same = np.flatnonzero((pid == pid[0]) & (pid >= 0))
+        if same.size > 1 and pid[0] >= 0:
+            d = np.linalg.norm(gs[same] - g0[None], axis=1)
+            j = same[int(np.argmax(d))]
+            if d.max() > 0:
+                pairs.append({"a": g0, "b": gs[j], "label": f"evo s{seed} same-run",
+                              "loss": bl, "same_run": True})
+    return pairs[:p["max_pairs"]], {"runs": info, "spec": spec.to_dict()}
+
+
+def trained_pairs(p) -> tuple[list, dict]:
+    """Gradient-trained genomes (different seeds) whose phenotype is the target."""
+    spec = trained_spec(p)
+    tgt = make_target(p["target"], spec.sizes[spec.output_level])
+    good, info = [], []
+    for seed in range(p["train_seeds"]):
+        t0 = time.perf_counter()
+        g = train_hnca(spec, tgt, seed=seed, iterations=p["train_iterations"], lr=0.01,
+                       temperature=p["temperature"])
+        ml = mismatch_loss(spec, g, tgt)
+        info.append({"seed": seed, "surrogate": float(min(g.history)),
+                     "iterations": len(g.history) - 1, "mismatch": ml,
+                     "seconds": time.perf_counter() - t0})
+        if ml == 0:
+            good.append((seed, np.asarray(g, np.float32)))
+    pairs = [{"a": a[1], "b": b[1], "label": f"sgd s{a[0]}-s{b[0]}", "loss": 0.0,
+              "same_run": False} for a, b in itertools.combinations(good, 2)]
+    return pairs[:p["max_pairs"]], {"runs": info, "spec": spec.to_dict()}
+
+
+# ------------------------------------------------------------------ measures
+def internal_distance(spec: HNCASpec, a, b) -> dict:
+    """Distance between the non-output level states of two developed genomes."""
+    dev = develop(spec, np.stack([a, b]).astype(np.float32))
+    rms, rel, flips = [], [], []
+    for lvl, s in enumerate(dev.states):
+        if lvl == spec.output_level:
+            continue
+        s = s.astype(np.float64)
+        rms.append(float(np.sqrt(np.mean((s[0] - s[1]) ** 2))))
+        scale = float(np.sqrt(0.5 * (np.mean(s[0] ** 2) + np.mean(s[1] ** 2))))
+        rel.append(rms[-1] / scale if scale > 0 else 0.0)
+        flips.append(float(np.mean((s[0, ..., 0] > spec.threshold)
+                                   != (s[1, ..., 0] > spec.threshold))))
+    if not rms:
+        return {"internal_rms": float("nan"), "internal_rel": float("nan"),
+                "internal_flip": float("nan")}
+    return {"internal_rms": float(np.mean(rms)), "internal_rel": float(np.mean(rel)),
+            "internal_flip": float(np.mean(flips)),
+            "internal_rms_per_level": rms}
+
+
+def fraction_kept(gm: HNCAMap, genomes: np.ndarray, pid: int) -> float:
+    return float(np.mean(gm.phenotypes(np.asarray(genomes, np.float32)) == pid))
+
+
+def measure_pair(spec: HNCASpec, pair: dict, p, seed: int) -> dict:
+    a, b = pair["a"].astype(np.float32), pair["b"].astype(np.float32)
+    gm = HNCAMap(spec)
+    pid = int(gm.phenotypes(a[None])[0])
+    assert pid == int(gm.phenotypes(b[None])[0]), "pair endpoints differ in phenotype"
+    ts = np.linspace(0.0, 1.0, p["n_points"])
+    row = {"pair": pair["label"], "same_run": pair["same_run"], "n_genes": spec.n_genes,
+           "distance": float(np.linalg.norm(a - b))}
+    # neutral path (guided walk), under a budget
+    t0 = time.perf_counter()
+    path = neutral_path(gm, a, b, max_evaluations=p["path_evaluations"],
+                        rng=np.random.default_rng(seed))
+    row["path_found"] = path is not None
+    row["path_steps"] = None if path is None else int(len(path) - 1)
+    row["path_length"] = (None if path is None else
+                          float(np.linalg.norm(np.diff(path.astype(np.float64), axis=0),
+                                               axis=1).sum()))
+    row["path_seconds"] = time.perf_counter() - t0
+    # straight line
+    model = HNCAModel(spec, genome=a)
+    ta, tb = {"genome": torch.from_numpy(a)}, {"genome": torch.from_numpy(b)}
+    line = LinearPath(model, ta, tb)
+    with torch.no_grad():
+        pts = np.stack([line.params(float(t))["genome"].numpy() for t in ts])
+    row["line_kept"] = fraction_kept(gm, pts, pid)
+    # Bezier curve trained on the surrogate
+    tgt = torch.from_numpy(develop(spec, a[None]).phenotypes[0].astype(np.float32))
+    out_level = spec.output_level
+
+    def loss_fn(params, batch):
+        states = functional_call(model, params, ())
+        return surrogate_loss(states[out_level][0, ..., 0], tgt, p["temperature"],
+                              spec.threshold)
+
+    t0 = time.perf_counter()
+    curve = BezierPath(model, ta, tb, n_bends=1)
+    # Adam moves every gene by about lr per step whatever the gradient's scale:
+    # scale the rate to the endpoints' per-gene separation so the bend cannot
+    # wander far beyond the pair's own scale
+    lr = p["curve_lr"] * row["distance"] / np.sqrt(spec.n_genes)
+    hist = train_curve(curve, loss_fn, [None], epochs=p["curve_epochs"], lr=lr,
+                       seed=seed, batch_size=None, optimizer="adam")
+    with torch.no_grad():
+        cpts = np.stack([curve.params(float(t))["genome"].numpy() for t in ts])
+    row["curve_kept"] = fraction_kept(gm, cpts, pid)
+    row["curve_length"] = float(curve.length(p["n_points"]))
+    row["curve_final_objective"] = float(hist["loss"][-1]) if hist["loss"] else float("nan")
+    row["curve_seconds"] = time.perf_counter() - t0
+    row.update(internal_distance(spec, a, b))
+    return row
+
+
+# ----------------------------------------------------------------------- run
+def _fmt(v):
+    if v is None:
+        return "-"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    return str(v)
+
+
+def table(rows) -> str:
+    cols = ["kind", "pair", "n_genes", "distance", "path_found", "path_steps", "path_length",
+            "line_kept", "curve_kept", "curve_length", "internal_rms", "internal_rel",
+            "internal_flip"]
+    lines = [" | ".join(cols), " | ".join("---" for _ in cols)]
+    for r in rows:
+        lines.append(" | ".join(_fmt(r.get(c)) for c in cols))
+    return "\n".join(lines)
+
+
+def run(quick: bool = False, out=None, work=None, seed: int = 0) -> dict:
+    """Build the pairs, measure them, print a table; returns the results dict."""
+    torch.set_num_threads(1)
+    p = dict(QUICK if quick else FULL)
+    t0 = time.perf_counter()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        wdir = Path(work) if work else Path(tmp)
+        wdir.mkdir(parents=True, exist_ok=True)
+        evo, evo_info = evolved_pairs(p, wdir)
+    t_evo = time.perf_counter() - t0
+    spec_e = evolved_spec(p)
+    for i, pair in enumerate(evo):
+        rows.append({"kind": "evolved", **measure_pair(spec_e, pair, p, seed + i)})
+    t1 = time.perf_counter()
+    sgd, sgd_info = trained_pairs(p)
+    t_train = time.perf_counter() - t1
+    spec_t = trained_spec(p)
+    for i, pair in enumerate(sgd):
+        rows.append({"kind": "trained", **measure_pair(spec_t, pair, p, seed + 100 + i)})
+    res = {"params": p, "rows": rows, "evolved": evo_info, "trained": sgd_info,
+           "n_evolved_pairs": len(evo), "n_trained_pairs": len(sgd),
+           "seconds": {"evolution": t_evo, "training": t_train,
+                       "total": time.perf_counter() - t0}}
+    print(table(rows))
+    print(f"evolved runs: {[r['best_loss'] for r in evo_info['runs']]}; "
+          f"trained runs (mismatch): {[r['mismatch'] for r in sgd_info['runs']]}; "
+          f"{res['seconds']['total']:.1f} s")
+    if out is not None:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        (Path(out) / "hnca_pairs.json").write_text(json.dumps(res, indent=1, default=float) + "\n")
+    return res
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--work", default=None, help="folder for the evolution run files "
+                    "(finished runs of the same config there are reused)")
+    ap.add_argument("--out", default=None, help="folder for hnca_pairs.json")
+    args = ap.parse_args(argv)
+    run(quick=args.quick, work=args.work, out=args.out)
+
+
+if __name__ == "__main__":
+    main()
