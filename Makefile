@@ -1,6 +1,7 @@
 # Two entry points for a fresh clone (see README):
 #   make demo   - install into .venv (first time) and run the quick default job:
-#                 grow one random HNCA, evolve the smoke config, plot the run
+#                 grow one random HNCA, evolve the smoke config, plot the run,
+#                 grow and measure neutral networks of two random HNCAs
 #   make test   - install into .venv (first time) and run the test suite
 PYTHON ?= python3
 VENV   ?= .venv
@@ -20,6 +21,7 @@ demo: install
 	$(VENV)/bin/alife demo --seed 0 --out out/demo
 	$(VENV)/bin/alife evolve experiments/smoke/evolve.toml --out out/smoke/run.h5 --force
 	$(VENV)/bin/alife plot out/smoke/run.h5 --out out/smoke
+	$(VENV)/bin/alife neutral experiments/smoke/neutral.toml --out out/smoke/net.h5 --force
 
 test: install
 	$(PY) -m pytest -q

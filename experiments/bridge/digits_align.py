@@ -9,27 +9,25 @@ ensemble between the aligned endpoints and SWA.
 
     .venv/bin/python experiments/bridge/digits_align.py [--quick]
 
-Measured (full run, 64-128-10, Adam lr 1e-3, batch 64, 100 epochs; seed pairs
-(0,1), (2,3), (4,5); 26 points on each line; torch 2.x CPU, 1 thread, ~12-37 s
-per pair):
+Measured (full run, 64-128-10, Adam lr 1e-3, batch 64, 100 epochs, by
+:func:`alife.bridge.train.train_mlp`; seed pairs (0,1), (2,3), (4,5); 26
+points on each line; 1 torch thread; 19 s for all three pairs, 2026-11-28):
 
 * straight-line train-NLL barrier before -> after weight matching:
-  0.129 -> 0.015, 0.177 -> 0.013, 0.261 -> 0.016 (target <= 0.05: met);
-  train-error barrier 0.013/0.041/0.080 -> 0.003/0.003/0.002; test-NLL
-  barrier 0.114/0.174/0.224 -> 0.018/0.011/0.010.  Matching takes < 0.1 s.
-* hidden-layer linear CKA A vs B 0.993-0.994 (unchanged by the matching, as
-  it must be); test prediction agreement 0.993-0.998.
-* test NLL (error), single A | FGE (8 snapshots, cycles of 4 epochs, SGD lr
-  0.05 -> 0.001) | Bezier curve between A and matched B, 5 points | SWA:
-  pair 0: 0.0839 (1.8%) | 0.0810 (1.6%) | 0.0802 (1.8%) | 0.0819 (1.6%)
-  pair 2: 0.0884 (2.2%) | 0.0865 (2.0%) | 0.0858 (2.0%) | 0.0863 (2.2%)
-  pair 4: 0.0823 (2.0%) | 0.0818 (2.0%) | 0.0773 (2.0%) | 0.0823 (2.2%)
-  (single B: 0.0830, 0.0844, 0.0801; ensemble of A and B: 0.0829, 0.0858,
-  0.0797; 5 points on the *straight* line A -> matched B: 0.0905, 0.0909,
-  0.0838, worse than single, since the middle of the line is worse).
-  The gains are real but small (1-6 % NLL, errors within 1-2 test images of
-  450): the digits MLPs are barely overconfident, so averaging has little to
-  fix.
+  0.123 -> 0.014, 0.163 -> 0.016, 0.246 -> 0.013 (target <= 0.05: met);
+  train-error barrier 0.013/0.034/0.077 -> 0.003/0.003/0.001; test-NLL
+  barrier 0.109/0.159/0.207 -> 0.016/0.010/0.008.
+* hidden-layer linear CKA A vs B 0.993 in every pair, unchanged by the
+  matching (as it must be).
+* test NLL, single A | FGE (8 snapshots) | Bezier curve A -> matched B,
+  5 points | SWA | single B | A+B:
+  pair 0: 0.0822 | 0.0818 | 0.0803 | 0.0827 | 0.0827 | 0.0817
+  pair 2: 0.0919 | 0.0873 | 0.0838 | 0.0881 | 0.0818 | 0.0859
+  pair 4: 0.0819 | 0.0795 | 0.0768 | 0.0794 | 0.0798 | 0.0794
+  FGE and the curve ensemble beat model A in every pair; the curve ensemble
+  beats both endpoints in pairs 0 and 4, not in pair 2 (B alone is better).
+  The gains are small (0.5-9 % NLL): the digits MLPs are barely
+  overconfident, so averaging has little to fix.
 """
 from __future__ import annotations
 
@@ -44,60 +42,14 @@ import torch.nn.functional as F
 from alife.bridge.align import permute_mlp, weight_matching
 from alife.bridge.data import digits_split
 from alife.bridge.ensembles import curve_ensemble, ensemble_eval, fge, params_of, swa
-from alife.bridge.models import MLP
+from alife.bridge.evaluate_path import barrier
+from alife.bridge.paths import BezierPath, LinearPath, train_curve
 from alife.bridge.similarity import layer_cka, prediction_agreement
-
-
-def train_mlp(sizes, x, y, *, seed, epochs, lr=1e-3, batch=64, weight_decay=0.0):
-    torch.manual_seed(seed)
-    model = MLP(sizes)
-    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    g = torch.Generator().manual_seed(seed + 1000)
-    for _ in range(epochs):
-        for idx in torch.randperm(len(x), generator=g).split(batch):
-            opt.zero_grad()
-            F.cross_entropy(model(x[idx]), y[idx]).backward()
-            opt.step()
-    return model
-
-
-class LinearPath:
-    """w(t) = (1 - t) A + t B over parameter dicts."""
-
-    def __init__(self, a: dict, b: dict):
-        self.a, self.b = a, b
-
-    def params(self, t: float) -> dict:
-        return {k: (1 - t) * self.a[k] + t * self.b[k] for k in self.a}
-
-
-class Bezier:
-    """Quadratic Bezier between two parameter dicts with one trainable bend,
-    trained on E_t L(w(t)), one t ~ U(0, 1) per minibatch (Garipov et al. 2018).
-    A stand-in until :mod:`alife.bridge.paths` lands."""
-
-    def __init__(self, a: dict, b: dict):
-        self.a, self.b = a, b
-        self.bend = {k: (0.5 * (a[k] + b[k])).clone().requires_grad_(True) for k in a}
-
-    def params(self, t: float) -> dict:
-        return {k: (1 - t) ** 2 * self.a[k] + 2 * t * (1 - t) * self.bend[k] + t * t * self.b[k]
-                for k in self.a}
-
-    def fit(self, model, x, y, *, epochs, lr=3e-3, batch=64, seed=0):
-        opt = torch.optim.Adam(self.bend.values(), lr=lr)
-        g = torch.Generator().manual_seed(seed)
-        for _ in range(epochs):
-            for idx in torch.randperm(len(x), generator=g).split(batch):
-                t = float(torch.rand((), generator=g))
-                opt.zero_grad()
-                F.cross_entropy(torch.func.functional_call(model, self.params(t), (x[idx],)),
-                                y[idx]).backward()
-                opt.step()
-        return self
+from alife.bridge.train import train_mlp
 
 
 def path_losses(model, path, x, y, ts):
+    """(len(ts), 2) mean NLL and error along ``path``."""
     out = []
     with torch.no_grad():
         for t in ts:
@@ -107,19 +59,24 @@ def path_losses(model, path, x, y, ts):
     return np.array(out)
 
 
-def barrier(losses):
-    """Frankle et al.: max_t L(w(t)) - (L(0) + L(1)) / 2."""
-    return float(losses.max() - 0.5 * (losses[0] + losses[-1]))
+def _nll(model, x, y):
+    def loss(params, batch):
+        bx, by = batch
+        return F.cross_entropy(torch.func.functional_call(model, params, (bx,)), by)
+    return loss
 
 
 def run(quick: bool = False, width: int = 128, seed: int = 0) -> dict:
     torch.set_num_threads(1)  # tiny nets: one thread is fastest (2 threads spin under load)
     t0 = time.perf_counter()
-    xtr, ytr, xte, yte = digits_split().tensors()
+    split = digits_split()
+    xtr, ytr, xte, yte = split.tensors()
     sizes = (64, width, 10)
     epochs = 30 if quick else 100
-    a = train_mlp(sizes, xtr, ytr, seed=seed, epochs=epochs)
-    b = train_mlp(sizes, xtr, ytr, seed=seed + 1, epochs=epochs)
+    kw = dict(epochs=epochs, lr=1e-3, batch_size=64, weight_decay=0.0, optimizer="adam",
+              schedule=False)
+    a = train_mlp(sizes, split, seed=seed, **kw)
+    b = train_mlp(sizes, split, seed=seed + 1, **kw)
     t_train = time.perf_counter() - t0
     ts = np.linspace(0, 1, 11 if quick else 26)
 
@@ -128,10 +85,10 @@ def run(quick: bool = False, width: int = 128, seed: int = 0) -> dict:
     b_al = permute_mlp(b, perms)
     t_match = time.perf_counter() - t1
     pa, pb, pb_al = params_of(a), params_of(b), params_of(b_al)
-    before = path_losses(a, LinearPath(pa, pb), xtr, ytr, ts)
-    after = path_losses(a, LinearPath(pa, pb_al), xtr, ytr, ts)
-    before_te = path_losses(a, LinearPath(pa, pb), xte, yte, ts)
-    after_te = path_losses(a, LinearPath(pa, pb_al), xte, yte, ts)
+    before = path_losses(a, LinearPath(a, pa, pb), xtr, ytr, ts)
+    after = path_losses(a, LinearPath(a, pa, pb_al), xtr, ytr, ts)
+    before_te = path_losses(a, LinearPath(a, pa, pb), xte, yte, ts)
+    after_te = path_losses(a, LinearPath(a, pa, pb_al), xte, yte, ts)
     with torch.no_grad():
         agree = prediction_agreement(a(xte), b(xte))
     res = {
@@ -161,11 +118,13 @@ def run(quick: bool = False, width: int = 128, seed: int = 0) -> dict:
     single = ensemble_eval(a, [pa], xte, yte)
     e_fge = ensemble_eval(a, snaps, xte, yte)
     curve_ts = [0.0, 0.25, 0.5, 0.75, 1.0]
-    e_lin = ensemble_eval(a, curve_ensemble(LinearPath(pa, pb_al), curve_ts), xte, yte)
+    e_lin = ensemble_eval(a, curve_ensemble(LinearPath(a, pa, pb_al), curve_ts), xte, yte)
     t3 = time.perf_counter()
     bend_epochs = 10 if quick else 30
-    bez_al = Bezier(pa, pb_al).fit(a, xtr, ytr, epochs=bend_epochs, seed=seed)
-    bez_raw = Bezier(pa, pb).fit(a, xtr, ytr, epochs=bend_epochs, seed=seed)
+    bez_al, bez_raw = BezierPath(a, pa, pb_al), BezierPath(a, pa, pb)
+    for path in (bez_al, bez_raw):
+        train_curve(path, _nll(a, xtr, ytr), (xtr, ytr), epochs=bend_epochs, lr=3e-3,
+                    optimizer="adam", schedule=False, seed=seed)
     res["seconds_two_bezier_fits"] = time.perf_counter() - t3
     e_bez_al = ensemble_eval(a, curve_ensemble(bez_al, curve_ts), xte, yte)
     e_bez_raw = ensemble_eval(a, curve_ensemble(bez_raw, curve_ts), xte, yte)
