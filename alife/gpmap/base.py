@@ -54,6 +54,24 @@ def label_id(label: str) -> int:
     return int.from_bytes(d, "little") & 0x7FFF_FFFF_FFFF_FFFF
 
 
+def as_genotype_rows(genotypes, L: int) -> np.ndarray:
+    """``(n, L)`` (or one ``(L,)`` genotype as a row) as an array; ValueError otherwise."""
+    g = np.asarray(genotypes)
+    if g.ndim == 1 and g.shape[0] == L:
+        g = g[None]
+    if g.ndim != 2 or g.shape[1] != L:
+        raise ValueError(f"genotypes must have shape (n, {L}), got {g.shape}")
+    return g
+
+
+def real_genotypes(genotypes, L: int) -> np.ndarray:
+    """Validate ``(n, L)`` real genotypes; returns float32 (continuous spaces)."""
+    g = as_genotype_rows(genotypes, L)
+    if g.dtype.kind not in "f":
+        raise ValueError(f"continuous genotypes must be floats, got {g.dtype}")
+    return g.astype(np.float32, copy=False)
+
+
 @dataclass(frozen=True)
 class DiscreteSpace:
     """Genotypes of length ``L`` over ``K`` letters (uint8 letter indices).
@@ -95,11 +113,7 @@ class DiscreteSpace:
 
     def check(self, genotypes) -> np.ndarray:
         """Validate ``(n, L)`` letter indices; returns a uint8 array."""
-        g = np.asarray(genotypes)
-        if g.ndim == 1 and g.shape[0] == self.L:
-            g = g[None]
-        if g.ndim != 2 or g.shape[1] != self.L:
-            raise ValueError(f"genotypes must have shape (n, {self.L}), got {g.shape}")
+        g = as_genotype_rows(genotypes, self.L)
         if g.size and (g.dtype.kind not in "iu" or g.min() < 0 or g.max() >= self.K):
             raise ValueError(f"genotypes must be integer letter indices in 0..{self.K - 1}")
         return g.astype(np.uint8, copy=False)
@@ -197,14 +211,7 @@ class ContinuousSpace:
         return int(self.L) * int(self.m)
 
     def check(self, genotypes) -> np.ndarray:
-        g = np.asarray(genotypes)
-        if g.ndim == 1 and g.shape[0] == self.L:
-            g = g[None]
-        if g.ndim != 2 or g.shape[1] != self.L:
-            raise ValueError(f"genotypes must have shape (n, {self.L}), got {g.shape}")
-        if g.dtype.kind not in "f":
-            raise ValueError(f"continuous genotypes must be floats, got {g.dtype}")
-        return g.astype(np.float32, copy=False)
+        return real_genotypes(genotypes, self.L)
 
     def neighbours(self, genotypes, rng: np.random.Generator) -> np.ndarray:
         """Sampled one-mutants: (n, L m, L) float32; mutant ``pos * m + s``

@@ -29,7 +29,7 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
-from .base import GPMap, label_id
+from .base import GPMap, label_id, real_genotypes
 
 __all__ = ["GaussianSpace", "NetMap", "net_robustness", "prediction_id", "model_vector"]
 
@@ -90,14 +90,7 @@ class GaussianSpace:
         return int(self.m)
 
     def check(self, genotypes) -> np.ndarray:
-        g = np.asarray(genotypes)
-        if g.ndim == 1 and g.shape[0] == self.L:
-            g = g[None]
-        if g.ndim != 2 or g.shape[1] != self.L:
-            raise ValueError(f"genotypes must have shape (n, {self.L}), got {g.shape}")
-        if g.dtype.kind not in "f":
-            raise ValueError(f"continuous genotypes must be floats, got {g.dtype}")
-        return g.astype(np.float32, copy=False)
+        return real_genotypes(genotypes, self.L)
 
     def neighbours(self, genotypes, rng: np.random.Generator) -> np.ndarray:
         """(n, m, L) float32: ``g + sigma * z``, z standard normal from ``rng``."""
