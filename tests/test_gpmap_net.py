@@ -87,3 +87,18 @@ def test_bfs_and_measures_on_netmap(trained):
     m = sampled_measures(net)
     assert 0.0 <= m.robustness <= 1.0
     assert m.evolvability >= 0
+
+
+def test_neutral_walks_use_the_gaussian_kernel(trained):
+    """On a GaussianSpace a walker's accepted step moves every weight (the
+    whole-vector Gaussian kernel), not one resampled gene, and every
+    position it reaches keeps the phenotype."""
+    from alife.neutral.build import neutral_walks
+    model, x = trained
+    nm = NetMap(model, x, sigma=1e-4, m=4)
+    w = neutral_walks(nm, nm.genotype(), n_steps=5, n_walkers=3, rng=np.random.default_rng(0))
+    assert w.accepted.any()
+    t, k = map(int, np.argwhere(w.accepted)[0])
+    moved = (w.genotypes[t + 1, k] != w.genotypes[t, k]).sum()
+    assert moved > 0.9 * nm.space.L
+    assert (nm.phenotypes(w.genotypes.reshape(-1, nm.space.L)) == w.phenotype).all()

@@ -57,10 +57,10 @@ class GaussianSpace:
     ``neighbours(g, rng)``, ``random(n, rng)``), so
     :func:`alife.neutral.build.sample_bfs` and
     :func:`~alife.neutral.measures.sampled_measures` run on it unchanged.
-    ``low``/``high`` (default ``-1``, ``1``) are only used by callers that
-    resample one gene uniformly (:func:`~alife.neutral.build.neutral_walks`,
-    the detours of the guided :func:`~alife.neutral.build.neutral_path`), and
-    by :meth:`random`.
+    Neutral walks use :meth:`mutate` (the same Gaussian kernel, one mutant
+    per walker).  ``low``/``high`` (default ``-1``, ``1``) are only used by
+    the detours of the guided :func:`~alife.neutral.build.neutral_path`
+    (which resample one gene uniformly) and by :meth:`random`.
 
     Parameters
     ----------
@@ -97,6 +97,13 @@ class GaussianSpace:
         g = self.check(genotypes)
         z = rng.standard_normal((g.shape[0], self.m, self.L), dtype=np.float32)
         return (g[:, None, :] + np.float32(self.sigma) * z).astype(np.float32)
+
+    def mutate(self, genotypes, rng: np.random.Generator) -> np.ndarray:
+        """One random mutant per row, ``g + sigma * z`` (the kernel neutral
+        walks use on this space)."""
+        g = self.check(genotypes)
+        z = rng.standard_normal(g.shape, dtype=np.float32)
+        return (g + np.float32(self.sigma) * z).astype(np.float32)
 
     def random(self, n: int, rng: np.random.Generator) -> np.ndarray:
         return rng.uniform(self.low, self.high, (int(n), self.L)).astype(np.float32)

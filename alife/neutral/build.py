@@ -876,7 +876,8 @@ def neutral_walks(gpmap: GPMap, seed, n_steps: int, n_walkers: int,
 
     At each step every walker proposes one random single mutation (discrete: a
     uniform position and a uniform *other* letter; continuous: a uniform gene
-    resampled uniformly in ``[low, high]``, the space's own mutation kernel);
+    resampled uniformly in ``[low, high]``; a space with a ``mutate(g, rng)``
+    method, such as :class:`alife.gpmap.net.GaussianSpace`, uses its own kernel);
     all proposals are evaluated in one batch and a walker moves only when its
     mutant keeps the phenotype (a "blind ant": rejected steps are spent in
     place, so the acceptance rate estimates mean robustness along the walk).
@@ -913,7 +914,9 @@ def neutral_walks(gpmap: GPMap, seed, n_steps: int, n_walkers: int,
     for t in range(n_steps):
         prop = cur.copy()
         pos = rng.integers(0, L, n_walkers)
-        if space.discrete:
+        if hasattr(space, "mutate"):      # a space with its own mutation kernel
+            prop = space.mutate(cur, rng)
+        elif space.discrete:
             prop[rows, pos] = (cur[rows, pos].astype(np.int64)
                                + rng.integers(1, space.K, n_walkers)) % space.K
         else:
