@@ -91,6 +91,7 @@ Example
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import numbers
@@ -222,6 +223,23 @@ def _tmp_name(path: Path, tag: str) -> Path:
     return path.with_name(f".{path.name}.{tag}-{os.getpid()}")
 
 
+@contextlib.contextmanager
+def _atomic_write(path: Path, tag: str = "writing"):
+    """Yield a temporary path next to ``path`` to write; when the block ends
+    without error, fsync it, move it over ``path`` (:func:`os.replace`) and
+    fsync the directory, else remove it.  ``path`` always holds either its
+    previous content or the new, complete file."""
+    tmp = _tmp_name(path, tag)
+    try:
+        yield tmp
+        _fsync_path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_path(path.parent, directory=True)
+
+
 # --------------------------------------------------------------------------- #
 # the run file
 # --------------------------------------------------------------------------- #
@@ -275,28 +293,20 @@ class RunFile:
             raise RunFileError(f"{path} already exists; refusing to overwrite it (use force=True)")
         if path.is_dir():
             raise RunFileError(f"{path} is a directory")
-        tmp = _tmp_name(path, "creating")
-        try:
-            with h5py.File(tmp, "w", track_order=False) as f:
-                a = f.attrs
-                a["schema_version"] = np.int64(SCHEMA_VERSION)
-                a["alife_version"] = str(_ALIFE_VERSION)
-                a["config_toml"] = config_toml
-                a["seed_entropy"] = str(int(seed_entropy))
-                a["status"] = "running"
-                a["last_complete_generation"] = np.int64(-1)
-                grp = f.create_group(_PHENO_GROUP, track_order=False)
-                for name, (dtype, trail) in PHENOTYPE_DATASETS.items():
-                    chunk = 1 << 16 if name == "bits" else 1024
-                    grp.create_dataset(name, shape=(0,) + trail, maxshape=(None,) + trail,
-                                       chunks=(chunk,) + trail, dtype=dtype, track_times=False,
-                                       **({"fillvalue": _UNWRITTEN} if name == "generation" else {}))
-            _fsync_path(tmp)
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        _fsync_path(path.parent, directory=True)
+        with _atomic_write(path, "creating") as tmp, h5py.File(tmp, "w", track_order=False) as f:
+            a = f.attrs
+            a["schema_version"] = np.int64(SCHEMA_VERSION)
+            a["alife_version"] = str(_ALIFE_VERSION)
+            a["config_toml"] = config_toml
+            a["seed_entropy"] = str(int(seed_entropy))
+            a["status"] = "running"
+            a["last_complete_generation"] = np.int64(-1)
+            grp = f.create_group(_PHENO_GROUP, track_order=False)
+            for name, (dtype, trail) in PHENOTYPE_DATASETS.items():
+                chunk = 1 << 16 if name == "bits" else 1024
+                grp.create_dataset(name, shape=(0,) + trail, maxshape=(None,) + trail,
+                                   chunks=(chunk,) + trail, dtype=dtype, track_times=False,
+                                   **({"fillvalue": _UNWRITTEN} if name == "generation" else {}))
         if force:
             checkpoint_path(path).unlink(missing_ok=True)
         return cls.open(path, "a", fsync=fsync)
@@ -899,17 +909,8 @@ def write_checkpoint(run_path, generation: int, state_arrays: dict, rng_state: d
         raise RunFileError(f"{final}: rng_state is not JSON serialisable: {_one_line(e)}") from None
     arrays["__generation__"] = np.asarray(generation, dtype=np.int64)
     arrays["__rng_state__"] = np.asarray(rng_json)
-    tmp = _tmp_name(final, "writing")
-    try:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, final)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_path(final.parent, directory=True)
+    with _atomic_write(final) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, **arrays)
     return final
 
 
@@ -982,31 +983,23 @@ def write_results(path, kind: str, attrs: dict, arrays: dict, *, force: bool = F
     if path.is_dir():
         raise RunFileError(f"{path} is a directory")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp_name(path, "writing")
-    try:
-        with h5py.File(tmp, "w", track_order=False) as f:
-            f.attrs["kind"] = kind
-            f.attrs["schema_version"] = np.int64(RESULTS_SCHEMA_VERSION)
-            f.attrs["alife_version"] = str(_ALIFE_VERSION)
-            for k, v in attrs.items():
-                f.attrs[k] = v
-            for name, a in sorted(arrays.items()):
-                if isinstance(a, (list, tuple)) and (not a or isinstance(a[0], str)):
-                    f.create_dataset(name, data=np.array(a, dtype=object),
-                                     dtype=h5py.string_dtype("utf-8"), track_times=False)
-                else:
-                    a = np.asarray(a)
-                    kw = {}
-                    if compress and a.nbytes > 1 << 16 and a.ndim >= 1:
-                        rows = max(1, (1 << 20) // max(1, a.nbytes // max(1, a.shape[0])))
-                        kw = {"compression": "gzip", "chunks": (min(rows, a.shape[0]),) + a.shape[1:]}
-                    f.create_dataset(name, data=a, track_times=False, **kw)
-        _fsync_path(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_path(path.parent, directory=True)
+    with _atomic_write(path) as tmp, h5py.File(tmp, "w", track_order=False) as f:
+        f.attrs["kind"] = kind
+        f.attrs["schema_version"] = np.int64(RESULTS_SCHEMA_VERSION)
+        f.attrs["alife_version"] = str(_ALIFE_VERSION)
+        for k, v in attrs.items():
+            f.attrs[k] = v
+        for name, a in sorted(arrays.items()):
+            if isinstance(a, (list, tuple)) and (not a or isinstance(a[0], str)):
+                f.create_dataset(name, data=np.array(a, dtype=object),
+                                 dtype=h5py.string_dtype("utf-8"), track_times=False)
+            else:
+                a = np.asarray(a)
+                kw = {}
+                if compress and a.nbytes > 1 << 16 and a.ndim >= 1:
+                    rows = max(1, (1 << 20) // max(1, a.nbytes // max(1, a.shape[0])))
+                    kw = {"compression": "gzip", "chunks": (min(rows, a.shape[0]),) + a.shape[1:]}
+                f.create_dataset(name, data=a, track_times=False, **kw)
     return path
 
 
@@ -1023,7 +1016,7 @@ def read_results(path, kind: str | None = None) -> tuple[dict, dict]:
         f = h5py.File(path, "r")
     except OSError as e:
         raise RunFileError(f"{path} is not a readable HDF5 file (truncated or corrupt?): "
-                           f"{_one_line_os(e)}") from None
+                           f"{_one_line(e)}") from None
     with f:
         attrs = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in f.attrs.items()}
         if "kind" not in attrs or (kind is not None and attrs["kind"] != kind):
@@ -1040,6 +1033,3 @@ def read_results(path, kind: str | None = None) -> tuple[dict, dict]:
         f.visititems(visit)
     return attrs, arrays
 
-
-def _one_line_os(e: OSError) -> str:
-    return " ".join(str(e).split())[:200]
