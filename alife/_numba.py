@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 from numba import njit
 
 
@@ -28,3 +29,11 @@ def _can_cache() -> bool:
 
 
 CAN_CACHE = _can_cache()
+
+
+@njit(cache=CAN_CACHE, nogil=True)
+def grown(a, n, cap):
+    """A new array of length ``cap`` (a growable buffer's next size) holding ``a[:n]``."""
+    b = np.empty(cap, a.dtype)
+    b[:n] = a[:n]
+    return b

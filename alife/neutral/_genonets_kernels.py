@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
-from .._numba import CAN_CACHE
+from .._numba import CAN_CACHE, grown
 
 
 _JIT = dict(cache=CAN_CACHE, nogil=True)
@@ -131,24 +131,22 @@ def peaks(indptr, indices, order, score, delta):
             else:
                 break
         # zone = focal + band vertices reachable from focal through the band
+        # (breadth first: the focal vertex's neighbours, then theirs, ...)
         nz = 0
         inzone[f] = i
-        for k in range(indptr[f], indptr[f + 1]):
-            u = indices[k]
-            if inband[u] == i and inzone[u] != i:
-                inzone[u] = i
-                zone[nz] = u
-                nz += 1
+        v = f
         h = 0
-        while h < nz:
-            v = zone[h]
-            h += 1
+        while True:
             for k in range(indptr[v], indptr[v + 1]):
                 u = indices[k]
                 if inband[u] == i and inzone[u] != i:
                     inzone[u] = i
                     zone[nz] = u
                     nz += 1
+            if h == nz:
+                break
+            v = zone[h]
+            h += 1
         zone[nz] = f
         nz += 1
         touches = False
@@ -206,13 +204,7 @@ def accessible_path_lengths(indptr, indices, summits, score, gmax, delta):
             if c1 or c2:
                 if tail == cap:
                     cap *= 2
-                    qv2 = np.empty(cap, np.int64)
-                    ql2 = np.empty(cap, np.int64)
-                    qm2 = np.empty(cap, np.float64)
-                    qv2[:tail] = qv[:tail]
-                    ql2[:tail] = ql[:tail]
-                    qm2[:tail] = qm[:tail]
-                    qv, ql, qm = qv2, ql2, qm2
+                    qv, ql, qm = grown(qv, tail, cap), grown(ql, tail, cap), grown(qm, tail, cap)
                 qv[tail] = u
                 ql[tail] = pl + 1
                 qm[tail] = mm
@@ -383,11 +375,7 @@ def accessible_path_counts(indptr, indices, dist, order, is_summit, score, gmax,
         o0 = used
         if used + nt > cap:
             cap = max(2 * cap, used + nt)
-            bk2 = np.empty(cap, np.float64)
-            bc2 = np.empty(cap, np.int64)
-            bk2[:used] = bk[:used]
-            bc2[:used] = bc[:used]
-            bk, bc = bk2, bc2
+            bk, bc = grown(bk, used, cap), grown(bc, used, cap)
         for e in range(nt):
             m = tk[e]
             c = tc[e]

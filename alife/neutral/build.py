@@ -34,7 +34,7 @@ import networkx as nx
 import numpy as np
 import numba
 from numba import njit, prange
-from .._numba import CAN_CACHE
+from .._numba import CAN_CACHE, grown
 from scipy import sparse
 
 from alife.gpmap.base import CachedMap, DiscreteSpace, GPMap
@@ -49,6 +49,31 @@ _JIT = dict(cache=CAN_CACHE, nogil=True)
 # ----------------------------------------------------------------------------
 # Numba kernels (arrays in, arrays out)
 # ----------------------------------------------------------------------------
+
+@njit(**_JIT)
+def _close_group(counts, touched, nt):
+    """End one group's tally: the total of ``counts`` over the ``nt`` touched
+    phenotypes and their Simpson diversity ``1 - sum f^2`` (NaN when none);
+    the touched counts are left in place for the caller, then reset by
+    :func:`_reset_group`."""
+    tot = 0
+    for t in range(nt):
+        tot += counts[touched[t]]
+    simpson = np.nan
+    if nt > 0:
+        s = 0.0
+        for t in range(nt):
+            f = counts[touched[t]] / tot
+            s += f * f
+        simpson = 1.0 - s
+    return tot, simpson
+
+
+@njit(**_JIT)
+def _reset_group(counts, touched, nt):
+    for t in range(nt):
+        counts[touched[t]] = 0
+
 
 @njit(**_JIT)
 def _find(parent, x):
@@ -187,35 +212,19 @@ def _neighbourhood_stats(pidx, order, starts, weights, K, n_pheno, per_genotype,
             if per_genotype:
                 g_neutral[r] = neu
                 g_evolv[r] = ev
-        tot = 0
-        for t in range(nt):
-            tot += counts[touched[t]]
-        n_other[gi] = tot
+        n_other[gi], simpson[gi] = _close_group(counts, touched, nt)
         n_distinct[gi] = nt
-        if nt > 0:
-            s = 0.0
-            for t in range(nt):
-                f = counts[touched[t]] / tot
-                s += f * f
-            simpson[gi] = 1.0 - s
         if want_pairs:
             if npairs + nt > cap:
                 while npairs + nt > cap:
                     cap *= 2
-                pg2 = np.empty(cap, np.int64)
-                pq2 = np.empty(cap, np.int64)
-                pc2 = np.empty(cap, np.int64)
-                pg2[:npairs] = pg[:npairs]
-                pq2[:npairs] = pq[:npairs]
-                pc2[:npairs] = pc[:npairs]
-                pg, pq, pc = pg2, pq2, pc2
+                pg, pq, pc = grown(pg, npairs, cap), grown(pq, npairs, cap), grown(pc, npairs, cap)
             for t in range(nt):
                 pg[npairs] = gi
                 pq[npairs] = touched[t]
                 pc[npairs] = counts[touched[t]]
                 npairs += 1
-        for t in range(nt):
-            counts[touched[t]] = 0
+        _reset_group(counts, touched, nt)
     return (g_neutral, g_evolv, n_neutral, n_undef, n_other, n_distinct, simpson,
             pg[:npairs], pq[:npairs], pc[:npairs])
 
@@ -308,20 +317,10 @@ def _group_totals(pidx, order, starts, weights, K, n_pheno, n_chunks):
                                 touched[nt] = q
                                 nt += 1
                             counts[q] += 1
-            tot = 0
-            for t in range(nt):
-                tot += counts[touched[t]]
-            if nt > 0:
-                s = 0.0
-                for t in range(nt):
-                    f = counts[touched[t]] / tot
-                    s += f * f
-                simpson[gi] = 1.0 - s
-            for t in range(nt):
-                counts[touched[t]] = 0
+            n_other[gi], simpson[gi] = _close_group(counts, touched, nt)
+            _reset_group(counts, touched, nt)
             n_neutral[gi] = neu
             n_undef[gi] = und
-            n_other[gi] = tot
             n_distinct[gi] = nt
     return n_neutral, n_undef, n_other, n_distinct, simpson
 
