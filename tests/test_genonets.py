@@ -5,10 +5,8 @@ from __future__ import annotations
 import ast
 import gzip
 import math
-import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from alife.gpmap.table import TableMap

@@ -40,7 +40,7 @@ def naive_neighbours(g, K):
 
 def naive_components(space, table):
     """Set of frozensets of ranks: the genotype networks, by BFS."""
-    L, K = space.L, space.K
+    K = space.K
     rank = {tuple(int(x) for x in g): i for i, g in enumerate(space.all_genotypes())}
     geno = {i: g for g, i in rank.items()}
     seen, comps = set(), set()

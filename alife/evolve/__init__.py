@@ -1,4 +1,5 @@
-"""Evolution of HNCAs: mutation operators and ask/tell algorithms; the runner comes next.
+"""Evolution of HNCAs: mutation operators, ask/tell algorithms, mutation classes
+(:mod:`.lineage`) and the run-file runner (:mod:`.runner`).
 
 Public surface::
 
@@ -14,62 +15,9 @@ Public surface::
     off = algo.ask(state, rng)
     state = algo.tell(state, off, loss_of(off.genomes), rng)
 """
-from .algorithms import (
-    AFPO,
-    ALGORITHMS,
-    GA,
-    STATE_KEYS,
-    HillClimbers,
-    Offspring,
-    PopulationState,
-    algorithm_params,
-    from_arrays,
-    make_algorithm,
-    pareto_ranks,
-    pareto_select,
-    to_arrays,
-    tournament,
-)
-from .mutation import (
-    DEFAULT_LATTICE_K,
-    MAX_LATTICE_K,
-    OPERATORS,
-    Mutation,
-    gaussian,
-    get_operator,
-    lattice,
-    lattice_values,
-    on_lattice,
-    operator_params,
-    resample,
-    to_lattice,
-)
+from . import algorithms as _algorithms
+from . import mutation as _mutation
+from .algorithms import *  # noqa: F401,F403 - each module's __all__ is the public surface
+from .mutation import *  # noqa: F401,F403
 
-__all__ = [
-    "resample",
-    "gaussian",
-    "lattice",
-    "lattice_values",
-    "to_lattice",
-    "on_lattice",
-    "OPERATORS",
-    "get_operator",
-    "operator_params",
-    "Mutation",
-    "DEFAULT_LATTICE_K",
-    "MAX_LATTICE_K",
-    "PopulationState",
-    "Offspring",
-    "to_arrays",
-    "from_arrays",
-    "STATE_KEYS",
-    "pareto_ranks",
-    "pareto_select",
-    "tournament",
-    "AFPO",
-    "GA",
-    "HillClimbers",
-    "ALGORITHMS",
-    "algorithm_params",
-    "make_algorithm",
-]
+__all__ = _mutation.__all__ + _algorithms.__all__

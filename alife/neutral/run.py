@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 
 from ..store import RunFile, RunFileError, write_results
@@ -31,10 +32,6 @@ from .config import NeutralConfig
 
 #: Networks up to this many nodes are kept as GraphML and drawn.
 GRAPH_MAX_NODES = 5000
-
-
-def _as_float(x) -> float:
-    return float(x) if x is not None else float("nan")
 
 
 def seed_genotypes(config: NeutralConfig, gpmap, rng: np.random.Generator) -> tuple[np.ndarray, list]:
@@ -56,8 +53,7 @@ def seed_genotypes(config: NeutralConfig, gpmap, rng: np.random.Generator) -> tu
                 if not np.all(a == np.round(a)):
                     raise ValueError("discrete seed genotypes must be letter indices (integers)")
                 a = a.astype(np.int64)
-            rows.append(space.check(a.reshape(1, -1)
-                                    if not space.discrete else a.reshape(1, -1))[0])
+            rows.append(space.check(a.reshape(1, -1))[0])
         src.append("config")
     if "run" in config.seeds:
         genomes = _best_of_run(config.seeds["run"], config.seeds.get("best", 1))
@@ -133,7 +129,6 @@ def run_neutral(config: NeutralConfig, out_path, *, force: bool = False, figs=No
     figs.mkdir(parents=True, exist_ok=True)
     written = plots.plot_neutral(summary, arrays, graphs, figs)
     for name, G in graphs.items():
-        import networkx as nx
         path = figs / f"{name}.graphml"
         nx.write_graphml(_graphml_safe(G), path)
         written.append(path.name)
@@ -145,7 +140,8 @@ def run_neutral(config: NeutralConfig, out_path, *, force: bool = False, figs=No
 
 
 def _graphml_safe(G):
-    """GraphML has no NaN-free guarantee for readers; store NaN robustness as -1."""
+    """A copy with NaN attributes (r(g) of unexpanded nodes) written as -1:
+    GraphML readers do not all accept NaN."""
     H = G.copy()
     for _, d in H.nodes(data=True):
         for k, v in list(d.items()):

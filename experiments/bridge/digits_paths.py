@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import time
 
-import torch
 import torch.nn.functional as F
 from torch.func import functional_call
 
