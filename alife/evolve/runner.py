@@ -1,7 +1,8 @@
 """Run an evolution experiment from a config into a crash-proof HDF5 run file.
 
 One generation is: ask the algorithm for offspring, develop them all in one
-batched :func:`alife.nca.develop` call (with trajectory fingerprints),
+batched :func:`alife.nca.develop` call (with trajectory fingerprints; or one
+call per worker through an :mod:`alife.parallel` executor),
 score them on the task, classify every mutation against its parent, tell
 the algorithm, append the surviving population to the run file (flushed),
 then checkpoint the algorithm state and the random generator atomically.
@@ -24,6 +25,7 @@ import numpy as np
 from ..config import EvolveConfig, dumps
 from ..nca import develop
 from ..nca.phenotype import phenotype_ids
+from ..parallel import IN_PROCESS, Executor
 from ..store import RunFile, RunFileError, read_checkpoint, write_checkpoint
 from ..tasks import damage_loss, homeostasis_loss, loss as task_loss
 from .algorithms import from_arrays, to_arrays
@@ -47,8 +49,11 @@ class Evaluation:
     phenotypes: np.ndarray    # (K, N, N) bool
 
 
-def evaluate(config: EvolveConfig, spec, task, genomes: np.ndarray) -> Evaluation:
-    """Develop and score a batch of genomes (the only place evolution develops)."""
+def evaluate_rows(genomes: np.ndarray, config: EvolveConfig, spec, task,
+                  pack: bool = False) -> dict:
+    """Develop and score a batch of genomes; one executor task (top level, so
+    worker processes can unpickle it).  Every array has one row per genome;
+    ``pack`` bit-packs the patterns (8x less to send back from a worker)."""
     out = develop(spec, genomes, fingerprint=True)
     mode = config.task.mode
     if mode == "final":
@@ -58,9 +63,24 @@ def evaluate(config: EvolveConfig, spec, task, genomes: np.ndarray) -> Evaluatio
     else:
         loss = damage_loss(spec, genomes, task.target, config.task.damage_step,
                            tuple(config.task.damage_rect)).astype(np.float64)
-    raw = phenotype_ids(out.phenotypes)
-    return Evaluation(np.asarray(loss, np.float64), raw, np.where(out.degenerate, -1, raw),
-                      out.fingerprints, out.phenotypes)
+    pheno = out.phenotypes
+    return {"loss": np.asarray(loss, np.float64), "pheno_raw": phenotype_ids(pheno),
+            "degenerate": out.degenerate, "fingerprint": out.fingerprints,
+            "phenotypes": np.packbits(pheno, axis=-1) if pack else pheno}
+
+
+def evaluate(config: EvolveConfig, spec, task, genomes: np.ndarray,
+             executor: Executor | None = None) -> Evaluation:
+    """Develop and score a batch of genomes (the only place evolution develops),
+    in this process or split over ``executor``'s workers (same results)."""
+    ex = IN_PROCESS if executor is None else executor
+    r = ex.map_rows(evaluate_rows, genomes, config, spec, task, pack=not ex.in_process)
+    pheno = r["phenotypes"]
+    if not ex.in_process:
+        n = spec.sizes[spec.output_level]
+        pheno = np.unpackbits(pheno, axis=-1, count=n).astype(bool)
+    raw = r["pheno_raw"]
+    return Evaluation(r["loss"], raw, np.where(r["degenerate"], -1, raw), r["fingerprint"], pheno)
 
 
 class _Progress:
@@ -108,7 +128,7 @@ def _save(run: RunFile, path: Path, g: int, state, extras: dict, evals_per_s: fl
 
 
 def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: bool | None = None,
-           stop_after: int | None = None) -> dict:
+           stop_after: int | None = None, executor: Executor | None = None) -> dict:
     """Run (or resume) the evolution described by ``config`` into ``out_path``.
 
     Parameters
@@ -122,6 +142,11 @@ def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: boo
         Show a progress line (None: only when stderr is a terminal).
     stop_after : int, optional
         Stop after this many new generations (for tests of resuming).
+    executor : alife.parallel.Executor, optional
+        Where each generation's batch is developed (default: Numba threads in
+        this process).  A runtime choice, not part of the config: the run
+        file is the same bit for bit whatever the executor, so a run started
+        with one can be resumed with another.
 
     Returns
     -------
@@ -155,7 +180,7 @@ def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: boo
         rng = np.random.default_rng(ss)
         t = time.perf_counter()
         first = algo.init(rng, genome_size=spec.n_genes)
-        ev = evaluate(config, spec, task, first.genomes)
+        ev = evaluate(config, spec, task, first.genomes, executor)
         eps = len(first) / (time.perf_counter() - t)
         state = algo.tell_init(first.genomes, ev.loss)
         none = np.full(len(first), NONE, np.int8)
@@ -178,7 +203,7 @@ def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: boo
             if stop_after is not None and done_new >= stop_after:
                 return run.summary()
             off = algo.ask(state, rng)
-            ev = evaluate(config, spec, task, off.genomes)
+            ev = evaluate(config, spec, task, off.genomes, executor)
             has_parent = off.parent_index >= 0
             pidx = np.where(has_parent, off.parent_index, 0)
             mclass = classify(has_parent, state.loss[pidx], ev.loss,

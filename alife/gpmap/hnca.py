@@ -23,7 +23,9 @@ Two genotype spaces:
   that lie on the lattice.
 
 Every evaluation is one batched :func:`alife.nca.develop` call per chunk of
-``chunk`` genomes (default 4096) to bound memory.  :meth:`HNCAMap.evaluate`
+``chunk`` genomes (default 4096) to bound memory; with ``executor=`` (an
+:class:`alife.parallel.Executor`) each batch is first split into one
+contiguous sub-batch per worker process or Dask worker (same results).  :meth:`HNCAMap.evaluate`
 also returns raw pattern ids (degenerate included), trajectory fingerprints
 and the loss on the map's target: what :func:`alife.evolve.lineage.classify`
 needs to class mutations as silent / cryptic / deleterious / beneficial /
@@ -39,6 +41,7 @@ from ..evolve.lineage import (BENEFICIAL, CRYPTIC, DELETERIOUS, NEUTRAL_CHANGED,
 from ..evolve.mutation import MAX_LATTICE_K, lattice_values
 from ..nca import HNCASpec, develop
 from ..nca.phenotype import phenotype_ids
+from ..parallel import IN_PROCESS
 from .base import ContinuousSpace, DiscreteSpace, GPMap
 
 __all__ = ["HNCAMap", "robustness_profile", "mutation_class_counts", "DEFAULT_CHUNK"]
@@ -49,6 +52,38 @@ DEFAULT_CHUNK = 4096
 
 def _is_int(v) -> bool:
     return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+# Executor tasks: top-level functions of (genomes, ...) -> dict of per-row arrays.
+def _ids_rows(G, spec, steps, method, chunk) -> dict:
+    out = np.empty(G.shape[0], np.int64)
+    for a in range(0, G.shape[0], chunk):
+        out[a:a + chunk] = develop(spec, G[a:a + chunk], steps=steps, method=method).ids
+    return {"ids": out}
+
+
+def _evaluate_rows(G, spec, steps, method, chunk, target) -> dict:
+    from ..tasks import loss as task_loss
+
+    n = G.shape[0]
+    ids = np.empty(n, np.int64)
+    raw = np.empty(n, np.int64)
+    fps = np.empty(n, np.uint64)
+    loss = None if target is None else np.empty(n, np.float64)
+    for a in range(0, n, chunk):
+        dev = develop(spec, G[a:a + chunk], steps=steps, method=method, fingerprint=True)
+        b = a + dev.steps_run.shape[0]
+        r = phenotype_ids(dev.phenotypes)
+        raw[a:b] = r
+        ids[a:b] = np.where(dev.degenerate, -1, r)
+        fps[a:b] = dev.fingerprints
+        if loss is not None:
+            loss[a:b] = task_loss(dev.phenotypes, target)
+    return {"ids": ids, "raw_ids": raw, "fingerprints": fps, "loss": loss}
+
+
+def _pattern_rows(G, spec, steps, method) -> dict:
+    return {"patterns": develop(spec, G, steps=steps, method=method).phenotypes}
 
 
 class HNCAMap(GPMap):
@@ -71,11 +106,15 @@ class HNCAMap(GPMap):
     method : str
         Kernel strategy passed to :func:`develop` (fingerprints are only
         comparable within one method, so a map keeps one).
+    executor : alife.parallel.Executor or None
+        Where batches are developed (default: Numba threads in this process).
+        A runtime choice: it can be set or replaced later (``map.executor =``)
+        and is not pickled with the map.
     """
 
     def __init__(self, spec: HNCASpec, *, lattice_k: int | None = None, m: int = 4,
                  target=None, steps: int | None = None, chunk: int = DEFAULT_CHUNK,
-                 method: str = "auto"):
+                 method: str = "auto", executor=None):
         super().__init__()
         if not isinstance(spec, HNCASpec):
             raise ValueError(f"HNCAMap: spec must be an HNCASpec, got {type(spec).__name__}; "
@@ -100,6 +139,7 @@ class HNCAMap(GPMap):
             raise ValueError(f"HNCAMap: chunk must be a positive integer, got {chunk!r}")
         self.chunk = int(chunk)
         self.method = method
+        self.executor = executor
         self.target = self._check_target(target)
         kind = "continuous" if self.lattice_k is None else f"lattice{self.lattice_k}"
         self.name = f"hnca-{kind}-{D}genes"
@@ -122,6 +162,15 @@ class HNCAMap(GPMap):
             raise ValueError(f"HNCAMap: target has shape {t.shape} but the phenotype is "
                              f"({n}, {n}); build the target at N = {n}")
         return t
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["executor"] = None      # a pool or a Dask client does not travel
+        return state
+
+    @property
+    def _ex(self):
+        return IN_PROCESS if self.executor is None else self.executor
 
     @property
     def lattice(self) -> bool:
@@ -214,11 +263,8 @@ class HNCAMap(GPMap):
 
     def _phenotypes(self, genotypes: np.ndarray) -> np.ndarray:
         G = self.to_genomes(genotypes)
-        out = np.empty(G.shape[0], np.int64)
-        for a in range(0, G.shape[0], self.chunk):
-            dev = develop(self.spec, G[a:a + self.chunk], steps=self.steps, method=self.method)
-            out[a:a + self.chunk] = dev.ids
-        return out
+        return self._ex.map_rows(_ids_rows, G, self.spec, self.steps, self.method,
+                                 self.chunk)["ids"]
 
     def evaluate(self, genotypes) -> dict:
         """Everything the mutation classes need, in batched develop calls.
@@ -231,31 +277,17 @@ class HNCAMap(GPMap):
             ``fingerprints`` (n,) uint64 trajectory hashes;
             ``loss`` (n,) float64 (:func:`alife.tasks.loss` on the target) or None.
         """
-        from ..tasks import loss as task_loss
-
         G = self.to_genomes(genotypes)
-        n = G.shape[0]
-        ids = np.empty(n, np.int64)
-        raw = np.empty(n, np.int64)
-        fps = np.empty(n, np.uint64)
-        loss = None if self.target is None else np.empty(n, np.float64)
-        for a in range(0, n, self.chunk):
-            dev = develop(self.spec, G[a:a + self.chunk], steps=self.steps, method=self.method,
-                          fingerprint=True)
-            b = a + dev.steps_run.shape[0]
-            r = phenotype_ids(dev.phenotypes)
-            raw[a:b] = r
-            ids[a:b] = np.where(dev.degenerate, -1, r)
-            fps[a:b] = dev.fingerprints
-            if loss is not None:
-                loss[a:b] = task_loss(dev.phenotypes, self.target)
-        self.n_evaluations += n
-        return {"ids": ids, "raw_ids": raw, "fingerprints": fps, "loss": loss}
+        out = self._ex.map_rows(_evaluate_rows, G, self.spec, self.steps, self.method,
+                                self.chunk, self.target)
+        self.n_evaluations += G.shape[0]
+        return out
 
     def patterns(self, genotypes) -> np.ndarray:
         """(n, N, N) bool developed patterns (for pictures and checks)."""
         G = self.to_genomes(genotypes)
-        return develop(self.spec, G, steps=self.steps, method=self.method).phenotypes
+        return self._ex.map_rows(_pattern_rows, G, self.spec, self.steps,
+                                 self.method)["patterns"]
 
     # ------------------------------------------------------------------ neighbourhoods
     def neighbours(self, genotypes, rng: np.random.Generator | None = None, m: int | None = None):
