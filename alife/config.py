@@ -698,6 +698,60 @@ def from_dict(data: dict, name: str = "<dict>", base_dir=None) -> EvolveConfig:
         raise ConfigError(name, e.key, e.reason, keyed=e.keyed) from None
 
 
+def seed_and_tables(data: dict, tables) -> int:
+    """Check the top level of a ``seed = N`` + tables config: every key is
+    ``seed`` or one of ``tables`` (a misspelt table gets a suggestion), and the
+    required ``seed`` is an integer >= 0, which is returned."""
+    tables = tuple(tables)
+    for key, v in data.items():
+        if key not in ("seed",) + tables:
+            if isinstance(v, dict):
+                best = _suggest(key, tables)
+                hint = f"did you mean [{best}]?" if best else f"valid tables: {', '.join(tables)}"
+                raise _Invalid(f"[{key}]", f"unknown table [{key}]; {hint}", keyed=False)
+            raise _unknown_key(None, key, ["seed", *tables])
+    if "seed" not in data:
+        raise _Invalid("seed", "missing required key (an integer >= 0)")
+    seed = _check_kind("int", data["seed"], "seed")
+    if seed < 0:
+        raise _Invalid("seed", f"must be >= 0, got {seed}")
+    return seed
+
+
+def parse_toml(text: str, name: str, fn: str = "loads", file_fn: str = "load_config") -> dict:
+    """``tomllib.loads(text)`` with every syntax problem as a one-line ConfigError.
+
+    ``fn`` and ``file_fn`` name the calling function and its file-reading
+    twin in the TypeError raised for a non-str ``text``.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"{fn}() takes TOML text as a str, got {type(text).__name__}; "
+                        f"use {file_fn}(path) for a file")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(name, None, f"TOML syntax error: {' '.join(str(e).split())}") from None
+    except RecursionError:
+        raise ConfigError(name, None, "TOML syntax error: values nested too deeply") from None
+
+
+def read_config_text(path) -> tuple[str, str, Path]:
+    """``(name, text, folder)`` of a config file; a one-line ConfigError if it cannot
+    be read (missing, a folder, not UTF-8, ...).  ``name`` is the path as given."""
+    name = os.fsdecode(os.fspath(path))
+    try:
+        raw = Path(name).read_bytes()
+    except (OSError, ValueError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise ConfigError(name, None, f"cannot read the config file: {reason}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ConfigError(name, None, f"cannot read the config file: not UTF-8 text "
+                                      f"(byte {e.start})") from None
+    return name, text, Path(os.path.abspath(name)).parent
+
+
 def loads(text: str, name: str = "<string>", base_dir=None) -> EvolveConfig:
     """Parse and validate TOML text; see :func:`from_dict` for ``name`` and ``base_dir``.
 
@@ -709,15 +763,7 @@ def loads(text: str, name: str = "<string>", base_dir=None) -> EvolveConfig:
     TypeError
         If ``text`` is not a str.
     """
-    if not isinstance(text, str):
-        raise TypeError(f"loads() takes TOML text as a str, got {type(text).__name__}; "
-                        "use load_config(path) for a file")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(name, None, f"TOML syntax error: {' '.join(str(e).split())}") from None
-    except RecursionError:
-        raise ConfigError(name, None, "TOML syntax error: values nested too deeply") from None
+    data = parse_toml(text, name, "loads", "load_config")
     return from_dict(data, name=name, base_dir=base_dir)
 
 
@@ -733,18 +779,7 @@ def load_config(path) -> EvolveConfig:
         For an unreadable file (missing, a folder, not UTF-8, ...) or any
         problem :func:`loads` reports.
     """
-    name = os.fsdecode(os.fspath(path))
-    try:
-        raw = Path(name).read_bytes()
-    except (OSError, ValueError) as e:
-        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-        raise ConfigError(name, None, f"cannot read the config file: {reason}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise ConfigError(name, None, f"cannot read the config file: not UTF-8 text "
-                                      f"(byte {e.start})") from None
-    base_dir = Path(os.path.abspath(name)).parent
+    name, text, base_dir = read_config_text(path)
     return loads(text, name=name, base_dir=base_dir)
 
 

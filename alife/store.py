@@ -34,6 +34,8 @@ and, one row per generation,
 =======================  ==========  =========================================
 ``class_counts``         (G, 6) i8   mutation-class counts over *all*
                                      offspring of the generation (codes -1..4)
+``generation_crc32``     (G,) u4     CRC-32 of the generation (see Integrity;
+                                     absent from older files)
 ``timing/evals_per_s``   (G,) f8     evaluations per second (wall clock)
 =======================  ==========  =========================================
 
@@ -51,6 +53,24 @@ raveled pattern appended to the 1-d uint8 dataset ``bits``.  Rows are in
 the order first seen, so a generation's new phenotypes are written with a
 handful of resizes, not one HDF5 object each (which cost ~17% of a
 population-500 generation).
+
+Integrity
+---------
+HDF5 checksums its metadata only partly and its raw data not at all, so a
+bit flipped on disk could silently change a genome or a loss.  Every
+dataset the store creates is written with the Fletcher-32 filter (one
+checksum per chunk, verified by HDF5 on every read), and the immutable root
+attributes are covered by ``header_crc32`` (CRC-32 of ``schema_version``,
+``alife_version``, ``config_toml`` and ``seed_entropy``), checked on open.  Fletcher-32 cannot tell a valid chunk
+that a damaged chunk index points to in place of another, so each
+generation also has a CRC-32 in the (G,) uint32 dataset ``generation_crc32``
+over its rows of every dataset but ``timing/`` and over the phenotypes first
+stored for it.  A chunk whose checksum fails raises :class:`RunFileError` naming the file
+and the dataset, never a bare ``OSError``; :meth:`RunFile.verify` reads every
+chunk once and recomputes every generation's CRC, and opening a file to append (``mode="a"``, i.e. to resume)
+verifies it first, so a damaged run is never continued.  Files written
+before these checks (no filter, no ``header_crc32``, no ``generation_crc32``)
+are read as before.
 
 Crash safety and resume
 -----------------------
@@ -96,6 +116,8 @@ import io
 import json
 import numbers
 import os
+import re
+import zlib
 from pathlib import Path
 
 import h5py
@@ -119,6 +141,10 @@ __all__ = [
     "checkpoint_path",
     "write_checkpoint",
     "read_checkpoint",
+    "progress_path",
+    "write_progress",
+    "read_progress",
+    "progress_key",
 ]
 
 #: Version of the file layout described in the module docstring.
@@ -171,6 +197,20 @@ _COUNTS = "class_counts"
 _REQUIRED_ATTRS = ("schema_version", "alife_version", "config_toml", "seed_entropy",
                    "status", "last_complete_generation")
 _STATUSES = ("running", "done")
+#: Root attributes that never change after creation, covered by ``header_crc32``.
+_HEADER_ATTRS = ("schema_version", "alife_version", "config_toml", "seed_entropy")
+_HEADER_CRC = "header_crc32"
+#: Write every dataset with the Fletcher-32 checksum filter, and the
+#: per-generation CRC-32 dataset ``generation_crc32``.
+_CHECKSUM = True
+_CRC = "generation_crc32"
+#: What ``generation_crc32`` covers, in this order: the generation's rows of
+#: these datasets, then the columns of its phenotype rows and their bits.
+_CRC_DATASETS = tuple(DATASETS) + (_COUNTS,)
+_CRC_PHENO = ("id", "shape", "start", "generation")
+#: How to repair a file whose checksums fail.
+_CORRUPT_FIX = ("the file was damaged on disk; restore it from a backup, or rerun the "
+                "experiment with --force (or a new --out)")
 _PHENO_GROUP = "phenotypes"
 _TIMING_GROUP = "timing"
 #: Fill value of ``phenotypes/generation``: rows resized into existence but
@@ -219,8 +259,50 @@ def _fsync_path(path: Path, directory: bool = False) -> None:
         os.close(fd)
 
 
+def _header_crc(attrs) -> int:
+    """CRC-32 of the immutable root attributes (see :data:`_HEADER_ATTRS`)."""
+    text = json.dumps([str(attrs[k]) if k != "schema_version" else int(attrs[k])
+                       for k in _HEADER_ATTRS])
+    return zlib.crc32(text.encode("utf-8", "surrogatepass"))
+
+
+def _generation_crc(rows: dict, pheno: dict) -> int:
+    """CRC-32 of one generation: its rows of :data:`_CRC_DATASETS`, then its
+    phenotype rows' columns :data:`_CRC_PHENO` and their packed bits."""
+    crc = 0
+    for name in _CRC_DATASETS:
+        crc = zlib.crc32(np.ascontiguousarray(rows[name]).tobytes(), crc)
+    for name in _CRC_PHENO + ("bits",):
+        crc = zlib.crc32(np.ascontiguousarray(pheno[name]).tobytes(), crc)
+    return crc
+
+
 def _tmp_name(path: Path, tag: str) -> Path:
     return path.with_name(f".{path.name}.{tag}-{os.getpid()}")
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Delete the temporary files (:func:`_tmp_name`) of ``path`` that a
+    killed process left behind: those whose process no longer exists."""
+    pattern = re.compile(re.escape(f".{path.name}.") + r"(?:writing|creating)-([0-9]{1,10})\Z")
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return
+    for e in entries:
+        m = pattern.match(e.name)
+        if m is None or int(m.group(1)) in (os.getpid(), 0):
+            continue
+        pid = m.group(1)
+        try:
+            os.kill(int(pid), 0)
+            continue                   # still running (or not ours to signal)
+        except ProcessLookupError:
+            pass
+        except (PermissionError, OverflowError, OSError):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(e.path)
 
 
 @contextlib.contextmanager
@@ -257,6 +339,7 @@ class RunFile:
         self.mode = mode
         self._fsync = fsync
         self._pheno_ids: set | None = None
+        self._pheno_done: int | None = None   # phenotype rows of complete generations
 
     # ------------------------------------------------------------------ open
     @classmethod
@@ -301,18 +384,21 @@ class RunFile:
             a["seed_entropy"] = str(int(seed_entropy))
             a["status"] = "running"
             a["last_complete_generation"] = np.int64(-1)
+            a[_HEADER_CRC] = np.int64(_header_crc(a))
             grp = f.create_group(_PHENO_GROUP, track_order=False)
             for name, (dtype, trail) in PHENOTYPE_DATASETS.items():
                 chunk = 1 << 16 if name == "bits" else 1024
                 grp.create_dataset(name, shape=(0,) + trail, maxshape=(None,) + trail,
                                    chunks=(chunk,) + trail, dtype=dtype, track_times=False,
+                                   fletcher32=_CHECKSUM,
                                    **({"fillvalue": _UNWRITTEN} if name == "generation" else {}))
         if force:
             checkpoint_path(path).unlink(missing_ok=True)
         return cls.open(path, "a", fsync=fsync)
 
     @classmethod
-    def open(cls, path, mode: str = "r", *, fsync: bool = True) -> "RunFile":
+    def open(cls, path, mode: str = "r", *, fsync: bool = True,
+             verify: bool | None = None) -> "RunFile":
         """Open and validate an existing run file.
 
         Parameters
@@ -320,6 +406,9 @@ class RunFile:
         path : str or Path
         mode : ``"r"`` (read only) or ``"a"`` (append generations)
         fsync : bool, see :meth:`create`
+        verify : bool or None, read every chunk and check its checksum
+            (:meth:`verify`) before returning; None (default): only for
+            ``mode="a"``, so a damaged run is never resumed
 
         Raises
         ------
@@ -327,8 +416,9 @@ class RunFile:
             With one line naming ``path`` and the problem: missing, not a
             readable HDF5 file (truncated, corrupt, empty, another format),
             not an alife run file (attributes missing or invalid), a schema
-            version this package does not read, or datasets shorter than
-            ``last_complete_generation`` claims.
+            version this package does not read, datasets shorter than
+            ``last_complete_generation`` claims, or (with ``verify``) a chunk
+            whose checksum fails.
         """
         path = Path(path)
         if mode not in ("r", "a"):
@@ -344,9 +434,18 @@ class RunFile:
                                "corrupt): the file is empty")
         # validate read-only first: a damaged file is never opened for writing
         h5 = cls._open_h5(path, "r")
+        if mode == "a" if verify is None else verify:
+            try:
+                cls(h5, path, "r", fsync).verify()
+            except RunFileError:
+                h5.close()
+                raise
         if mode == "a":
             h5.close()
             h5 = cls._open_h5(path, "r+")
+            # a resume: clear what a killed writer left half-written
+            _remove_stale_temps(path)
+            _remove_stale_temps(checkpoint_path(path))
         return cls(h5, path, mode, fsync)
 
     @classmethod
@@ -390,6 +489,12 @@ class RunFile:
                                    f"got {type(attrs[key]).__name__}")
         if attrs["status"] not in _STATUSES:
             raise RunFileError(f"{path}: status must be one of {_STATUSES}, got {attrs['status']!r}")
+        if _HEADER_CRC in attrs:  # absent from files written before integrity checks
+            crc = attrs[_HEADER_CRC]
+            if not _is_int(crc) or int(crc) != _header_crc(attrs):
+                raise RunFileError(f"{path} is corrupt: its root attributes (config, seed, "
+                                   f"versions) do not match their checksum {_HEADER_CRC}; "
+                                   + _CORRUPT_FIX)
         last = attrs["last_complete_generation"]
         if not _is_int(last) or last < -1:
             raise RunFileError(f"{path}: last_complete_generation must be an integer >= -1, got {last!r}")
@@ -423,7 +528,8 @@ class RunFile:
                 if ds.shape[1] != P or (ntrail == 2 and ds.shape[2] != D):
                     raise RunFileError(f"{path}: {name} has shape {ds.shape}, inconsistent "
                                        f"with population size {P}")
-        for name, (dtype, trail) in _series(P, D).items():
+        optional = {_CRC: (np.dtype(np.uint32), ())} if _CRC in h5 else {}
+        for name, (dtype, trail) in {**_series(P, D), **optional}.items():
             ds = h5.get(name)
             if not isinstance(ds, h5py.Dataset) or ds.dtype != dtype or ds.shape[1:] != trail:
                 raise RunFileError(f"{path}: {name} must be a {dtype} dataset of shape "
@@ -469,6 +575,77 @@ class RunFile:
         f.flush()
         if self._fsync:
             os.fsync(f.id.get_vfd_handle())
+
+    # ------------------------------------------------------------- integrity
+    @contextlib.contextmanager
+    def _reading(self, what: str):
+        """Turn HDF5's read errors (a chunk whose Fletcher-32 checksum fails,
+        a damaged chunk index) into a one-line :class:`RunFileError`."""
+        try:
+            yield
+        except RunFileError:
+            raise
+        except (OSError, RuntimeError) as e:
+            raise RunFileError(f"{self.path} is corrupt: reading {what} failed "
+                               f"({_one_line(e)}); {_CORRUPT_FIX}") from None
+
+    def verify(self) -> None:
+        """Read every chunk that holds complete generations (and their
+        phenotypes) once, so HDF5 checks each chunk's Fletcher-32 checksum,
+        and recompute each generation's CRC-32 (``generation_crc32``).
+
+        Rows of a generation that never completed are not read: they are
+        discarded on resume.  Files written without checksums are only
+        checked for readability.
+
+        Raises
+        ------
+        RunFileError
+            Naming the file and the dataset (or generation) that is damaged.
+        """
+        f = self._h5
+        G = self.generations_done
+        with self._reading("the index of its groups"):
+            f.visit(lambda name: None)   # every group's links (as h5dump would list them)
+        grp = f[_PHENO_GROUP]
+        with self._reading(f"{_PHENO_GROUP}/generation"):
+            gens = grp["generation"][:]
+        n = int(np.searchsorted(gens, G - 1, side="right")) if G else 0
+        cols = {"generation": gens[:n]}
+        for k in ("id", "shape", "start"):
+            with self._reading(f"{_PHENO_GROUP}/{k}"):
+                cols[k] = grp[k][:n]
+        ends = cols["start"] + (cols["shape"].prod(axis=1) + 7) // 8 if n else np.zeros(0, np.int64)
+        if not G:
+            return
+        names = list(_series(0, 0)) + ([_CRC] if _CRC in f else [])
+        dsets = {name: f[name] for name in names}
+        # blocks of whole chunks of about 16 MiB of the widest dataset
+        widest = max(max(1, ds.dtype.itemsize * int(np.prod(ds.shape[1:], dtype=np.int64)))
+                     for ds in dsets.values())
+        step = max(256, ((1 << 24) // widest) // 256 * 256)
+        bits = grp["bits"]
+        for a in range(0, G, step):
+            b = min(a + step, G)
+            block = {}
+            for name, ds in dsets.items():
+                with self._reading(f"dataset {name}"):
+                    block[name] = ds[a:b]
+            r0, r1 = np.searchsorted(cols["generation"], [a, b], side="left")
+            m0 = int(cols["start"][r0]) if r1 > r0 else 0
+            with self._reading(f"{_PHENO_GROUP}/bits"):
+                packed = bits[m0:int(ends[r1 - 1])] if r1 > r0 else np.zeros(0, np.uint8)
+            if _CRC not in block:
+                continue
+            for g in range(a, b):
+                i0, i1 = np.searchsorted(cols["generation"], [g, g + 1], side="left")
+                pheno = {k: cols[k][i0:i1] for k in _CRC_PHENO}
+                pheno["bits"] = (packed[int(cols["start"][i0]) - m0:int(ends[i1 - 1]) - m0]
+                                 if i1 > i0 else np.zeros(0, np.uint8))
+                got = _generation_crc({k: block[k][g - a] for k in _CRC_DATASETS}, pheno)
+                if got != int(block[_CRC][g - a]):
+                    raise RunFileError(f"{self.path} is corrupt: generation {g} does not match "
+                                       f"its checksum ({_CRC}); {_CORRUPT_FIX}")
 
     # ------------------------------------------------------------ properties
     @property
@@ -617,11 +794,14 @@ class RunFile:
                                f"(codes -1..4), got {class_counts!r}")
         rows[_COUNTS] = counts.astype(np.int64)
         rows[_TIMING_PATH] = np.float64(eps)
-        for name in _series(P, D):
+        for name in list(_series(P, D)) + ([_CRC] if _CRC in f else []):
             n = f[name].shape[0]
             if n != g:
                 raise RunFileError(f"{self.path}: {name} holds {n} generation(s) but "
                                    f"{g} are complete; call truncate_to_last_complete() first")
+        n_pheno = f[_PHENO_GROUP]["id"].shape[0]
+        if _CRC in f:
+            rows[_CRC] = np.uint32(_generation_crc(rows, self._pending_phenotypes(g, n_pheno)))
         for name, row in rows.items():
             ds = f[name]
             ds.resize(g + 1, axis=0)
@@ -629,10 +809,31 @@ class RunFile:
         self.flush()
         self._set_last_complete(g)
         self.flush()
+        self._pheno_done = n_pheno
+
+    def _pending_phenotypes(self, g: int, n: int) -> dict:
+        """The phenotype rows (columns and bits) stored for pending generation
+        ``g``: rows ``_pheno_done .. n``, read back (from HDF5's chunk cache)."""
+        grp = self._h5[_PHENO_GROUP]
+        if self._pheno_done is None:
+            with self._reading(f"{_PHENO_GROUP}/generation"):
+                self._pheno_done = int(np.searchsorted(grp["generation"][:], g - 1, side="right"))
+        k = self._pheno_done
+        with self._reading(f"the phenotypes of generation {g}"):
+            out = {name: grp[name][k:n] for name in _CRC_PHENO}
+            if n > k:
+                H, W = (int(x) for x in out["shape"][-1])
+                out["bits"] = grp["bits"][int(out["start"][0]):int(out["start"][-1]) + (H * W + 7) // 8]
+            else:
+                out["bits"] = np.zeros(0, np.uint8)
+        if (out["generation"] != g).any():
+            raise RunFileError(f"{self.path}: phenotype rows {k}..{n} are not all tagged with "
+                               f"generation {g}; call truncate_to_last_complete() first")
+        return out
 
     @staticmethod
     def _delete_datasets(f: h5py.File) -> None:
-        for name in _series(0, 0):
+        for name in list(_series(0, 0)) + [_CRC]:
             if name in f:
                 del f[name]
 
@@ -641,7 +842,11 @@ class RunFile:
         for name, (dtype, trail) in _series(P, D).items():
             rows_per_chunk = 1 if name in DATASETS else 256
             f.create_dataset(name, shape=(0,) + trail, maxshape=(None,) + trail,
-                             chunks=(rows_per_chunk,) + trail, dtype=dtype, track_times=False)
+                             chunks=(rows_per_chunk,) + trail, dtype=dtype, track_times=False,
+                             fletcher32=_CHECKSUM)
+        if _CHECKSUM:
+            f.create_dataset(_CRC, shape=(0,), maxshape=(None,), chunks=(256,), dtype=np.uint32,
+                             track_times=False, fletcher32=True)
         f["mutation_class"].attrs["codes"] = json.dumps(
             {str(k): v for k, v in sorted(MUTATION_CLASS_NAMES.items())})
 
@@ -704,7 +909,8 @@ class RunFile:
     def _known_phenotypes(self) -> set:
         """Ids of the stored phenotypes (read once, then kept up to date)."""
         if self._pheno_ids is None:
-            self._pheno_ids = set(self._h5[_PHENO_GROUP]["id"][:].tolist())
+            with self._reading(f"{_PHENO_GROUP}/id"):
+                self._pheno_ids = set(self._h5[_PHENO_GROUP]["id"][:].tolist())
         return self._pheno_ids
 
     def truncate_to(self, generation: int) -> None:
@@ -725,21 +931,23 @@ class RunFile:
         n = generation + 1
         if n == 0:
             self._delete_datasets(f)  # the first append creates them anew
-        for name in _series(0, 0):
+        for name in list(_series(0, 0)) + [_CRC]:
             if name in f and f[name].shape[0] > n:
                 f[name].resize(n, axis=0)
         grp = f[_PHENO_GROUP]
         # rows are appended generation by generation: keep the leading rows
         # of generations <= `generation` (unwritten rows read as _UNWRITTEN)
-        gens = grp["generation"][:]
-        n_keep = int(np.searchsorted(gens, generation, side="right"))
-        m_keep = 0
-        if n_keep:
-            H, W = (int(x) for x in grp["shape"][n_keep - 1])
-            m_keep = int(grp["start"][n_keep - 1]) + (H * W + 7) // 8
+        with self._reading(f"the {_PHENO_GROUP}/ index"):
+            gens = grp["generation"][:]
+            n_keep = int(np.searchsorted(gens, generation, side="right"))
+            m_keep = 0
+            if n_keep:
+                H, W = (int(x) for x in grp["shape"][n_keep - 1])
+                m_keep = int(grp["start"][n_keep - 1]) + (H * W + 7) // 8
         for name in PHENOTYPE_DATASETS:
             grp[name].resize(m_keep if name == "bits" else n_keep, axis=0)
         self._pheno_ids = None
+        self._pheno_done = n_keep
         self._set_last_complete(generation)
         self.flush()
 
@@ -786,11 +994,13 @@ class RunFile:
             raise RunFileError(f"{self.path}: no complete generation yet")
         ds = f[f"{_TIMING_GROUP}/{name}" if name in TIMING_DATASETS else name]
         if gen is None:
-            return ds[:G]
+            with self._reading(f"dataset {ds.name.lstrip('/')}"):
+                return ds[:G]
         if not _is_int(gen) or not -G <= gen < G:
             raise RunFileError(f"{self.path}: generation {gen!r} is not complete "
                                f"({G} generation(s) done)")
-        return ds[int(gen) % G]
+        with self._reading(f"dataset {ds.name.lstrip('/')}, generation {int(gen) % G}"):
+            return ds[int(gen) % G]
 
     def class_counts(self) -> np.ndarray:
         """(G, 6) int64 mutation-class counts over all offspring of each complete
@@ -800,7 +1010,8 @@ class RunFile:
 
     def phenotype_ids(self) -> np.ndarray:
         """Sorted int64 ids of the stored phenotypes."""
-        return np.sort(self._h5[_PHENO_GROUP]["id"][:])
+        with self._reading(f"{_PHENO_GROUP}/id"):
+            return np.sort(self._h5[_PHENO_GROUP]["id"][:])
 
     def phenotype(self, pid: int) -> np.ndarray:
         """The stored pattern with id ``pid``: bool array of shape (H, W).
@@ -811,13 +1022,15 @@ class RunFile:
             If no pattern with that id is stored.
         """
         grp = self._h5[_PHENO_GROUP]
-        rows = np.flatnonzero(grp["id"][:] == int(pid))
+        with self._reading(f"{_PHENO_GROUP}/id"):
+            rows = np.flatnonzero(grp["id"][:] == int(pid))
         if not rows.size:
             raise KeyError(f"{self.path}: no phenotype with id {int(pid)} stored")
         r = int(rows[0])
-        H, W = (int(x) for x in grp["shape"][r])
-        start = int(grp["start"][r])
-        packed = grp["bits"][start:start + (H * W + 7) // 8]
+        with self._reading(f"the pattern of phenotype {int(pid)}"):
+            H, W = (int(x) for x in grp["shape"][r])
+            start = int(grp["start"][r])
+            packed = grp["bits"][start:start + (H * W + 7) // 8]
         return np.unpackbits(packed, count=H * W).reshape(H, W).astype(bool)
 
     def summary(self) -> dict:
@@ -950,6 +1163,96 @@ def read_checkpoint(run_path) -> tuple[int, dict[str, np.ndarray], dict]:
 
 
 # --------------------------------------------------------------------------- #
+# progress of an analysis (NET.h5.partial of `alife neutral`)
+# --------------------------------------------------------------------------- #
+_PROGRESS_SUFFIX = ".partial"
+_PROGRESS_MAGIC = b"alife-progress 1\n"
+
+
+def progress_path(result_path) -> Path:
+    """``NET.h5`` -> ``NET.h5.partial`` (same directory)."""
+    result_path = Path(result_path)
+    return result_path.with_name(result_path.name + _PROGRESS_SUFFIX)
+
+
+def write_progress(result_path, key: str, state) -> Path:
+    """Write the progress of an analysis next to its result file, atomically.
+
+    ``state`` (any picklable object: the completed units and the random
+    generators' states) is stored under ``key`` (the config text);
+    :func:`read_progress` returns it only to a caller with the same key.
+    The previous progress file is replaced with :func:`os.replace`, so the
+    path always holds a complete file.
+    """
+    import pickle
+    final = progress_path(result_path)
+    head = json.dumps({"key": key, "alife_version": str(_ALIFE_VERSION)}).encode("utf-8")
+    body = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+    with _atomic_write(final) as tmp, open(tmp, "wb") as fh:
+        fh.write(_PROGRESS_MAGIC)
+        fh.write(len(head).to_bytes(8, "little") + head)
+        fh.write(zlib.crc32(body).to_bytes(4, "little") + body)
+    return final
+
+
+def progress_key(result_path) -> str | None:
+    """The key a progress file was written with; None if there is none.
+
+    Raises :class:`RunFileError` (one line) for an unreadable file."""
+    path = progress_path(result_path)
+    _remove_stale_temps(path)
+    _remove_stale_temps(Path(result_path))
+    if not path.exists():
+        return None
+    return _read_progress(path)[0]
+
+
+def read_progress(result_path, key: str):
+    """The state :func:`write_progress` stored under ``key``.
+
+    Raises
+    ------
+    RunFileError
+        One line: no progress file, a truncated or corrupt one (its CRC-32
+        fails), or one written with another key (the state is then never
+        unpickled).
+    """
+    import pickle
+    path = progress_path(result_path)
+    if not path.exists():
+        raise RunFileError(f"{path} does not exist: no progress to resume from")
+    got, body = _read_progress(path)
+    if got != key:
+        raise RunFileError(f"{path} holds the progress of another config")
+    try:
+        return pickle.loads(body)
+    except Exception as e:
+        raise RunFileError(f"{path} is not a readable progress file (truncated or corrupt): "
+                           f"{_one_line(e)}") from None
+
+
+def _read_progress(path: Path) -> tuple[str, bytes]:
+    try:
+        data = path.read_bytes()
+        if not data.startswith(_PROGRESS_MAGIC):
+            raise ValueError("not an alife progress file")
+        i = len(_PROGRESS_MAGIC)
+        n = int.from_bytes(data[i:i + 8], "little")
+        head = json.loads(data[i + 8:i + 8 + n].decode("utf-8"))
+        j = i + 8 + n
+        crc, body = int.from_bytes(data[j:j + 4], "little"), data[j + 4:]
+        if len(data) < j + 4 or zlib.crc32(body) != crc:
+            raise ValueError("checksum mismatch")
+        key = head["key"]
+        if not isinstance(key, str):
+            raise ValueError("bad header")
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise RunFileError(f"{path} is not a readable progress file (truncated or corrupt): "
+                           f"{_one_line(e)}; delete it (or pass --force) to start afresh") from None
+    return key, body
+
+
+# --------------------------------------------------------------------------- #
 # analysis result files (NET.h5 of `alife neutral`)
 # --------------------------------------------------------------------------- #
 #: Version of the result-file layout written by :func:`write_results`.
@@ -1033,3 +1336,25 @@ def read_results(path, kind: str | None = None) -> tuple[dict, dict]:
         f.visititems(visit)
     return attrs, arrays
 
+
+
+def result_kind(path) -> str | None:
+    """What an alife HDF5 file holds: its ``kind`` attribute (``"neutral"``,
+    ``"bridge"``, ``"checkpoint"``) for result files, None for a run file.
+
+    Raises RunFileError (one line) for a missing file or one that is not HDF5.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise RunFileError(f"{path} does not exist (or is not a file); give a RUN.h5, NET.h5 "
+                           f"or BRIDGE.h5 file")
+    try:
+        with h5py.File(path, "r") as f:
+            kind = f.attrs.get("kind")
+            has_run = "schema_version" in f.attrs and "config_toml" in f.attrs
+    except OSError as e:
+        raise RunFileError(f"{path} is not a readable HDF5 file (truncated or corrupt?): "
+                           f"{' '.join(str(e).split())}") from None
+    if kind is None and not has_run:
+        raise RunFileError(f"{path} is not an alife run or result file")
+    return None if kind is None else str(kind)

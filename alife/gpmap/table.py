@@ -28,6 +28,7 @@ the problem and the fix.
 from __future__ import annotations
 
 import gzip
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -44,8 +45,17 @@ def _read_text(path) -> str:
         raise ValueError(f"genonets input file {str(p)!r} does not exist; give the path of a "
                          f"tab-separated Genotypeset/Delta/Genotype/Score file")
     opener = gzip.open if p.suffix == ".gz" else open
-    with opener(p, "rt", newline="") as f:
-        return f.read()
+    try:
+        with opener(p, "rt", encoding="utf-8", newline="") as f:
+            return f.read()
+    except UnicodeDecodeError as e:
+        raise ValueError(f"genonets input file {str(p)!r} is not UTF-8 text (byte {e.start}); "
+                         f"save it as UTF-8 tab-separated text") from None
+    except (OSError, EOFError, zlib.error) as e:
+        # a folder, no permission, a .gz file that is not (or not all) gzip data
+        what = "a readable gzip file" if p.suffix == ".gz" else "a readable file"
+        raise ValueError(f"genonets input file {str(p)!r} is not {what}: "
+                         f"{' '.join(str(e).split()) or type(e).__name__}") from None
 
 
 def _check_alphabet(alphabet: str) -> str:

@@ -47,12 +47,11 @@ resolved against the config file's folder.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..config import (ConfigError, FrozenDict, _check_keys, _check_kind, _Invalid, _model, _path,
-                      _resolve, _suggest, _table, _task, _unknown_key, _unknown_name, dump_toml)
+                      _resolve, _table, _task, _unknown_name, dump_toml, parse_toml,
+                      read_config_text, seed_and_tables)
 
 MAP_KINDS = ("hnca", "rna", "toy", "table")
 TOY_NAMES = ("threshold", "count", "parity")
@@ -145,18 +144,7 @@ def _positive(table: str, d: dict, keys, low: int = 1):
 
 
 def _build(data: dict, base_dir: str) -> NeutralConfig:
-    for key, v in data.items():
-        if key not in ("seed",) + _TABLES:
-            if isinstance(v, dict):
-                best = _suggest(key, _TABLES)
-                hint = f"did you mean [{best}]?" if best else f"valid tables: {', '.join(_TABLES)}"
-                raise _Invalid(f"[{key}]", f"unknown table [{key}]; {hint}", keyed=False)
-            raise _unknown_key(None, key, ["seed", *_TABLES])
-    if "seed" not in data:
-        raise _Invalid("seed", "missing required key (an integer >= 0)")
-    seed = _check_kind("int", data["seed"], "seed")
-    if seed < 0:
-        raise _Invalid("seed", f"must be >= 0, got {seed}")
+    seed = seed_and_tables(data, _TABLES)
     t = {name: _table(data, name) for name in _TABLES}
 
     # [map]
@@ -243,17 +231,19 @@ def _build(data: dict, base_dir: str) -> NeutralConfig:
     canonical.update(seeds={k: (list(map(lambda g: g if isinstance(g, str) else list(g), v))
                                 if k == "genotypes" else v) for k, v in sd.items()},
                      build=bd, measures=ms)
+    # the run reads every [build] / [measures] key: fill the defaults there
+    # (the canonical text keeps the keys as given)
+    bd_full = {k: bd.get(k, default) for k, (_, default) in _BUILD_KEYS.items()}
+    ms_full = {k: ms.get(k, default) for k, (_, default) in _MEASURE_KEYS.items()}
     return NeutralConfig(seed=seed, map=FrozenDict(mp), model=model, task=task,
-                         seeds=FrozenDict(sd), build=FrozenDict(bd), measures=FrozenDict(ms),
+                         seeds=FrozenDict(sd), build=FrozenDict(bd_full),
+                         measures=FrozenDict(ms_full),
                          text=dump_toml(canonical), base_dir=str(base_dir))
 
 
 def loads_neutral(text: str, name: str = "<string>", base_dir=None) -> NeutralConfig:
     """Parse and validate neutral-analysis TOML text (see the module docstring)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(name, None, f"TOML syntax error: {' '.join(str(e).split())}") from None
+    data = parse_toml(text, name, "loads_neutral", "load_neutral_config")
     try:
         return _build(data, os.getcwd() if base_dir is None else os.fspath(base_dir))
     except _Invalid as e:
@@ -262,10 +252,5 @@ def loads_neutral(text: str, name: str = "<string>", base_dir=None) -> NeutralCo
 
 def load_neutral_config(path) -> NeutralConfig:
     """Read and validate a neutral-analysis config file (one-line ConfigError on any problem)."""
-    name = os.fsdecode(os.fspath(path))
-    try:
-        text = Path(name).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        reason = getattr(e, "strerror", None) or str(e)
-        raise ConfigError(name, None, f"cannot read the config file: {reason}") from None
-    return loads_neutral(text, name=name, base_dir=Path(os.path.abspath(name)).parent)
+    name, text, base_dir = read_config_text(path)
+    return loads_neutral(text, name=name, base_dir=base_dir)

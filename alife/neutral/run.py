@@ -16,6 +16,17 @@ Two methods:
 Every random stream is a child of one ``numpy.random.SeedSequence(seed)``.
 The result file is written once, atomically (:func:`alife.store.write_results`);
 an existing file is refused unless ``force``.
+
+Nothing is lost: the work is done in units (one per seed network, then the
+seeds' profile and mutation classes; the whole exhaustive analysis is one
+unit), and after each unit its results, the random generators' states and
+the evaluation count are saved atomically in ``NET.h5.partial``
+(:func:`alife.store.write_progress`), keyed by the canonical config text.
+Rerunning the same command after a crash resumes after the last saved unit
+and writes the same NET.h5 as an uninterrupted run: restoring the
+generators' states exactly means a resumed unit draws the same numbers.  A
+progress file of another config is refused (``force`` discards it); the
+progress file is removed once NET.h5 is written.
 """
 from __future__ import annotations
 
@@ -25,7 +36,8 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from ..store import RunFile, RunFileError, write_results
+from ..store import (RunFile, RunFileError, progress_key, progress_path, read_progress,
+                     write_progress, write_results)
 from . import build as B
 from . import measures as M
 from .config import NeutralConfig
@@ -97,7 +109,8 @@ def _best_of_run(path, k: int) -> np.ndarray:
     return G[keep]
 
 
-def run_neutral(config: NeutralConfig, out_path, *, force: bool = False, figs=None) -> dict:
+def run_neutral(config: NeutralConfig, out_path, *, force: bool = False, figs=None,
+                executor=None) -> dict:
     """Run the analysis; write ``out_path`` (NET.h5), GraphML files and figures.
 
     Parameters
@@ -107,6 +120,11 @@ def run_neutral(config: NeutralConfig, out_path, *, force: bool = False, figs=No
     force : bool, replace an existing result file
     figs : folder for GraphML and PNG figures (default: ``<out stem>_figs``
         next to ``out_path``)
+    executor : alife.parallel.Executor, optional; where an HNCA map develops
+        its batches (default: this process's Numba threads)
+
+    An interrupted run with the same config is resumed from
+    ``<out_path>.partial`` (see the module docstring).
 
     Returns
     -------
@@ -116,13 +134,24 @@ def run_neutral(config: NeutralConfig, out_path, *, force: bool = False, figs=No
     if out_path.exists() and not force:
         raise ValueError(f"{out_path} already exists; use --force to overwrite it or a new --out")
     figs = Path(figs) if figs is not None else out_path.with_name(out_path.stem + "_figs")
+    progress = _Progress(out_path, config.text, force)
     ss = np.random.SeedSequence(config.seed)
     r_seeds, r_build, r_measure = (np.random.default_rng(s) for s in ss.spawn(3))
     gpmap = config.gpmap()
+    if executor is not None and hasattr(gpmap, "executor"):
+        gpmap.executor = executor
     if config.build["method"] == "exhaustive":
-        summary, arrays, graphs = _exhaustive(config, gpmap, r_measure)
+        done = progress.get("exhaustive")
+        if done is None:
+            result = _exhaustive(config, gpmap, r_measure)
+            progress.save("exhaustive", result, gpmap)
+        else:
+            result = done
+            progress.restore(gpmap)
+        summary, arrays, graphs = result
     else:
-        summary, arrays, graphs = _sampled(config, gpmap, r_seeds, r_build, r_measure)
+        summary, arrays, graphs = _sampled(config, gpmap, r_seeds, r_build, r_measure,
+                                           progress=progress)
     summary.update(map=gpmap.name, method=config.build["method"],
                    n_evaluations=int(gpmap.n_evaluations))
     from .. import plots
@@ -136,7 +165,71 @@ def run_neutral(config: NeutralConfig, out_path, *, force: bool = False, figs=No
     write_results(out_path, "neutral", {"config_toml": config.text,
                                         "summary_json": json.dumps(summary, sort_keys=True)},
                   arrays, force=force)
+    progress.remove()
     return summary
+
+
+class _Progress:
+    """The completed units of one ``run_neutral`` call, saved after each unit
+    in ``<out>.partial`` with the generators' states and the evaluation count.
+
+    ``save(name, result, gpmap, *rngs)`` records a unit (and the state after
+    it); ``get(name)`` returns a unit's saved result or None; ``restore(gpmap,
+    *rngs)`` puts back the state saved with the last unit, so the first unit
+    computed afresh draws what it would have drawn without the interruption.
+    """
+
+    def __init__(self, out_path: Path, key: str, force: bool):
+        self.out_path, self.key = out_path, key
+        self.units: dict = {}
+        self.state = None
+        self.restored = False
+        try:
+            found = progress_key(out_path)
+            if found is not None and found != key:
+                if not force:
+                    raise ValueError(f"{progress_path(out_path)} holds an interrupted run of a "
+                                     f"different config; rerun with that config to resume it, "
+                                     f"or use --force to discard it (or a new --out)")
+                progress_path(out_path).unlink()
+            elif found is not None:
+                saved = read_progress(out_path, key)
+                self.units, self.state = saved["units"], saved["state"]
+        except RunFileError as e:
+            if not force:
+                raise ValueError(str(e)) from None
+            progress_path(out_path).unlink(missing_ok=True)
+
+    def get(self, name):
+        return self.units.get(name)
+
+    def save(self, name, result, gpmap, *rngs) -> None:
+        self.units[name] = result
+        self.restored = True          # the live generators are ahead of any saved state
+        self.state = {"n_evaluations": int(gpmap.n_evaluations),
+                      "rngs": [r.bit_generator.state for r in rngs]}
+        write_progress(self.out_path, self.key, {"units": self.units, "state": self.state})
+
+    def restore(self, gpmap, *rngs) -> None:
+        """Once, before the first unit computed in this process."""
+        if self.restored or self.state is None:
+            return
+        self.restored = True
+        gpmap.n_evaluations = self.state["n_evaluations"]
+        for r, st in zip(rngs, self.state["rngs"]):
+            r.bit_generator.state = st
+
+    def check(self, name, value) -> None:
+        """``value`` (e.g. the seed genotypes) must equal the interrupted run's."""
+        if name not in self.units:
+            self.units[name] = value
+        elif not np.array_equal(self.units[name], value):
+            raise ValueError(f"{progress_path(self.out_path)}: the {name} differ from those of "
+                             f"the interrupted run (was an input file changed?); use --force "
+                             f"to discard its progress and start afresh")
+
+    def remove(self) -> None:
+        progress_path(self.out_path).unlink(missing_ok=True)
 
 
 def _graphml_safe(G):
@@ -150,8 +243,11 @@ def _graphml_safe(G):
     return H
 
 
-def _sampled(config, gpmap, r_seeds, r_build, r_measure):
+def _sampled(config, gpmap, r_seeds, r_build, r_measure, progress=None):
     seeds, sources = seed_genotypes(config, gpmap, r_seeds)
+    if progress is None:
+        progress = _NoProgress()
+    progress.check("seed genotypes", seeds)
     if seeds.shape[0] == 0:
         raise ValueError("no seed genotypes: give [seeds] genotypes, run or random")
     ids = gpmap.phenotypes(seeds)
@@ -162,6 +258,15 @@ def _sampled(config, gpmap, r_seeds, r_build, r_measure):
     bd = config.build
     nets, arrays, graphs = [], {}, {}
     for i, g in enumerate(seeds):
+        done = progress.get(f"network {i}")
+        if done is not None:
+            row, unit_arrays, unit_graphs = done
+            nets.append(row)
+            arrays.update(unit_arrays)
+            graphs.update(unit_graphs)
+            continue
+        progress.restore(gpmap, r_build, r_measure)
+        unit_arrays, unit_graphs = {}, {}
         before = gpmap.n_evaluations
         net = B.sample_bfs(gpmap, g[None], max_nodes=bd["max_nodes"],
                            max_evaluations=bd["max_evaluations"], rng=r_build)
@@ -178,34 +283,60 @@ def _sampled(config, gpmap, r_seeds, r_build, r_measure):
                **{k: (v.item() if isinstance(v, np.generic) else v) for k, v in ds.items()
                   if not isinstance(v, np.ndarray)}}
         p = f"networks/{i}/"
-        arrays.update({p + "genotypes": net.genotypes, p + "depth": net.depth,
-                       p + "robustness": sm.genotype_robustness,
-                       p + "evolvability": sm.genotype_evolvability, p + "edges": net.edges,
-                       p + "boundary_phenotype": net.boundary_phenotype})
+        unit_arrays.update({p + "genotypes": net.genotypes, p + "depth": net.depth,
+                            p + "robustness": sm.genotype_robustness,
+                            p + "evolvability": sm.genotype_evolvability, p + "edges": net.edges,
+                            p + "boundary_phenotype": net.boundary_phenotype})
         if bd["walks"]:
             w = B.neutral_walks(gpmap, g, bd["walk_steps"], bd["walks"], r_build)
             row.update(walk_acceptance=w.acceptance_rate,
                        walk_final_distance_mean=float(w.distance[-1].mean()),
                        walk_visited=int(w.visited().shape[0]))
-            arrays[p + "walk_distance"] = w.distance
+            unit_arrays[p + "walk_distance"] = w.distance
         if net.n_nodes <= GRAPH_MAX_NODES:
-            graphs[f"network{i}"] = net.graph(GRAPH_MAX_NODES)
+            unit_graphs[f"network{i}"] = net.graph(GRAPH_MAX_NODES)
         nets.append(row)
+        arrays.update(unit_arrays)
+        graphs.update(unit_graphs)
+        progress.save(f"network {i}", (row, unit_arrays, unit_graphs), gpmap, r_build, r_measure)
     summary = {"networks": nets}
     if hasattr(gpmap, "spec") and config.measures.get("profile", True):
-        from ..gpmap.hnca import mutation_class_counts, robustness_profile
-        prof = np.stack([robustness_profile(gpmap, s[None], r_measure) for s in seeds])
+        done = progress.get("profile")
+        if done is None:
+            progress.restore(gpmap, r_build, r_measure)
+            from ..gpmap.hnca import mutation_class_counts, robustness_profile
+            prof = np.stack([robustness_profile(gpmap, s[None], r_measure) for s in seeds])
+            counts = mutation_class_counts(gpmap, seeds, r_measure)
+            done = (prof, counts)
+            progress.save("profile", done, gpmap, r_build, r_measure)
+        prof, counts = done
         arrays["profile/robustness"] = prof
         arrays["profile/gene_names"] = list(gpmap.gene_names())
-        counts = mutation_class_counts(gpmap, seeds, r_measure)
         for k, v in counts.items():
             arrays[f"mutation_classes/{k}"] = v
         summary["mutation_classes"] = {k: int(v.sum()) for k, v in counts.items()}
+    progress.restore(gpmap, r_build, r_measure)   # every unit was saved: the final count
     rob = np.array([n["robustness"] for n in nets])
     evo = np.array([n["evolvability"] for n in nets], np.float64)
     rho, pval, n = M.spearman(rob, evo)
     summary["phenotype_robustness_vs_evolvability"] = {"spearman_rho": rho, "p": pval, "n": n}
     return summary, arrays, graphs
+
+
+class _NoProgress:
+    """Progress that saves nothing (``_sampled`` called without a result file)."""
+
+    def get(self, name):
+        return None
+
+    def save(self, *args) -> None:
+        pass
+
+    def restore(self, *args) -> None:
+        pass
+
+    def check(self, *args) -> None:
+        pass
 
 
 def _csr(net):
