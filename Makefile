@@ -14,7 +14,7 @@ install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,rna,bridge]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,rna,bridge,dask]'
 	touch $@
 
 demo: install
@@ -22,6 +22,8 @@ demo: install
 	$(VENV)/bin/alife evolve experiments/smoke/evolve.toml --out out/smoke/run.h5 --force
 	$(VENV)/bin/alife plot out/smoke/run.h5 --out out/smoke
 	$(VENV)/bin/alife neutral experiments/smoke/neutral.toml --out out/smoke/net.h5 --force
+	$(VENV)/bin/alife report out/smoke/run.h5 -o out/smoke/run_report.html --force
+	$(VENV)/bin/alife report out/smoke/net.h5 -o out/smoke/net_report.html --force
 
 test: install
 	$(PY) -m pytest -q

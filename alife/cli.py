@@ -2,11 +2,17 @@
 
     alife demo [--seed N] [--out DIR] [--preset NAME]
     alife evolve CONFIG.toml --out RUN.h5 [--force] [--no-progress]
+                 [--executor threads|processes|dask] [--workers N] [--scheduler tcp://HOST:PORT]
     alife show RUN.h5
-    alife plot RUN.h5 [--out DIR]
-    alife neutral CONFIG.toml --out NET.h5 [--figs DIR] [--force]
+    alife plot RUN.h5|BRIDGE.h5 [--out DIR]
+    alife bridge CONFIG.toml --out BRIDGE.h5 [--save-checkpoints DIR] [--force]
+    alife compare BRIDGE.h5 --out TABLE.md [--rna-phenotypes CSV] [--hnca-neutral JSON]
+                  [--hnca-pairs JSON] [--force]
+    alife neutral CONFIG.toml --out NET.h5 [--figs DIR] [--force] [--executor ...]
+                  [--workers N] [--scheduler tcp://HOST:PORT]
     alife genonets INPUT.tsv --alphabet RNA --tau 0 --out DIR [--include-indels]
                    [--use-all-components] [--force]
+    alife report RUN.h5|NET.h5|BRIDGE.h5 -o REPORT.html [--force]
 
 Bad input is reported as one line on stderr with exit code 2, never a
 traceback.
@@ -38,12 +44,56 @@ def _cmd_demo(args) -> int:
     return 0
 
 
+def _add_executor_args(p):
+    p.add_argument("--executor", help="where batches are developed: threads (default, this "
+                   "process), processes (a local pool) or dask")
+    p.add_argument("--workers", type=int, help="worker processes for --executor processes or a "
+                   "local dask cluster (default 2)")
+    p.add_argument("--scheduler", help="a running Dask scheduler, tcp://HOST:PORT (implies "
+                   "--executor dask)")
+
+
+def _executor_options(args) -> dict:
+    """Check --executor/--workers/--scheduler (before any work starts); the
+    keyword arguments of :func:`alife.parallel.make_executor`."""
+    from .parallel import EXECUTORS
+
+    name, scheduler = args.executor, args.scheduler
+    if name is not None and name not in EXECUTORS:
+        raise UsageError(f"unknown --executor {name!r}; choose one of {', '.join(EXECUTORS)}")
+    if scheduler is not None:
+        if name not in (None, "dask"):
+            raise UsageError(f"--scheduler needs --executor dask, not {name!r}")
+        if "://" not in scheduler:
+            raise UsageError(f"--scheduler must look like tcp://HOST:PORT, got {scheduler!r}")
+        if args.workers is not None:
+            raise UsageError("--workers is set by the Dask cluster behind --scheduler; drop it")
+    if args.workers is not None:
+        if args.workers < 1:
+            raise UsageError(f"--workers must be >= 1, got {args.workers}")
+        if name in (None, "threads") and scheduler is None:
+            raise UsageError("--workers needs --executor processes or dask")
+    return {"name": name, "workers": args.workers, "scheduler": scheduler}
+
+
+def _executor(options: dict):
+    from .parallel import make_executor
+
+    try:
+        return make_executor(**options)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+
+
 def _cmd_evolve(args) -> int:
     from .config import load_config
     from .evolve.runner import evolve
 
+    options = _executor_options(args)
     config = load_config(args.config)
-    s = evolve(config, args.out, force=args.force, progress=False if args.no_progress else None)
+    with _executor(options) as ex:
+        s = evolve(config, args.out, force=args.force,
+                   progress=False if args.no_progress else None, executor=ex)
     print(f"{args.out}: {s['generations_done']} generations, best loss "
           f"{float(s['best_loss'][-1]):g}, {s['mean_evals_per_s']:,.0f} evaluations/s")
     return 0
@@ -70,11 +120,52 @@ def _cmd_show(args) -> int:
 def _cmd_plot(args) -> int:
     from pathlib import Path
 
-    from .plots import plot_run
+    from .store import result_kind
 
     out = args.out or str(Path(args.run).with_suffix("")) + "_plots"
-    for p in plot_run(args.run, out):
+    kind = result_kind(args.run)
+    if kind == "bridge":
+        from .bridge.plots import plot_bridge
+        files = plot_bridge(args.run, out)
+    elif kind is None:
+        from .plots import plot_run
+        files = plot_run(args.run, out)
+    else:
+        raise UsageError(f"{args.run} is an alife {kind} file; alife plot draws run files and "
+                         f"bridge files (alife neutral draws its figures itself, see --figs)")
+    for p in files:
         print(f"wrote {p}")
+    return 0
+
+
+def _cmd_bridge(args) -> int:
+    from .bridge.config import load_bridge_config
+    from .bridge.run import run_bridge
+
+    config = load_bridge_config(args.config)
+    s = run_bridge(config, args.out, force=args.force, progress=not args.no_progress,
+                   save_checkpoints=args.save_checkpoints)
+    print(f"wrote {args.out}: {len(s['pairs'])} pairs, {len(s['align'])} aligned pairs, "
+          f"{s['seconds']:.0f} s")
+    return 0
+
+
+def _cmd_compare(args) -> int:
+    from pathlib import Path
+
+    from .bridge.compare import compare
+
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise UsageError(f"{out} already exists; use --force to overwrite it or a new --out")
+    table = compare(args.bridge, args.rna_phenotypes, args.hnca_neutral, args.hnca_pairs,
+                    sigma=args.sigma)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(table)
+    tmp.replace(out)
+    print(table, end="")
+    print(f"wrote {out}")
     return 0
 
 
@@ -82,8 +173,10 @@ def _cmd_neutral(args) -> int:
     from .neutral.config import load_neutral_config
     from .neutral.run import run_neutral
 
+    options = _executor_options(args)
     config = load_neutral_config(args.config)
-    s = run_neutral(config, args.out, force=args.force, figs=args.figs)
+    with _executor(options) as ex:
+        s = run_neutral(config, args.out, force=args.force, figs=args.figs, executor=ex)
     if "networks" in s:
         for n in s["networks"]:
             print(f"network {n['seed']} ({n['source']}): {n['size']} genotypes"
@@ -105,6 +198,13 @@ def _cmd_genonets(args) -> int:
     return 0
 
 
+def _cmd_report(args) -> int:
+    from .report import write_report
+
+    print(f"wrote {write_report(args.file, args.output, force=args.force)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="alife", description="Neutral networks of evolved and trained systems.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -118,19 +218,44 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out", required=True, help="run file; an unfinished one with the same config is resumed")
     e.add_argument("--force", action="store_true", help="overwrite a finished or different run")
     e.add_argument("--no-progress", action="store_true", help="no progress line")
+    _add_executor_args(e)
     e.set_defaults(func=_cmd_evolve)
     sh = sub.add_parser("show", help="config, generations done, best loss and speed of a run file")
     sh.add_argument("run")
     sh.set_defaults(func=_cmd_show)
-    pl = sub.add_parser("plot", help="loss curves, best phenotype vs target, filmstrip, mutation classes")
-    pl.add_argument("run")
+    pl = sub.add_parser("plot", help="figures of a run file (loss, best phenotype, filmstrip, "
+                                     "mutation classes) or of a BRIDGE.h5 file")
+    pl.add_argument("run", help="RUN.h5 of alife evolve or BRIDGE.h5 of alife bridge")
     pl.add_argument("--out", help="folder for the PNGs (default: RUN_plots next to the run file)")
     pl.set_defaults(func=_cmd_plot)
+    br = sub.add_parser("bridge", help="mode connectivity of trained nets (paths, CKA, loss plane, "
+                                       "ensembles, weight matching) into BRIDGE.h5")
+    br.add_argument("config", help="TOML config (see experiments/bridge/digits.toml)")
+    br.add_argument("--out", required=True, help="result file (HDF5); never overwritten without --force")
+    br.add_argument("--save-checkpoints", metavar="DIR",
+                    help="also write every endpoint as a checkpoint (pairN_a.h5, pairN_b.h5)")
+    br.add_argument("--force", action="store_true", help="overwrite an existing result file")
+    br.add_argument("--no-progress", action="store_true", help="no progress lines")
+    br.set_defaults(func=_cmd_bridge)
+    cp = sub.add_parser("compare", help="the biology-vs-ML comparison table (markdown)")
+    cp.add_argument("bridge", help="BRIDGE.h5 of alife bridge (the trained-MLP row)")
+    cp.add_argument("--rna-phenotypes", default="experiments/rna/phenotypes.csv",
+                    help="phenotypes.csv of experiments/rna/run.py (default: the committed one)")
+    cp.add_argument("--hnca-neutral", default="experiments/hnca_neutral/results.json",
+                    help="results.json of experiments/hnca_neutral/run.py")
+    cp.add_argument("--hnca-pairs", default="experiments/bridge/hnca_pairs.json",
+                    help="hnca_pairs.json of experiments/bridge/hnca_pairs.py")
+    cp.add_argument("--sigma", type=float, default=None,
+                    help="weight-perturbation size of the MLP's robustness cell (default 0.01)")
+    cp.add_argument("--out", required=True, help="markdown file for the table")
+    cp.add_argument("--force", action="store_true", help="overwrite an existing table")
+    cp.set_defaults(func=_cmd_compare)
     nn = sub.add_parser("neutral", help="build and measure neutral networks of a GP map into NET.h5")
     nn.add_argument("config", help="TOML config (see experiments/smoke/neutral.toml)")
     nn.add_argument("--out", required=True, help="result file (HDF5); never overwritten without --force")
     nn.add_argument("--figs", help="folder for figures and GraphML (default: NET_figs next to --out)")
     nn.add_argument("--force", action="store_true", help="overwrite an existing result file")
+    _add_executor_args(nn)
     nn.set_defaults(func=_cmd_neutral)
     gn = sub.add_parser("genonets", help="genonets-compatible analysis of a genonets input file")
     gn.add_argument("input", help="tab-separated genonets input (Genotypeset, Delta, Genotype, Score)")
@@ -143,6 +268,12 @@ def build_parser() -> argparse.ArgumentParser:
                     help="measure every component, not just the dominant network (genonets' flag)")
     gn.add_argument("--force", action="store_true", help="write into a non-empty output folder")
     gn.set_defaults(func=_cmd_genonets)
+    rp = sub.add_parser("report", help="one self-contained HTML page: config, provenance, "
+                                       "headline numbers and every figure of a run or result file")
+    rp.add_argument("file", help="run file (alife evolve) or result file (alife neutral, bridge)")
+    rp.add_argument("-o", "--output", required=True, help="HTML file to write")
+    rp.add_argument("--force", action="store_true", help="overwrite an existing report")
+    rp.set_defaults(func=_cmd_report)
     return p
 
 

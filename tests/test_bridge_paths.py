@@ -18,7 +18,6 @@ The invariants protected here:
 """
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path as FsPath
 
 import numpy as np
@@ -332,17 +331,3 @@ def test_autoneb_lowers_a_toy_barrier():
     assert len(neb.history) == 3 and neb.history[0]["inserted"] >= 1
     for t, want in ((0.0, a), (1.0, b)):
         torch.testing.assert_close(path.params(t)["p"].detach(), want["p"])
-
-
-# --------------------------------------------------------------- experiment
-def test_digits_paths_quick_runs():
-    spec = importlib.util.spec_from_file_location(
-        "digits_paths", ROOT / "experiments" / "bridge" / "digits_paths.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    out = mod.run(pairs=1, quick=True, verbose=False, autoneb=True)
-    row = out["pairs"][0]
-    assert set(row["paths"]) == {"line", "bezier", "polychain", "autoneb"}
-    assert out["targets_met"] is None
-    line = row["paths"]["line"]
-    assert line["train_loss_barrier"] > row["paths"]["bezier"]["train_loss_barrier"]

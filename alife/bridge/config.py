@@ -1,0 +1,252 @@
+"""The configuration of a mode-connectivity experiment (``alife bridge CONFIG.toml``).
+
+Every key is optional except ``seed``; the defaults are the digits
+experiment of ``experiments/bridge/digits.toml``::
+
+    seed = 0                        # int >= 0: every random stream (numpy SeedSequence)
+
+    [data]
+    dataset = "digits"              # sklearn's 8x8 digits (the only dataset)
+    test_fraction = 0.25            # stratified split, fixed by split_seed
+    split_seed = 0
+
+    [model]
+    sizes = [64, 32, 10]            # ReLU MLP widths: inputs, hidden..., classes
+
+    [train]                         # each endpoint (train_mlp)
+    epochs = 120
+    lr = 0.05
+    batch_size = 32
+    weight_decay = 1e-4
+    optimizer = "sgd"               # sgd (momentum 0.9) | adam
+    schedule = true                 # Garipov's learning-rate schedule
+
+    [pairs]
+    n = 3                           # independent endpoint pairs (trained here)
+    checkpoints = []                # or [["a.h5", "b.h5"], ...]: load them instead
+
+    [paths]
+    kinds = ["line", "bezier", "polychain"]   # and/or "autoneb"
+    bends = 1                       # bends of the Bezier curve and the PolyChain
+    n_points = 61                   # t in [0, 1] where every path is evaluated
+    epochs = 120                    # curve training (train_curve): as [train]
+    lr = 0.05
+    batch_size = 32
+    weight_decay = 1e-4
+    optimizer = "sgd"
+
+    [autoneb]                       # when "autoneb" is in [paths] kinds
+    pivots = 1
+    cycles = 3
+    steps = 300
+    lr = 0.05
+    spring = 1.0
+    batch_size = 64
+
+    [plane]                         # loss surface through A, B and the Bezier bend
+    pairs = 1                       # for the first `pairs` pairs (0 = none)
+    grid = 21                       # grid x grid points
+    margin = 0.3                    # beyond the three anchors, as a fraction
+
+    [align]                         # weight matching (Ainsworth et al. 2023)
+    pairs = 3                       # pairs of separately trained nets (0 = none)
+    sizes = [64, 128, 10]
+    epochs = 100
+    lr = 1e-3
+    batch_size = 64
+    weight_decay = 0.0
+    optimizer = "adam"
+    schedule = false
+    n_points = 26
+    curve_epochs = 30               # a Bezier curve between A and matched B,
+    curve_lr = 3e-3                 #   for the ensembles of the aligned pairs
+    curve_optimizer = "adam"
+
+    [ensembles]                     # from endpoint A of every pair (and of every
+                                    # aligned pair)
+    fge_cycles = 8                  # FGE snapshots
+    fge_cycle_epochs = 4            # passes over the data per FGE cycle
+    lr_high = 0.05
+    lr_low = 5e-4
+    curve_points = 5                # points of the Bezier curve (t equally spaced)
+    swa_epochs = 20
+    swa_lr = 0.01
+
+    [gpmap]                         # the trained net as a genotype-phenotype map
+    sigmas = [1e-3, 3e-3, 1e-2, 3e-2]   # Gaussian weight perturbation sizes
+    n = 500                         # perturbations per sigma (of endpoint A, pair 0)
+
+Validation is strict, as for the other configs (:mod:`alife.config`): an
+unknown or misspelt key, a wrong type or an impossible value is a one-line
+:class:`~alife.config.ConfigError` naming the key.  Relative checkpoint
+paths are resolved against the config file's folder.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from ..config import (ConfigError, FrozenDict, _check_kind, _got, _Invalid, _path, _resolve,
+                      _table, _unknown_key, _unknown_name, dump_toml, parse_toml, read_config_text,
+                      seed_and_tables)
+
+DATASETS = ("digits",)
+OPTIMIZERS = ("sgd", "adam")
+PATH_KINDS = ("line", "bezier", "polychain", "autoneb")
+
+#: table -> key -> (kind, default, minimum or None)
+SCHEMA = {
+    "data": {"dataset": ("str", "digits", None), "test_fraction": ("float", 0.25, None),
+             "split_seed": ("int", 0, 0)},
+    "model": {"sizes": ("sizes", [64, 32, 10], None)},
+    "train": {"epochs": ("int", 120, 1), "lr": ("float", 0.05, None),
+              "batch_size": ("int", 32, 1), "weight_decay": ("float", 1e-4, 0.0),
+              "optimizer": ("str", "sgd", None), "schedule": ("bool", True, None)},
+    "pairs": {"n": ("int", 3, 1), "checkpoints": ("checkpoints", [], None)},
+    "paths": {"kinds": ("kinds", ["line", "bezier", "polychain"], None),
+              "bends": ("int", 1, 1), "n_points": ("int", 61, 3), "epochs": ("int", 120, 1),
+              "lr": ("float", 0.05, None), "batch_size": ("int", 32, 1),
+              "weight_decay": ("float", 1e-4, 0.0), "optimizer": ("str", "sgd", None)},
+    "autoneb": {"pivots": ("int", 1, 1), "cycles": ("int", 3, 1), "steps": ("int", 300, 1),
+                "lr": ("float", 0.05, None), "spring": ("float", 1.0, 0.0),
+                "batch_size": ("int", 64, 1)},
+    "plane": {"pairs": ("int", 1, 0), "grid": ("int", 21, 3), "margin": ("float", 0.3, 0.0)},
+    "align": {"pairs": ("int", 3, 0), "sizes": ("sizes", [64, 128, 10], None),
+              "epochs": ("int", 100, 1), "lr": ("float", 1e-3, None),
+              "batch_size": ("int", 64, 1), "weight_decay": ("float", 0.0, 0.0),
+              "optimizer": ("str", "adam", None), "schedule": ("bool", False, None),
+              "n_points": ("int", 26, 3), "curve_epochs": ("int", 30, 1),
+              "curve_lr": ("float", 3e-3, None), "curve_optimizer": ("str", "adam", None)},
+    "ensembles": {"fge_cycles": ("int", 8, 1), "fge_cycle_epochs": ("int", 4, 1),
+                  "lr_high": ("float", 0.05, None), "lr_low": ("float", 5e-4, None),
+                  "curve_points": ("int", 5, 2), "swa_epochs": ("int", 20, 1),
+                  "swa_lr": ("float", 0.01, None)},
+    "gpmap": {"sigmas": ("floats", [1e-3, 3e-3, 1e-2, 3e-2], None), "n": ("int", 500, 1)},
+}
+_TABLES = tuple(SCHEMA)
+#: the digits data: 64 pixel features, 10 classes
+N_FEATURES, N_CLASSES = 64, 10
+
+
+@dataclass(frozen=True)
+class BridgeConfig:
+    """A validated bridge config: ``seed`` and one FrozenDict per table."""
+    seed: int
+    data: FrozenDict
+    model: FrozenDict
+    train: FrozenDict
+    pairs: FrozenDict
+    paths: FrozenDict
+    autoneb: FrozenDict
+    plane: FrozenDict
+    align: FrozenDict
+    ensembles: FrozenDict
+    gpmap: FrozenDict
+    text: str          # canonical TOML (every key, defaults filled in)
+    base_dir: str
+
+    @property
+    def n_pairs(self) -> int:
+        cps = self.pairs["checkpoints"]
+        return len(cps) if cps else self.pairs["n"]
+
+
+def _value(kind, v, where):
+    if kind == "sizes":
+        if (not isinstance(v, list) or len(v) < 3
+                or not all(isinstance(x, int) and not isinstance(x, bool) for x in v)):
+            raise _Invalid(where, f"must be an array of >= 3 integers (inputs, hidden..., "
+                                  f"classes), {_got(v)}")
+        if any(x < 1 or x > 100_000 for x in v):
+            raise _Invalid(where, f"widths must be in 1..100000, got {v}")
+        if v[0] != N_FEATURES or v[-1] != N_CLASSES:
+            raise _Invalid(where, f"digits has {N_FEATURES} inputs and {N_CLASSES} classes: "
+                                  f"sizes must start with {N_FEATURES} and end with "
+                                  f"{N_CLASSES}, got {v}")
+        return list(v)
+    if kind == "floats":
+        if not isinstance(v, list) or not v:
+            raise _Invalid(where, f"must be a non-empty array of numbers, {_got(v)}")
+        out = [_check_kind("float", x, where) for x in v]
+        if any(x <= 0 for x in out):
+            raise _Invalid(where, f"every sigma must be > 0, got {v}")
+        return out
+    if kind == "kinds":
+        if not isinstance(v, list) or not v or not all(isinstance(x, str) for x in v):
+            raise _Invalid(where, f"must be a non-empty array of path kinds, {_got(v)}")
+        for x in v:
+            if x not in PATH_KINDS:
+                raise _Invalid(where, _unknown_name("path kind", x, PATH_KINDS))
+        if len(set(v)) != len(v):
+            raise _Invalid(where, f"lists a path kind twice: {v}")
+        if "line" not in v:
+            raise _Invalid(where, "must include \"line\" (barriers are compared with it)")
+        return list(v)
+    if kind == "checkpoints":
+        if not isinstance(v, list):
+            raise _Invalid(where, f"must be an array of [A, B] file pairs, {_got(v)}")
+        for x in v:
+            if (not isinstance(x, list) or len(x) != 2
+                    or not all(isinstance(f, str) and f for f in x)):
+                raise _Invalid(where, f"every entry must be a pair of file names "
+                                      f"[\"a.h5\", \"b.h5\"], {_got(x)}")
+        return [list(x) for x in v]
+    return _check_kind(kind, v, where)
+
+
+def _build(data: dict, base_dir: str) -> BridgeConfig:
+    seed = seed_and_tables(data, _TABLES)
+    tables = {}
+    for name, schema in SCHEMA.items():
+        given = _table(data, name)
+        for key in given:
+            if key not in schema:
+                raise _unknown_key(name, key, list(schema))
+        out = {}
+        for key, (kind, default, low) in schema.items():
+            where = _path(name, key)
+            v = _value(kind, given[key], where) if key in given else default
+            if low is not None and v < low:
+                raise _Invalid(where, f"must be >= {low}, got {v}")
+            if kind == "float" and key in ("lr", "lr_high", "lr_low", "swa_lr", "curve_lr") and v <= 0:
+                raise _Invalid(where, f"must be > 0, got {v}")
+            out[key] = v
+        tables[name] = out
+    d = tables["data"]
+    if d["dataset"] not in DATASETS:
+        raise _Invalid(_path("data", "dataset"), _unknown_name("dataset", d["dataset"], DATASETS))
+    if not 0.05 <= d["test_fraction"] <= 0.5:
+        raise _Invalid(_path("data", "test_fraction"),
+                       f"must be in [0.05, 0.5], got {d['test_fraction']}")
+    for name in ("train", "paths", "align"):
+        opt = tables[name]["optimizer"]
+        if opt not in OPTIMIZERS:
+            raise _Invalid(_path(name, "optimizer"), _unknown_name("optimizer", opt, OPTIMIZERS))
+    if tables["align"]["curve_optimizer"] not in OPTIMIZERS:
+        raise _Invalid(_path("align", "curve_optimizer"),
+                       _unknown_name("optimizer", tables["align"]["curve_optimizer"], OPTIMIZERS))
+    ens = tables["ensembles"]
+    if ens["lr_low"] > ens["lr_high"]:
+        raise _Invalid(_path("ensembles", "lr_low"),
+                       f"must be <= lr_high ({ens['lr_high']}), got {ens['lr_low']}")
+    canonical = {"seed": seed, **tables}
+    text = dump_toml(canonical)
+    tables["pairs"]["checkpoints"] = [[_resolve(f, base_dir) for f in pair]
+                                      for pair in tables["pairs"]["checkpoints"]]
+    return BridgeConfig(seed=seed, **{k: FrozenDict(v) for k, v in tables.items()},
+                        text=text, base_dir=str(base_dir))
+
+
+def loads_bridge(text: str, name: str = "<string>", base_dir=None) -> BridgeConfig:
+    """Parse and validate bridge TOML text (see the module docstring)."""
+    data = parse_toml(text, name, "loads_bridge", "load_bridge_config")
+    try:
+        return _build(data, os.getcwd() if base_dir is None else os.fspath(base_dir))
+    except _Invalid as e:
+        raise ConfigError(name, e.key, e.reason, keyed=e.keyed) from None
+
+
+def load_bridge_config(path) -> BridgeConfig:
+    """Read and validate a bridge config file (one-line ConfigError on any problem)."""
+    name, text, base_dir = read_config_text(path)
+    return loads_bridge(text, name=name, base_dir=base_dir)
