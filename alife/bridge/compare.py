@@ -77,6 +77,11 @@ def _range(vals, digits=3):
            f"{_fmt(float(max(vals)), digits)}, n = {len(vals)})"
 
 
+def _signed(fractions) -> str:
+    """Per-pair relative gains as signed percentages, e.g. ``+3.1 %, −6.6 %``."""
+    return ", ".join(f"{100 * f:+.1f} %".replace("-", "−") for f in fractions)
+
+
 # ----------------------------------------------------------------------- rows
 def rna_row(phenotypes_csv) -> dict:
     """RNA12 from the per-structure table of ``experiments/rna/run.py``."""
@@ -124,13 +129,22 @@ def _pair_cells(rows) -> tuple[str, str]:
     return conn, div
 
 
-def _endpoint_measures(rows) -> tuple[str, str]:
+def _endpoint_measures(rows, gene_range) -> tuple[str, str]:
     r = [x for row in rows for x in row.get("endpoint_robustness", [])]
     e = [x for row in rows for x in row.get("endpoint_evolvability", [])]
     if not r:
         return "not measured", "not measured"
-    return (f"r(g) {_range(r)} (single-gene resamples)",
-            f"e(g) {_range([float(v) for v in e])} phenotypes")
+    scale = f", genes resampled in ±{gene_range:g}" if gene_range is not None else ""
+    return (f"r(g) {_range(r)} (pair endpoints{scale})",
+            f"e(g) {_range([float(v) for v in e])} phenotypes (pair endpoints)")
+
+
+def _setup(pairs: dict) -> str:
+    p = pairs.get("params", {})
+    keys = ("base", "steps", "target", "algorithm")
+    if not all(k in p for k in keys):
+        return ""
+    return f" (base {p['base']}, {p['steps']} steps, {p['target']}; evolved by {p['algorithm']})"
 
 
 def hnca_rows(neutral_json, pairs_json) -> list[dict]:
@@ -141,22 +155,21 @@ def hnca_rows(neutral_json, pairs_json) -> list[dict]:
     evo_net = [r for r in neutral.get("rows", []) if r.get("kind") == "evolved"]
     evo_pairs = [r for r in pairs.get("rows", []) if r.get("kind") == "evolved"]
     sgd_pairs = [r for r in pairs.get("rows", []) if r.get("kind") == "trained"]
+    scale = {k: pairs.get(k, {}).get("spec", {}).get("init_scale") for k in ("evolved", "trained")}
     out = []
     conn, div = _pair_cells(evo_pairs)
-    rob = (f"network R {_range([r['R'] for r in evo_net])} (BFS from evolved best genomes)"
-           if evo_net else "not measured")
-    evo = (f"network E {_range([float(r['E']) for r in evo_net])} phenotypes"
-           if evo_net else "not measured")
-    r2, e2 = _endpoint_measures(evo_pairs)
-    if r2 != "not measured":
-        rob, evo = f"{rob}; pair endpoints {r2}", f"{evo}; pair endpoints {e2}"
-    out.append({"name": "evolved HNCA", "robustness": rob, "evolvability": evo,
-                "connectivity": conn, "diversity": div,
+    rob, evo = _endpoint_measures(evo_pairs, scale["evolved"])
+    if evo_net:  # the networks grown from the AFPO runs of experiments/hnca_neutral
+        rob += (f"; networks grown from AFPO bests (base 16): R "
+                f"{_range([r['R'] for r in evo_net])}")
+        evo += f"; those networks: E {_range([float(r['E']) for r in evo_net])} phenotypes"
+    out.append({"name": "evolved HNCA" + _setup(pairs), "robustness": rob,
+                "evolvability": evo, "connectivity": conn, "diversity": div,
                 "ensemble": "— (endpoints are exact; nothing to gain)"})
     conn, div = _pair_cells(sgd_pairs)
-    rob, evo = _endpoint_measures(sgd_pairs)
-    out.append({"name": "gradient-trained HNCA", "robustness": rob, "evolvability": evo,
-                "connectivity": conn, "diversity": div,
+    rob, evo = _endpoint_measures(sgd_pairs, scale["trained"])
+    out.append({"name": "gradient-trained HNCA (MLP rule, 420 genes)", "robustness": rob,
+                "evolvability": evo, "connectivity": conn, "diversity": div,
                 "ensemble": "— (endpoints are exact; nothing to gain)"})
     return out
 
@@ -204,8 +217,13 @@ def mlp_row(bridge_h5, sigma: float | None = None) -> dict:
                  for r in pairs]
         fge_g = [1 - r["ensembles"]["fge"]["nll"] / r["ensembles"]["single_a"]["nll"]
                  for r in pairs]
-        ens = (f"curve ensemble test NLL {_range([100 * g for g in gains], 2)} % lower than one "
-               f"endpoint (FGE {_range([100 * g for g in fge_g], 2)} %)")
+        mean_end = [0.5 * (r["ensembles"]["single_a"]["nll"] + r["ensembles"]["single_b"]["nll"])
+                    for r in pairs]
+        g_mean = [1 - r["ensembles"]["curve"]["nll"] / m for r, m in zip(pairs, mean_end)]
+        f_mean = [1 - r["ensembles"]["fge"]["nll"] / m for r, m in zip(pairs, mean_end)]
+        ens = (f"test NLL of the 5-point curve ensemble vs the mean endpoint "
+               f"{_signed(g_mean)}, vs endpoint A {_signed(gains)}; FGE from A vs the mean "
+               f"endpoint {_signed(f_mean)}, vs A {_signed(fge_g)} (positive: the ensemble is better)")
     return {"name": f"trained MLP {'-'.join(map(str, _model_sizes(attrs)))} (digits, {len(pairs)} pairs)",
             "robustness": rob, "evolvability": evo, "connectivity": conn,
             "diversity": div, "ensemble": ens}
