@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from alife.cli import main
+from configs import afpo_toml
 from alife.config import loads
 from alife.evolve.runner import evolve
 from alife.nca.phenotype import phenotype_ids
@@ -20,26 +21,7 @@ from alife.store import RunFile
 
 ROOT = Path(__file__).resolve().parents[1]
 
-CONFIG = """
-seed = 7
-generations = 12
-
-[model]
-preset = "bielawski"
-base_size = 32
-steps = 30
-
-[task]
-target = "square"
-
-[algorithm]
-name = "afpo"
-pop_size = 24
-n_newcomers = 2
-
-[mutation]
-name = "resample"
-"""
+CONFIG = afpo_toml(seed=7, generations=12, pop_size=24)
 
 #: A child process that runs `alife evolve` and SIGKILLs itself at the n-th
 #: call of one function: an HDF5 flush, the checkpoint's atomic rename, or

@@ -9,21 +9,13 @@ import numpy as np
 import pytest
 
 from alife.cli import main
+from configs import TOY_EXHAUSTIVE
 from alife.neutral.config import loads_neutral
 from alife.store import read_results
 
 ROOT = Path(__file__).resolve().parents[1]
 
-TOY = """
-seed = 3
-[map]
-kind = "toy"
-name = "threshold"
-L = 6
-threshold = 3
-[build]
-method = "exhaustive"
-"""
+TOY = TOY_EXHAUSTIVE
 
 
 def test_smoke_config_runs_end_to_end(tmp_path, capsys):

@@ -12,7 +12,6 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 from alife.nca.phenotype import (
-    ID_MASK,
     all_one,
     all_zero,
     binarise,

@@ -30,32 +30,13 @@ import numpy as np
 import pytest
 
 from alife.cli import main
+from configs import afpo_toml
 from alife.config import loads
 from alife.evolve.runner import evolve
 from alife.store import RunFile, RunFileError, read_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 
-EVOLVE = """
-seed = 11
-generations = {generations}
-
-[model]
-preset = "bielawski"
-base_size = 32
-steps = 30
-
-[task]
-target = "square"
-
-[algorithm]
-name = "afpo"
-pop_size = 24
-n_newcomers = 2
-
-[mutation]
-name = "resample"
-"""
 
 
 def _env(**extra) -> dict:
@@ -142,7 +123,7 @@ def straight_run(tmp_path_factory):
     """An uninterrupted 40-generation run, and its config file."""
     d = tmp_path_factory.mktemp("evolve")
     cfg = d / "evolve.toml"
-    cfg.write_text(EVOLVE.format(generations=40))
+    cfg.write_text(afpo_toml(seed=11, generations=40))
     evolve(loads(cfg.read_text()), d / "straight.h5", progress=False)
     return cfg, d / "straight.h5"
 
@@ -214,7 +195,7 @@ def small_run(tmp_path_factory):
     """A finished 6-generation run file and its config (with checksums)."""
     d = tmp_path_factory.mktemp("integrity")
     cfg = d / "evolve.toml"
-    cfg.write_text(EVOLVE.format(generations=6))
+    cfg.write_text(afpo_toml(seed=11, generations=6))
     evolve(loads(cfg.read_text()), d / "run.h5", progress=False)
     return cfg, d / "run.h5"
 
@@ -356,12 +337,12 @@ def test_files_without_checksums_still_read(tmp_path, monkeypatch, small_run):
     cfg, _ = small_run
     monkeypatch.setattr(store, "_CHECKSUM", False)
     old = tmp_path / "old.h5"
-    evolve(loads(EVOLVE.format(generations=6)), old, progress=False, stop_after=3)
+    evolve(loads(afpo_toml(seed=11, generations=6)), old, progress=False, stop_after=3)
     with h5py.File(old, "a") as f:
         del f.attrs["header_crc32"]
         assert not f["genomes"].fletcher32 and "generation_crc32" not in f
     monkeypatch.setattr(store, "_CHECKSUM", True)
-    s = evolve(loads(EVOLVE.format(generations=6)), old, progress=False)
+    s = evolve(loads(afpo_toml(seed=11, generations=6)), old, progress=False)
     assert s["generations_done"] == 6
     _assert_same(small_run[1], old, skip=("timing/", "generation_crc32"),
                  attrs_skip=("header_crc32",))
@@ -626,7 +607,7 @@ def test_fuzz_evolve_config_file_bytes(tmp_path_factory, data):
 
 
 @FUZZ
-@given(_mutations(EVOLVE.format(generations=5)))
+@given(_mutations(afpo_toml(seed=11, generations=5)))
 def test_fuzz_evolve_config_mutations(tmp_path_factory, text):
     from alife.config import ConfigError, EvolveConfig, load_config
     p = _write(tmp_path_factory.mktemp("fz"), "evolve.toml", text)

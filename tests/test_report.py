@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 from alife.cli import main
+from configs import TOY_EXHAUSTIVE, afpo_toml
 from alife.config import loads
 from alife.evolve.runner import evolve
 from alife.neutral.config import load_neutral_config, loads_neutral
@@ -33,37 +34,9 @@ from alife.store import RunFile, read_results, write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 
-RUN_CONFIG = """
-seed = 7
-generations = 6
+RUN_CONFIG = afpo_toml(seed=7, generations=6, pop_size=16)
 
-[model]
-preset = "bielawski"
-base_size = 32
-steps = 30
-
-[task]
-target = "square"
-
-[algorithm]
-name = "afpo"
-pop_size = 16
-n_newcomers = 2
-
-[mutation]
-name = "resample"
-"""
-
-TOY = """
-seed = 3
-[map]
-kind = "toy"
-name = "threshold"
-L = 6
-threshold = 3
-[build]
-method = "exhaustive"
-"""
+TOY = TOY_EXHAUSTIVE
 
 IMG = re.compile(r'<img\b[^>]*\bsrc="([^"]*)"[^>]*\balt="([^"]*)"')
 
