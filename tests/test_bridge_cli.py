@@ -202,7 +202,7 @@ def test_compare_table_has_the_four_rows(bridge, tmp_path, capsys):
     pairs = tmp_path / "pairs.json"
     pairs.write_text(json.dumps({"rows": [
         {"kind": "evolved", "pair": "e", "same_run": False, "path_found": True, "line_kept": 0.5,
-         "curve_kept": 1.0, "internal_rel": 0.3, "internal_flip": 0.1,
+         "curve_kept": 1.0, "internal_rel": 0.3, "internal_flip": 0.1, "curve_path_found": True,
          "endpoint_robustness": [0.2, 0.4], "endpoint_evolvability": [10, 12]},
         {"kind": "trained", "pair": "t", "same_run": False, "path_found": False,
          "line_kept": 0.1, "curve_kept": 0.9, "internal_rel": 0.8, "internal_flip": 0.2}]}))
@@ -212,8 +212,9 @@ def test_compare_table_has_the_four_rows(bridge, tmp_path, capsys):
     assert len(lines) == 6
     assert lines[2].startswith("| RNA L=12") and lines[3].startswith("| evolved HNCA")
     assert lines[4].startswith("| gradient-trained HNCA") and lines[5].startswith("| trained MLP")
-    assert "neutral path found in 1" in lines[3] and "r(g) 0.3 (range 0.2–0.4" in lines[3]
-    assert "neutral path found in 0" in lines[4]
+    assert "neutral path found in 1 by the analyser's search and in 1 along" in lines[3]
+    assert "r(g) 0.3 (range 0.2–0.4" in lines[3]
+    assert "neutral path found in 0 by the analyser's search and in 0 along" in lines[4]
     import csv
     with open("experiments/rna/phenotypes.csv") as f:
         rows = list(csv.DictReader(f))

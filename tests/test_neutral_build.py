@@ -23,7 +23,7 @@ import pytest
 
 from alife.gpmap.base import CachedMap, DiscreteSpace
 from alife.gpmap.toy import CountMap, SignPatternMap, TableLookupMap
-from alife.neutral.build import (exhaustive, networks_from_table, neutral_path, neutral_walks,
+from alife.neutral.build import (exhaustive, networks_from_table, neutral_path, neutral_walks, staircase_path,
                                  sample_bfs)
 
 
@@ -367,3 +367,49 @@ def test_neutral_path_continuous_detours():
     assert path is not None and np.array_equal(path[-1], b)
     assert (m.phenotypes(path) == 1).all()
     assert ((path[1:] != path[:-1]).sum(axis=1) == 1).all()
+
+
+def _thin_slab_pair(L=20, n_bins=400, seed=0):
+    """Two genotypes in the middle of one thin bin of the gene sum, far apart."""
+    from alife.gpmap.toy import SumIntervalMap
+    m = SumIntervalMap(L, n_bins)
+    rng = np.random.default_rng(seed)
+    width = 2.0 * L / n_bins
+    centre = -L + (n_bins // 2 + 0.5) * width          # the middle of bin n_bins/2
+    pts = []
+    for _ in range(2):
+        g = rng.uniform(-0.8, 0.8, L)
+        g += (centre - g.sum()) / L                      # same sum, same bin
+        pts.append(g.astype(np.float32))
+    return m, pts[0], pts[1]
+
+
+def test_staircase_follows_a_thin_neutral_line():
+    # the phenotype is a slab of width 0.1 in the gene sum: the straight line
+    # keeps the sum, but a one-gene move of the whole gap leaves the slab
+    m, a, b = _thin_slab_pair()
+    p = m.phenotypes(a[None])[0]
+    assert m.phenotypes(b[None])[0] == p
+    path = staircase_path(m, np.stack([a, b]), max_evaluations=200_000)
+    assert path is not None
+    assert np.array_equal(path[0], a) and np.array_equal(path[-1], b)
+    assert (m.phenotypes(path) == p).all()
+    assert ((path[1:] != path[:-1]).sum(axis=1) == 1).all()
+    # neutral_path tries the staircase first, so it finds the path too
+    assert neutral_path(m, a, b, rng=np.random.default_rng(0), max_evaluations=200_000) is not None
+    # and the finest staircase is needed: with no halvings allowed it fails
+    assert staircase_path(m, np.stack([a, b]), max_depth=0) is None
+
+
+def test_staircase_stops_at_a_broken_waypoint_or_midpoint():
+    m, a, b = _thin_slab_pair()
+    off = a.copy()
+    off[0] += 1.0                                        # leaves the slab
+    assert staircase_path(m, np.stack([a, off, b])) is None
+    # a polyline through a second neutral point is followed through it
+    c = a.copy()
+    c[:10] += 0.05
+    c[10:] -= 0.05                                       # same sum: neutral waypoint
+    path = staircase_path(m, np.stack([a, c, b]), max_evaluations=200_000)
+    assert path is not None and (m.phenotypes(path) == m.phenotypes(a[None])[0]).all()
+    assert any(np.array_equal(row, c) for row in path)  # it passes through the waypoint

@@ -20,8 +20,11 @@ that row):
 * *evolvability* — Wagner's genotype evolvability e(g): the number of
   distinct other phenotypes among those mutants (for phenotypes, E(p));
 * *connectivity of independent optima* — for the genotype side whether a
-  neutral path joins two genotypes of one phenotype (RNA: the share of a
-  neutral set in its largest genotype network) and the fraction of points
+  neutral path joins two genotypes of one phenotype, found by the
+  analyser's search (:func:`~alife.neutral.build.neutral_path`) or as a
+  staircase of one-gene moves along the trained curve
+  (:func:`~alife.neutral.build.staircase_path`) (RNA: the share of a
+  neutral set in its largest genotype network), and the fraction of points
   along the straight line and along a trained Bezier curve that keep the
   phenotype; for nets the straight-line and curve train-NLL barriers and the
   fraction of path points whose test error stays within 1 point of the
@@ -121,7 +124,9 @@ def _pair_cells(rows) -> tuple[str, str]:
         return "no pair", "—"
     found = sum(1 for r in rows if r.get("path_found"))
     indep = sum(1 for r in rows if not r.get("same_run"))
-    conn = (f"{len(rows)} pairs ({indep} independent): neutral path found in {found}; "
+    stair = sum(1 for r in rows if r.get("curve_path_found"))
+    conn = (f"{len(rows)} pairs ({indep} independent): neutral path found in {found} by the "
+            f"analyser's search and in {stair} along the trained curve; "
             f"phenotype kept on line {_range([r.get('line_kept') for r in rows])}, "
             f"on trained Bezier {_range([r.get('curve_kept') for r in rows])}")
     div = (f"internal states differ: rel. RMS {_range([r.get('internal_rel') for r in rows])}, "

@@ -40,7 +40,7 @@ from scipy import sparse
 from alife.gpmap.base import CachedMap, DiscreteSpace, GPMap
 
 __all__ = ["ExhaustiveNetworks", "exhaustive", "networks_from_table", "SampledNetwork",
-           "sample_bfs", "NeutralWalks", "neutral_walks", "neutral_path"]
+           "sample_bfs", "NeutralWalks", "neutral_walks", "neutral_path", "staircase_path"]
 
 
 _JIT = dict(cache=CAN_CACHE, nogil=True)
@@ -948,7 +948,9 @@ def neutral_path(gpmap: GPMap, g_a, g_b, *, max_evaluations: int = 1_000_000,
     is cut short by the budget.  Returns ``None`` when the budget runs out, or
     when a side's component is exhausted (then no neutral path exists).
 
-    Continuous spaces: a guided walk.  Each step evaluates, in one batch, the
+    Continuous spaces: first a staircase along the straight line
+    (:func:`staircase_path`, with half the budget), then a guided walk.  Each
+    step of the walk evaluates, in one batch, the
     mutants that set one differing gene to its value in ``g_b``; the neutral
     one that removes the largest gap is taken.  When none is neutral, partial
     moves (a random fraction of each gap) are tried, then a random neutral
@@ -983,8 +985,77 @@ def neutral_path(gpmap: GPMap, g_a, g_b, *, max_evaluations: int = 1_000_000,
         return _bidirectional_bfs(cm, a[0], b[0], int(ph[0]), max_evaluations)
     if rng is None:
         raise ValueError("continuous neutral paths are sampled: pass rng")
-    return _guided_walk(cm, a[0], b[0], int(ph[0]), max_evaluations, rng,
-                        max_steps if max_steps is not None else 50 * space.L)
+    ev0 = cm.n_evaluations
+    path = _staircase(cm, [a[0], b[0]], int(ph[0]), max_evaluations // 2)
+    if path is not None:
+        return path
+    return _guided_walk(cm, a[0], b[0], int(ph[0]), max_evaluations - (cm.n_evaluations - ev0),
+                        rng, max_steps if max_steps is not None else 50 * space.L)
+
+
+def staircase_path(gpmap: GPMap, waypoints, *, max_evaluations: int = 1_000_000,
+                   max_depth: int = 16):
+    """A neutral path of one-gene moves that follows a polyline (continuous genes).
+
+    Each leg x → y between consecutive ``waypoints`` is tried as a
+    staircase: the genes where x and y differ are set to y's values one at a
+    time, largest gap first.  When a stair leaves the phenotype, the leg is
+    halved at its midpoint (which must itself keep the phenotype) and both
+    halves are tried again, at most ``max_depth`` times, so a path is found
+    whenever the polyline runs inside a neutral tube wide enough for the
+    finest staircase.  A low-loss curve between two optima (e.g. points of a
+    trained :class:`~alife.bridge.paths.BezierPath`) thus becomes a neutral
+    path in the analyser's sense: consecutive rows differ in one gene.
+
+    Parameters
+    ----------
+    gpmap : GPMap with a continuous space
+    waypoints : (n, L) genotypes, all with one defined phenotype
+    max_evaluations : budget of new phenotype evaluations
+    max_depth : most halvings of one leg
+
+    Returns
+    -------
+    (k + 1, L) array from ``waypoints[0]`` to ``waypoints[-1]``, or None when
+    a waypoint or a midpoint leaves the phenotype, ``max_depth`` is reached
+    or the budget runs out.
+    """
+    cm = _cached(gpmap)
+    w = cm.space.check(np.asarray(waypoints))
+    ph = cm.phenotypes(w)
+    if ph[0] < 0 or (ph != ph[0]).any():
+        return None
+    return _staircase(cm, list(w), int(ph[0]), max_evaluations, max_depth)
+
+
+def _staircase(cm: CachedMap, waypoints, p, max_evaluations, max_depth: int = 16):
+    ev0 = cm.n_evaluations
+    path = [waypoints[0].copy()]
+    # a stack of legs (from, to, depth), the next leg on top; "from" is always
+    # the path's last row
+    todo = [(waypoints[i], waypoints[i + 1], 0) for i in reversed(range(len(waypoints) - 1))]
+    while todo:
+        x, y, depth = todo.pop()
+        diff = np.flatnonzero(x != y)
+        if diff.size == 0:
+            continue
+        if cm.n_evaluations - ev0 + diff.size + 1 > max_evaluations:
+            return None
+        order = diff[np.argsort(-np.abs(y[diff] - x[diff]), kind="stable")]
+        stairs = np.repeat(x[None], order.size, axis=0)
+        for k in range(order.size):
+            stairs[k:, order[k]] = y[order[k]]
+        if (cm.phenotypes(stairs) == p).all():
+            path.extend(stairs)
+            continue
+        if depth >= max_depth:
+            return None
+        mid = ((x.astype(np.float64) + y) / 2).astype(x.dtype)
+        if cm.phenotypes(mid[None])[0] != p:
+            return None
+        todo.append((mid, y, depth + 1))
+        todo.append((x, mid, depth + 1))
+    return np.stack(path)
 
 
 def _bidirectional_bfs(cm: CachedMap, a, b, p, max_evaluations):

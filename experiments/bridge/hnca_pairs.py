@@ -69,7 +69,7 @@ from alife.config import dumps, loads
 from alife.evolve.runner import evolve
 from alife.gpmap.hnca import HNCAMap
 from alife.nca import HNCASpec, develop
-from alife.neutral.build import neutral_path
+from alife.neutral.build import neutral_path, staircase_path
 from alife.store import RunFile
 from alife.tasks import target as make_target
 
@@ -348,6 +348,15 @@ def measure_pair(spec: HNCASpec, pair: dict, p, seed: int) -> dict:
     with torch.no_grad():
         cpts = np.stack([curve.params(float(t))["genome"].numpy() for t in ts])
     row["curve_kept"] = fraction_kept(gm, cpts, pid)
+    # the curve as a mutational path: a staircase of one-gene moves along it
+    t1 = time.perf_counter()
+    cpts[0], cpts[-1] = a, b
+    ev0 = gm.n_evaluations
+    stair = staircase_path(gm, cpts, max_evaluations=p["path_evaluations"])
+    row["curve_path_found"] = stair is not None
+    row["curve_path_steps"] = None if stair is None else int(len(stair) - 1)
+    row["curve_path_evaluations"] = int(gm.n_evaluations - ev0)
+    row["curve_path_seconds"] = time.perf_counter() - t1
     row["curve_length"] = float(curve.length(p["n_points"]))
     row["curve_final_objective"] = float(hist["loss"][-1]) if hist["loss"] else float("nan")
     row["curve_seconds"] = time.perf_counter() - t0
@@ -380,7 +389,8 @@ def _fmt(v):
 
 def table(rows) -> str:
     cols = ["kind", "pair", "n_genes", "loss", "distance", "path_found", "path_steps",
-            "path_length", "path_stop", "line_kept", "curve_kept", "curve_length", "internal_rms",
+            "path_length", "path_stop", "line_kept", "curve_kept", "curve_path_found",
+            "curve_path_steps", "curve_length", "internal_rms",
             "internal_rel", "internal_flip", "curve_internal_rel_max", "endpoint_robustness",
             "endpoint_evolvability"]
     lines = [" | ".join(cols), " | ".join("---" for _ in cols)]
