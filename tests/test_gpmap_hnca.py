@@ -283,3 +283,24 @@ def test_bad_input_errors_are_one_line():
         assert "\n" not in str(e.value)
     with pytest.raises(TypeError, match="rng"):
         hc.neighbours(G)
+
+
+@pytest.mark.parametrize("target", [None, "square"])
+def test_profiles_and_classes_in_one_evaluation(target):
+    """One neighbourhood evaluation gives what robustness_profile and
+    mutation_class_counts give separately with the same draws."""
+    from alife.gpmap.hnca import profiles_and_classes
+    spec = _small()
+    hm = HNCAMap(spec, target=target, m=3)
+    G = spec.random_genomes(40, seed=11)
+    G = G[hm.phenotypes(G) >= 0][:3]
+    assert len(G) == 3
+    prof, counts = profiles_and_classes(hm, G, np.random.default_rng(5))
+    assert counts.keys() == mutation_class_counts(hm, G, np.random.default_rng(5)).keys()
+    for k, v in mutation_class_counts(hm, G, np.random.default_rng(5)).items():
+        assert np.array_equal(counts[k], v)
+    assert prof.shape == (3, spec.n_genes)
+    # genotype 0 alone draws the same neighbourhood as the first block
+    np.testing.assert_array_equal(prof[0], robustness_profile(hm, G[:1], np.random.default_rng(5)))
+    kept = counts["silent"] + counts["cryptic"]
+    np.testing.assert_allclose(prof.mean(axis=1) * spec.n_genes * 3, kept)

@@ -402,7 +402,7 @@ NEUTRAL_CHILD = textwrap.dedent("""
     elif where == "progress":
         run.write_progress = killing(run.write_progress)
     elif where == "profile":
-        hnca.robustness_profile = killing(hnca.robustness_profile)
+        hnca.profiles_and_classes = killing(hnca.profiles_and_classes)
     elif where == "plots":
         plots.plot_neutral = killing(plots.plot_neutral)
     from alife.cli import main

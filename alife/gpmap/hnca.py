@@ -44,7 +44,8 @@ from ..nca.phenotype import phenotype_ids
 from ..parallel import IN_PROCESS
 from .base import ContinuousSpace, DiscreteSpace, GPMap
 
-__all__ = ["HNCAMap", "robustness_profile", "mutation_class_counts", "DEFAULT_CHUNK"]
+__all__ = ["HNCAMap", "robustness_profile", "mutation_class_counts", "profiles_and_classes",
+           "DEFAULT_CHUNK"]
 
 #: Genomes per develop call.
 DEFAULT_CHUNK = 4096
@@ -346,6 +347,40 @@ CLASSES_WITH_TARGET = ("silent", "cryptic", "deleterious", "beneficial", "neutra
 CLASSES_NO_TARGET = ("silent", "cryptic", "changed")
 
 
+def _neighbourhood_codes(hmap: HNCAMap, genotypes, rng: np.random.Generator, m, what: str):
+    """Classify every one-mutant of every genotype in one :meth:`HNCAMap.evaluate`:
+    ``(codes (n, D, per), parent phenotype ids (n,), has_target)``."""
+    if not isinstance(hmap, HNCAMap):
+        raise ValueError(f"{what} takes an HNCAMap, got {type(hmap).__name__}")
+    g = hmap.check(genotypes)
+    n, D = g.shape
+    nb, per = hmap.neighbours(g, rng, m)
+    k = D * per
+    ev = hmap.evaluate(np.concatenate([g, nb.reshape(-1, D)]))
+    rep = np.repeat(np.arange(n), k)
+    has_target = ev["loss"] is not None
+    loss = ev["loss"] if has_target else np.zeros(n + n * k)
+    codes = classify(np.ones(n * k, bool), loss[:n][rep], loss[n:],
+                     ev["raw_ids"][:n][rep], ev["raw_ids"][n:],
+                     ev["fingerprints"][:n][rep], ev["fingerprints"][n:]).reshape(n, D, per)
+    return codes, ev["ids"][:n], has_target
+
+
+def _class_counts(codes: np.ndarray, has_target: bool) -> dict:
+    n = codes.shape[0]
+    flat = codes.reshape(n, -1)
+
+    def count(*cs):
+        return np.isin(flat, cs).sum(axis=1).astype(np.int64)
+
+    if has_target:
+        return {"silent": count(SILENT), "cryptic": count(CRYPTIC),
+                "deleterious": count(DELETERIOUS), "beneficial": count(BENEFICIAL),
+                "neutral_changed": count(NEUTRAL_CHANGED)}
+    return {"silent": count(SILENT), "cryptic": count(CRYPTIC),
+            "changed": count(BENEFICIAL, DELETERIOUS, NEUTRAL_CHANGED)}
+
+
 def mutation_class_counts(hmap: HNCAMap, genotypes, rng: np.random.Generator,
                           m: int | None = None) -> dict:
     """Mutation classes of every genotype's one-mutant neighbourhood.
@@ -363,26 +398,27 @@ def mutation_class_counts(hmap: HNCAMap, genotypes, rng: np.random.Generator,
     :data:`CLASSES_WITH_TARGET` or :data:`CLASSES_NO_TARGET`, in that order);
     the counts of a genotype sum to its neighbourhood size.
     """
-    if not isinstance(hmap, HNCAMap):
-        raise ValueError(f"mutation_class_counts takes an HNCAMap, got {type(hmap).__name__}")
-    g = hmap.check(genotypes)
-    n, D = g.shape
-    nb, per = hmap.neighbours(g, rng, m)
-    k = D * per
-    ev = hmap.evaluate(np.concatenate([g, nb.reshape(-1, D)]))
-    rep = np.repeat(np.arange(n), k)
-    has_target = ev["loss"] is not None
-    loss = ev["loss"] if has_target else np.zeros(n + n * k)
-    codes = classify(np.ones(n * k, bool), loss[:n][rep], loss[n:],
-                     ev["raw_ids"][:n][rep], ev["raw_ids"][n:],
-                     ev["fingerprints"][:n][rep], ev["fingerprints"][n:]).reshape(n, k)
+    codes, _, has_target = _neighbourhood_codes(hmap, genotypes, rng, m, "mutation_class_counts")
+    return _class_counts(codes, has_target)
 
-    def count(*cs):
-        return np.isin(codes, cs).sum(axis=1).astype(np.int64)
 
-    if has_target:
-        return {"silent": count(SILENT), "cryptic": count(CRYPTIC),
-                "deleterious": count(DELETERIOUS), "beneficial": count(BENEFICIAL),
-                "neutral_changed": count(NEUTRAL_CHANGED)}
-    return {"silent": count(SILENT), "cryptic": count(CRYPTIC),
-            "changed": count(BENEFICIAL, DELETERIOUS, NEUTRAL_CHANGED)}
+def profiles_and_classes(hmap: HNCAMap, genotypes, rng: np.random.Generator,
+                         m: int | None = None) -> tuple[np.ndarray, dict]:
+    """Per-genotype robustness profiles and mutation classes from ONE evaluation
+    of the one-mutant neighbourhoods.
+
+    The profile of genotype i, gene j is the fraction of gene j's mutants
+    whose pattern is the parent's (silent + cryptic), i.e. what
+    :func:`robustness_profile` gives for that genotype alone; NaN for a
+    genotype with the undefined phenotype.  The classes are those of
+    :func:`mutation_class_counts`.
+
+    Returns
+    -------
+    (profiles (n, n_genes) float64, counts dict as :func:`mutation_class_counts`)
+    """
+    codes, parent, has_target = _neighbourhood_codes(hmap, genotypes, rng, m,
+                                                     "profiles_and_classes")
+    prof = np.isin(codes, (SILENT, CRYPTIC)).mean(axis=2)
+    prof[parent < 0] = np.nan
+    return prof, _class_counts(codes, has_target)

@@ -304,9 +304,9 @@ def _sampled(config, gpmap, r_seeds, r_build, r_measure, progress=None):
         done = progress.get("profile")
         if done is None:
             progress.restore(gpmap, r_build, r_measure)
-            from ..gpmap.hnca import mutation_class_counts, robustness_profile
-            prof = np.stack([robustness_profile(gpmap, s[None], r_measure) for s in seeds])
-            counts = mutation_class_counts(gpmap, seeds, r_measure)
+            from ..gpmap.hnca import profiles_and_classes
+            # one evaluation of the seeds' one-mutants gives both (it used to be two)
+            prof, counts = profiles_and_classes(gpmap, seeds, r_measure)
             done = (prof, counts)
             progress.save("profile", done, gpmap, r_build, r_measure)
         prof, counts = done
