@@ -188,7 +188,9 @@ def _kept_fraction(arrays, p, kind, summary) -> float:
 
 def mlp_row(bridge_h5, sigma: float | None = None) -> dict:
     """The trained-MLP row from a BRIDGE.h5 file."""
+    import tomllib
     summary, arrays, attrs = read_bridge(bridge_h5)
+    config = tomllib.loads(attrs["config_toml"])
     pairs = summary["pairs"]
     gp = summary["gpmap"]
     if gp:
@@ -208,7 +210,7 @@ def mlp_row(bridge_h5, sigma: float | None = None) -> dict:
                  f"Bezier {_range([_kept_fraction(arrays, r['pair'], curve, summary) for r in pairs])}")
     if summary["align"]:
         conn += (f"; after weight matching (width "
-                 f"{'-'.join(map(str, _align_sizes(attrs)))}) line "
+                 f"{'-'.join(map(str, config['align']['sizes']))}) line "
                  f"{_range([r['train_loss_barrier_after'] for r in summary['align']])}")
     div = "—"
     if curve:
@@ -229,22 +231,9 @@ def mlp_row(bridge_h5, sigma: float | None = None) -> dict:
         ens = (f"test NLL of the 5-point curve ensemble vs the mean endpoint "
                f"{_signed(g_mean)}, vs endpoint A {_signed(gains)}; FGE from A vs the mean "
                f"endpoint {_signed(f_mean)}, vs A {_signed(fge_g)} (positive: the ensemble is better)")
-    return {"name": f"trained MLP {'-'.join(map(str, _model_sizes(attrs)))} (digits, {len(pairs)} pairs)",
+    return {"name": f"trained MLP {'-'.join(map(str, config['model']['sizes']))} (digits, {len(pairs)} pairs)",
             "robustness": rob, "evolvability": evo, "connectivity": conn,
             "diversity": div, "ensemble": ens}
-
-
-def _toml(attrs):
-    import tomllib
-    return tomllib.loads(attrs["config_toml"])
-
-
-def _model_sizes(attrs):
-    return _toml(attrs)["model"]["sizes"]
-
-
-def _align_sizes(attrs):
-    return _toml(attrs)["align"]["sizes"]
 
 
 # ---------------------------------------------------------------------- table

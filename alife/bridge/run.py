@@ -32,7 +32,6 @@ atomically, at the end (:func:`alife.store.write_results`, kind
 from __future__ import annotations
 
 import json
-import platform
 import time
 from pathlib import Path
 
@@ -41,6 +40,7 @@ import torch
 import torch.nn.functional as F
 from torch.func import functional_call
 
+from .. import provenance
 from ..store import RunFileError, read_results, write_results
 from .align import permute_mlp, weight_matching
 from .config import BridgeConfig
@@ -49,7 +49,7 @@ from .ensembles import curve_ensemble, ensemble_eval, fge, params_of, swa
 from .evaluate_path import evaluate_path
 from .models import MLP
 from .paths import AutoNEB, BezierPath, LinearPath, PolyChainPath, model_params, train_curve
-from .similarity import hidden_activations, linear_cka, prediction_agreement
+from .similarity import hidden_activations, layer_cka, linear_cka, prediction_agreement
 from .train import evaluate, limit_threads, load_checkpoint, save_checkpoint, train_mlp
 
 KIND = "bridge"
@@ -98,10 +98,10 @@ def _endpoints(cfg: BridgeConfig, split, pair_ss, progress) -> list[tuple]:
 
 
 # ---------------------------------------------------------------- along paths
-def path_similarity(template, path, a, b, x, ts) -> dict:
-    """Per t: CKA of each hidden layer vs A and vs B, prediction agreement vs A and B."""
-    ha = hidden_activations(a, x)
-    hb = hidden_activations(b, x)
+def path_similarity(template, path, ha, hb, x, ts) -> dict:
+    """Per t: CKA of each hidden layer vs A and vs B, prediction agreement vs A and B.
+
+    ``ha``, ``hb``: the endpoints' :func:`hidden_activations` on ``x``."""
     n_hidden = len(ha) - 1
     cka_a = np.zeros((len(ts), n_hidden))
     cka_b = np.zeros((len(ts), n_hidden))
@@ -261,11 +261,12 @@ def run_pair(cfg: BridgeConfig, p: int, a, b, split, ss, progress) -> tuple[dict
     arrays = {f"pair{p}/a/{n}": v.numpy() for n, v in pa.items()}
     arrays.update({f"pair{p}/b/{n}": v.numpy() for n, v in pb.items()})
     paths = {}
+    ha, hb = hidden_activations(a, xte), hidden_activations(b, xte)
     for k, kind in enumerate(cfg.paths["kinds"]):
         t0 = time.perf_counter()
         path, extra = _make_path(kind, cfg, template, pa, pb, (xtr, ytr), seeds[2 + k])
         r = evaluate_path(path, template, (xtr, ytr), (xte, yte), n_points=cfg.paths["n_points"])
-        sim = path_similarity(template, path, a, b, xte, r["t"])
+        sim = path_similarity(template, path, ha, hb, xte, r["t"])
         row = {key: v for key, v in r.items() if not isinstance(v, np.ndarray)}
         row["endpoint_max_abs_diff"] = endpoint_error(template, path, a, b, xte)
         row["min_cka"] = float(min(sim["cka_a"].min(), sim["cka_b"].min()))
@@ -329,8 +330,8 @@ def run_align(cfg: BridgeConfig, split, ss, progress) -> tuple[list, dict]:
         rand = [torch.randperm(w, generator=g).numpy() for w in sizes[1:-1]]
         b_rand = permute_mlp(b, rand)
         out_diff = max(_output_diff64(b, b_rand, xte), _output_diff64(b, b_al, xte))
-        cka_before = _layer_ckas(a, b, xte)
-        cka_after = _layer_ckas(a, b_al, xte)
+        cka_before = layer_cka(a, b, xte)
+        cka_after = layer_cka(a, b_al, xte)
         row = {"pair": p,
                "train_loss_barrier_before": before["train_loss_barrier"],
                "train_loss_barrier_after": after["train_loss_barrier"],
@@ -367,11 +368,6 @@ def _output_diff64(m, m_perm, x) -> float:
         q64 = {k: v.double() for k, v in model_params(m_perm).items()}
         x64 = torch.as_tensor(x).double()
         return float((functional_call(m, p64, (x64,)) - functional_call(m, q64, (x64,))).abs().max())
-
-
-def _layer_ckas(a, b, x) -> list[float]:
-    ha, hb = hidden_activations(a, x), hidden_activations(b, x)
-    return [linear_cka(u, v) for u, v in zip(ha[:-1], hb[:-1])]
 
 
 # ------------------------------------------------------------------ GP map
@@ -433,14 +429,6 @@ def _ensemble_wins(ens: list) -> dict:
 
 
 # ------------------------------------------------------------------------- run
-def provenance() -> dict:
-    import h5py
-    import numba
-    return {"python": platform.python_version(), "numpy": np.__version__, "torch": torch.__version__,
-            "numba": numba.__version__, "h5py": h5py.__version__, "machine": platform.machine(),
-            "platform": platform.platform(), "torch_threads": torch.get_num_threads()}
-
-
 def run_bridge(cfg: BridgeConfig, out, *, force: bool = False, progress: bool = True,
                save_checkpoints: str | None = None) -> dict:
     """Run the experiment ``cfg`` and write ``out`` (BRIDGE.h5); returns the summary.
@@ -478,7 +466,8 @@ def run_bridge(cfg: BridgeConfig, out, *, force: bool = False, progress: bool = 
                "targets_met": targets_met(pairs, align),
                "seconds": time.perf_counter() - t0}
     attrs = {"config_toml": cfg.text, "summary": json.dumps(summary, default=float),
-             "provenance": json.dumps(provenance())}
+             "provenance": json.dumps({**provenance.current(),
+                                       "torch_threads": torch.get_num_threads()})}
     write_results(out, KIND, attrs, arrays, force=force)
     _log(progress, f"targets met: {json.dumps(summary['targets_met'])}; "
                    f"{summary['seconds']:.1f} s in all")
