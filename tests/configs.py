@@ -35,3 +35,20 @@ threshold = 3
 [build]
 method = "exhaustive"
 """
+
+
+#: The head of a child script that runs the ``alife`` CLI (argv[3:]) and
+#: SIGKILLs itself at the n-th call (argv[2]) of the function that the rest of
+#: the script wraps with ``killing`` according to ``where`` (argv[1]).
+KILL_AT_NTH_CALL = """
+import os, signal, sys
+where, n = sys.argv[1], int(sys.argv[2])
+calls = [0]
+def killing(orig):
+    def f(*a, **k):
+        calls[0] += 1
+        if calls[0] == n:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return orig(*a, **k)
+    return f
+"""

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from alife.cli import main
-from configs import afpo_toml
+from configs import KILL_AT_NTH_CALL, afpo_toml
 from alife.config import loads
 from alife.evolve.runner import evolve
 from alife.nca.phenotype import phenotype_ids
@@ -26,19 +26,9 @@ CONFIG = afpo_toml(seed=7, generations=12, pop_size=24)
 #: A child process that runs `alife evolve` and SIGKILLs itself at the n-th
 #: call of one function: an HDF5 flush, the checkpoint's atomic rename, or
 #: the evaluation of a generation.
-CHILD = textwrap.dedent("""
-    import os, signal, sys
-    where, n = sys.argv[1], int(sys.argv[2])
+CHILD = KILL_AT_NTH_CALL + textwrap.dedent("""
     from alife import store
     from alife.evolve import runner
-    calls = [0]
-    def killing(orig):
-        def f(*a, **k):
-            calls[0] += 1
-            if calls[0] == n:
-                os.kill(os.getpid(), signal.SIGKILL)
-            return orig(*a, **k)
-        return f
     if where == "flush":
         store.RunFile.flush = killing(store.RunFile.flush)
     elif where == "replace":

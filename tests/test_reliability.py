@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 
 from alife.cli import main
-from configs import afpo_toml
+from configs import KILL_AT_NTH_CALL, afpo_toml
 from alife.config import loads
 from alife.evolve.runner import evolve
 from alife.store import RunFile, RunFileError, read_checkpoint
@@ -118,14 +118,19 @@ CKPT_CHILD = textwrap.dedent("""
 """)
 
 
+def _finished_run(tmp_path_factory, folder: str, generations: int, name: str):
+    """A config file (seed 11) and the finished run of it: (config, run file)."""
+    d = tmp_path_factory.mktemp(folder)
+    cfg = d / "evolve.toml"
+    cfg.write_text(afpo_toml(seed=11, generations=generations))
+    evolve(loads(cfg.read_text()), d / name, progress=False)
+    return cfg, d / name
+
+
 @pytest.fixture(scope="module")
 def straight_run(tmp_path_factory):
     """An uninterrupted 40-generation run, and its config file."""
-    d = tmp_path_factory.mktemp("evolve")
-    cfg = d / "evolve.toml"
-    cfg.write_text(afpo_toml(seed=11, generations=40))
-    evolve(loads(cfg.read_text()), d / "straight.h5", progress=False)
-    return cfg, d / "straight.h5"
+    return _finished_run(tmp_path_factory, "evolve", 40, "straight.h5")
 
 
 def _checkpoint_generation(run: Path) -> int:
@@ -193,11 +198,7 @@ def test_evolve_sigkill_during_checkpoint_write_then_resume(tmp_path, straight_r
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory):
     """A finished 6-generation run file and its config (with checksums)."""
-    d = tmp_path_factory.mktemp("integrity")
-    cfg = d / "evolve.toml"
-    cfg.write_text(afpo_toml(seed=11, generations=6))
-    evolve(loads(cfg.read_text()), d / "run.h5", progress=False)
-    return cfg, d / "run.h5"
+    return _finished_run(tmp_path_factory, "integrity", 6, "run.h5")
 
 
 def _damaged(tmp_path, src: Path, edit) -> Path:
@@ -383,20 +384,10 @@ path_sources = 8
 #: Runs `alife neutral` and SIGKILLs itself at the n-th call of one function:
 #: a network's BFS, a progress write (before its rename), the seeds' robustness
 #: profile, or the plotting after every unit is saved.
-NEUTRAL_CHILD = textwrap.dedent("""
-    import os, signal, sys
-    where, n = sys.argv[1], int(sys.argv[2])
+NEUTRAL_CHILD = KILL_AT_NTH_CALL + textwrap.dedent("""
     from alife.neutral import build, run
     from alife.gpmap import hnca
     from alife import plots
-    calls = [0]
-    def killing(orig):
-        def f(*a, **k):
-            calls[0] += 1
-            if calls[0] == n:
-                os.kill(os.getpid(), signal.SIGKILL)
-            return orig(*a, **k)
-        return f
     if where == "bfs":
         build.sample_bfs = killing(build.sample_bfs)
     elif where == "progress":
