@@ -86,7 +86,7 @@ def _executor(options: dict):
 
 
 def _cmd_evolve(args) -> int:
-    from .config import load_config
+    from .evolve.config import load_config
     from .evolve.runner import evolve
 
     options = _executor_options(args)

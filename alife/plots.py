@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import loads
+from .evolve.config import loads
 from .evolve.lineage import CLASS_NAMES
 from .nca import trajectory
 from .nca.phenotype import binarise, new_figure, render_filmstrip, render_phenotype

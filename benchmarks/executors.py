@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from alife.config import loads
+from alife.evolve.config import loads
 from alife.evolve.runner import evaluate, evolve
 from alife.parallel import make_executor
 from alife.store import RunFile

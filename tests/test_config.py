@@ -1,4 +1,5 @@
-"""Run configs (alife.config): strict TOML in, canonical TOML out.
+"""Run configs (alife.evolve.config on the toolkit of alife.config): strict TOML
+in, canonical TOML out.
 
 What is protected here:
 
@@ -25,10 +26,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alife.config import (LIMITS, TASK_MODES, ConfigError, EvolveConfig, FrozenDict, RunConfig,
-                          TaskConfig, dump_toml, dumps, from_dict, load_config, loads)
+from alife.config import ConfigError, FrozenDict, dump_toml
 from alife.evolve import ALGORITHMS, OPERATORS, algorithm_params, make_algorithm, operator_params
+from alife.evolve.config import EvolveConfig, RunConfig, dumps, from_dict, load_config, loads
 from alife.nca import HNCASpec
+from alife.nca.config import LIMITS
+from alife.task_config import TASK_MODES, TaskConfig
 from alife.tasks import TARGETS, Task, target
 
 HEAD = 'seed = 0\ngenerations = 10\n[task]\ntarget = "square"\n'

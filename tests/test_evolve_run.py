@@ -14,7 +14,7 @@ import pytest
 
 from alife.cli import main
 from configs import KILL_AT_NTH_CALL, afpo_toml
-from alife.config import loads
+from alife.evolve.config import loads
 from alife.evolve.runner import evolve
 from alife.nca.phenotype import phenotype_ids
 from alife.store import RunFile

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from alife.cli import main
-from alife.config import loads
+from alife.evolve.config import loads
 from alife.evolve import runner
 from alife.evolve.runner import evolve
 from alife.gpmap.hnca import HNCAMap

@@ -31,7 +31,7 @@ import pytest
 
 from alife.cli import main
 from configs import KILL_AT_NTH_CALL, afpo_toml
-from alife.config import loads
+from alife.evolve.config import loads
 from alife.evolve.runner import evolve
 from alife.store import RunFile, RunFileError, read_checkpoint
 
@@ -592,7 +592,8 @@ def _write(tmp: Path, name: str, data) -> Path:
 @FUZZ
 @given(st.binary(max_size=300) | st.text(max_size=300).map(lambda s: s.encode("utf-8", "surrogatepass")))
 def test_fuzz_evolve_config_file_bytes(tmp_path_factory, data):
-    from alife.config import ConfigError, EvolveConfig, load_config
+    from alife.config import ConfigError
+    from alife.evolve.config import EvolveConfig, load_config
     p = _write(tmp_path_factory.mktemp("fz"), "evolve.toml", data)
     _one_line_error_or_config(lambda: load_config(p), ConfigError, EvolveConfig)
 
@@ -600,7 +601,8 @@ def test_fuzz_evolve_config_file_bytes(tmp_path_factory, data):
 @FUZZ
 @given(_mutations(afpo_toml(seed=11, generations=5)))
 def test_fuzz_evolve_config_mutations(tmp_path_factory, text):
-    from alife.config import ConfigError, EvolveConfig, load_config
+    from alife.config import ConfigError
+    from alife.evolve.config import EvolveConfig, load_config
     p = _write(tmp_path_factory.mktemp("fz"), "evolve.toml", text)
     _one_line_error_or_config(lambda: load_config(p), ConfigError, EvolveConfig)
 

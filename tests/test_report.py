@@ -24,7 +24,7 @@ import pytest
 
 from alife.cli import main
 from configs import TOY_EXHAUSTIVE, afpo_toml
-from alife.config import loads
+from alife.evolve.config import loads
 from alife.evolve.runner import evolve
 from alife.neutral.config import load_neutral_config, loads_neutral
 from alife.neutral.run import run_neutral

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import EvolveConfig, dumps
+from .config import EvolveConfig, dumps
 from ..nca import develop
 from ..nca.phenotype import phenotype_ids
 from ..parallel import IN_PROCESS, Executor

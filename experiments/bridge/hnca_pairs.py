@@ -65,7 +65,7 @@ from torch.func import functional_call
 from alife.bridge.hnca_train import mismatch_loss, surrogate_loss, train_hnca
 from alife.bridge.models import HNCAModel
 from alife.bridge.paths import BezierPath, LinearPath, train_curve
-from alife.config import dumps, loads
+from alife.evolve.config import dumps, loads
 from alife.evolve.runner import evolve
 from alife.gpmap.hnca import HNCAMap
 from alife.nca import HNCASpec, develop

@@ -39,7 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
-from alife.config import ConfigError, dumps, from_dict
+from alife.config import ConfigError
+from alife.evolve.config import dumps, from_dict
 from alife.evolve.runner import RunError, evolve
 from alife.store import RunFile, RunFileError
 
