@@ -128,7 +128,7 @@ def _cmd_plot(args) -> int:
         from .bridge.plots import plot_bridge
         files = plot_bridge(args.run, out)
     elif kind is None:
-        from .plots import plot_run
+        from .evolve.plots import plot_run
         files = plot_run(args.run, out)
     else:
         raise UsageError(f"{args.run} is an alife {kind} file; alife plot draws run files and "

@@ -179,7 +179,7 @@ def _load_run(path: Path) -> dict:
         if G == 0:
             notes.append("No complete generation yet: no figures.")
             return []
-        from .plots import plot_run
+        from .evolve.plots import plot_run
         return plot_run(path, outdir)
 
     return {"kind": "run", "title": "evolution run", "config": s["config_toml"],
@@ -198,7 +198,7 @@ def _load_neutral(path: Path, attrs: dict, arrays: dict) -> dict:
     notes = []
 
     def render(outdir):
-        from .plots import plot_neutral
+        from .neutral.plots import plot_neutral
         graphs = _neutral_graphs(summary, arrays, config_text, path, notes)
         return [Path(outdir) / n for n in plot_neutral(summary, arrays, graphs, outdir)]
 

@@ -28,7 +28,7 @@ from alife.evolve.config import loads
 from alife.evolve.runner import evolve
 from alife.neutral.config import load_neutral_config, loads_neutral
 from alife.neutral.run import run_neutral
-from alife.plots import plot_run
+from alife.evolve.plots import plot_run
 from alife.report import build_report, fmt
 from alife.store import RunFile, read_results, write_results
 

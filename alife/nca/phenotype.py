@@ -28,6 +28,8 @@ __all__ = [
     "all_one",
     "render_phenotype",
     "render_filmstrip",
+    "new_figure",
+    "save_figure",
     "ID_MASK",
 ]
 
@@ -227,6 +229,13 @@ def new_figure(figsize):
     fig = Figure(figsize=figsize)
     FigureCanvasAgg(fig)
     return fig
+
+
+def save_figure(fig, path, dpi: int = 100) -> Path:
+    """Write ``fig`` to ``path`` (PNG at ``dpi``, cropped to its content); return the path."""
+    path = Path(path)
+    fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    return path
 
 
 def _plain(ax):

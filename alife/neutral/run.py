@@ -154,9 +154,9 @@ def run_neutral(config: NeutralConfig, out_path, *, force: bool = False, figs=No
                                            progress=progress)
     summary.update(map=gpmap.name, method=config.build["method"],
                    n_evaluations=int(gpmap.n_evaluations))
-    from .. import plots
+    from .plots import plot_neutral
     figs.mkdir(parents=True, exist_ok=True)
-    written = plots.plot_neutral(summary, arrays, graphs, figs)
+    written = plot_neutral(summary, arrays, graphs, figs)
     for name, G in graphs.items():
         path = figs / f"{name}.graphml"
         nx.write_graphml(_graphml_safe(G), path)
