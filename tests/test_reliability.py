@@ -385,9 +385,8 @@ path_sources = 8
 #: a network's BFS, a progress write (before its rename), the seeds' robustness
 #: profile, or the plotting after every unit is saved.
 NEUTRAL_CHILD = KILL_AT_NTH_CALL + textwrap.dedent("""
-    from alife.neutral import build, run
+    from alife.neutral import build, plots, run
     from alife.gpmap import hnca
-    from alife import plots
     if where == "bfs":
         build.sample_bfs = killing(build.sample_bfs)
     elif where == "progress":
@@ -464,8 +463,7 @@ random = 3
 
 @pytest.mark.parametrize("method", ["exhaustive", "bfs"])
 def test_neutral_crash_then_resume_and_force_discards_other_progress(tmp_path, monkeypatch, method):
-    from alife import plots
-    from alife.neutral import build
+    from alife.neutral import build, plots
     from alife.neutral.config import loads_neutral
     from alife.neutral.run import run_neutral
     from alife.store import progress_key, progress_path
