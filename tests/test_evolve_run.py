@@ -32,7 +32,7 @@ CHILD = KILL_AT_NTH_CALL + textwrap.dedent("""
     if where == "flush":
         store.RunFile.flush = killing(store.RunFile.flush)
     elif where == "replace":
-        store.os.replace = killing(os.replace)
+        os.replace = killing(os.replace)
     elif where == "evaluate":
         runner.evaluate = killing(runner.evaluate)
     from alife.cli import main

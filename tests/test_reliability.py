@@ -89,13 +89,13 @@ def _one_line_exit_2(argv, capsys, *fragments):
 CKPT_CHILD = textwrap.dedent("""
     import io, os, signal, sys
     where, n = sys.argv[1], int(sys.argv[2])
-    from alife import store
+    from alife.store import atomic, checkpoint
     calls = [0]
     def due():
         calls[0] += 1
         return calls[0] == n
     if where == "savez":
-        orig = store.np.savez
+        orig = checkpoint.np.savez
         def savez(fh, **arrays):
             if due():
                 buf = io.BytesIO()
@@ -104,15 +104,15 @@ CKPT_CHILD = textwrap.dedent("""
                 fh.flush()
                 os.kill(os.getpid(), signal.SIGKILL)
             return orig(fh, **arrays)
-        store.np.savez = savez
+        checkpoint.np.savez = savez
     elif where == "fsync":
-        orig_fsync = store._fsync_path
+        orig_fsync = atomic.fsync_path
         def fsync(path, directory=False):
             # the directory fsync after the checkpoint's rename
             if directory and due():
                 os.kill(os.getpid(), signal.SIGKILL)
             return orig_fsync(path, directory)
-        store._fsync_path = fsync
+        atomic.fsync_path = fsync
     from alife.cli import main
     sys.exit(main(sys.argv[3:]))
 """)
@@ -334,7 +334,7 @@ def test_bit_flips_at_random_offsets_never_pass_silently(tmp_path, small_run):
 def test_files_without_checksums_still_read(tmp_path, monkeypatch, small_run):
     """Run files written before the integrity checks (no Fletcher-32 filter, no
     header_crc32) open, verify and resume as before."""
-    import alife.store as store
+    import alife.store.runfile as store
     cfg, _ = small_run
     monkeypatch.setattr(store, "_CHECKSUM", False)
     old = tmp_path / "old.h5"

@@ -1,0 +1,67 @@
+"""Everything alife writes to disk, and reads back.
+
+This is the only package of alife that imports :mod:`h5py`.  It imports
+nothing from the rest of alife but the version string, so every other
+package can use it.
+
+Modules
+-------
+:mod:`.runfile`       :class:`RunFile`, the HDF5 file of one evolution run
+                      (crash-safe appends, resume, :meth:`RunFile.verify`)
+:mod:`.layout`        its layout: datasets, mutation-class codes, checksums
+:mod:`.phenotypes`    the content-addressed phenotype store inside it
+:mod:`.checkpoint`    ``RUN.h5.ckpt.npz``, the resume checkpoint
+:mod:`.progress`      ``NET.h5.partial``, the progress of an analysis
+:mod:`.results`       result files (``NET.h5``, ``BRIDGE.h5``, ...):
+                      :func:`write_results`, :func:`read_results`, :func:`result_kind`
+:mod:`.verify`        :func:`verify_file`, the check behind ``alife verify``
+:mod:`.atomic`        :func:`atomic_write`: temporary file, fsync, rename
+:mod:`.errors`        :class:`RunFileError`
+
+Guarantees
+----------
+* every file written in one piece (run-file creation, checkpoint, progress,
+  result file) is replaced atomically: its path holds the previous complete
+  file or the new complete file, never a part;
+* a run file is flushed generation by generation and never claims a
+  generation whose rows are not on disk; a resumed run's datasets are
+  bit-identical to an uninterrupted run's (every write is a deterministic
+  function of its inputs);
+* every run-file dataset carries a Fletcher-32 checksum per chunk, the
+  header a CRC-32, every generation a CRC-32; a damaged file raises
+  :class:`RunFileError` (one line naming the file), never a bare HDF5 error,
+  and is never resumed.
+
+Example
+-------
+>>> from alife.store import RunFile                      # doctest: +SKIP
+>>> with RunFile.open("RUN.h5") as rf:                   # doctest: +SKIP
+...     loss = rf.read("loss")                           # (G, P) float64
+"""
+from .atomic import atomic_write
+from .checkpoint import checkpoint_path, read_checkpoint, write_checkpoint
+from .errors import RunFileError
+from .layout import (DATASETS, GENERATION_DATASETS, MUTATION_BENEFICIAL, MUTATION_CLASS_NAMES,
+                     MUTATION_CRYPTIC, MUTATION_DELETERIOUS, MUTATION_NEUTRAL_CHANGED,
+                     MUTATION_NONE, MUTATION_SILENT, PHENOTYPE_DATASETS, SCHEMA_VERSION,
+                     TIMING_DATASETS)
+from .progress import progress_key, progress_path, read_progress, write_progress
+from .results import RESULTS_SCHEMA_VERSION, read_results, result_kind, write_results
+from .runfile import RunFile
+from .verify import verify_file
+
+__all__ = [
+    # run file
+    "RunFile", "RunFileError", "SCHEMA_VERSION", "DATASETS", "GENERATION_DATASETS",
+    "TIMING_DATASETS", "PHENOTYPE_DATASETS",
+    "MUTATION_NONE", "MUTATION_BENEFICIAL", "MUTATION_SILENT", "MUTATION_CRYPTIC",
+    "MUTATION_DELETERIOUS", "MUTATION_NEUTRAL_CHANGED", "MUTATION_CLASS_NAMES",
+    # checkpoint
+    "checkpoint_path", "write_checkpoint", "read_checkpoint",
+    # progress of an analysis
+    "progress_path", "write_progress", "read_progress", "progress_key",
+    # result files
+    "RESULTS_SCHEMA_VERSION", "write_results", "read_results", "result_kind",
+    # integrity and atomic writes
+    "verify_file", "atomic_write",
+]
