@@ -13,6 +13,7 @@
     alife genonets INPUT.tsv --alphabet RNA --tau 0 --out DIR [--include-indels]
                    [--use-all-components] [--force]
     alife report RUN.h5|NET.h5|BRIDGE.h5 -o REPORT.html [--force]
+    alife verify RUN.h5|NET.h5|BRIDGE.h5
 
 Bad input is reported as one line on stderr with exit code 2, never a
 traceback.
@@ -205,6 +206,13 @@ def _cmd_report(args) -> int:
     return 0
 
 
+def _cmd_verify(args) -> int:
+    from .store import verify_file
+
+    print(f"{args.file}: ok ({verify_file(args.file)})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="alife", description="Neutral networks of evolved and trained systems.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -274,6 +282,10 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("-o", "--output", required=True, help="HTML file to write")
     rp.add_argument("--force", action="store_true", help="overwrite an existing report")
     rp.set_defaults(func=_cmd_report)
+    vf = sub.add_parser("verify", help="check a run or result file end to end (every chunk's "
+                                       "checksum, every generation's CRC): one line, exit 2 if damaged")
+    vf.add_argument("file", help="run file (alife evolve) or result file (alife neutral, bridge)")
+    vf.set_defaults(func=_cmd_verify)
     return p
 
 
