@@ -43,6 +43,7 @@ def write_progress(result_path, key: str, state) -> Path:
     final = progress_path(result_path)
     head = json.dumps({"key": key, "alife_version": str(_ALIFE_VERSION)}).encode("utf-8")
     body = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+    final.parent.mkdir(parents=True, exist_ok=True)     # as write_results does
     with atomic_write(final) as tmp, open(tmp, "wb") as fh:
         fh.write(_PROGRESS_MAGIC)
         fh.write(len(head).to_bytes(8, "little") + head)
