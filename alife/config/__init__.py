@@ -51,7 +51,7 @@ writes every key.  Run and result files already written hold these texts, so
 they are fixed (tests compare golden strings).
 """
 from .checks import (INT64, TopLevel, check_keys, check_kind, check_name, get_table, is_int,
-                     kind_of, library_error, required_int, resolve_path, seed_and_tables)
+                     kind_of, library_error, required_int, resolve_path)
 from .errors import ConfigError, Invalid, one_line, reporting
 from .frozen import FrozenDict
 from .messages import (got, key_path, show_key, show_value, suggest, type_name, unknown_key,
@@ -67,7 +67,7 @@ __all__ = [
     "toml_string", "toml_key", "BARE_KEY",
     # checks
     "INT64", "TopLevel", "is_int", "check_kind", "kind_of", "get_table", "check_keys",
-    "check_name", "required_int", "seed_and_tables", "library_error", "resolve_path",
+    "check_name", "required_int", "library_error", "resolve_path",
     # messages
     "type_name", "show_value", "show_key", "got", "key_path", "suggest", "unknown_key",
     "unknown_name", "unknown_table",

@@ -10,7 +10,7 @@ from .errors import Invalid
 from .messages import got, key_path, show_value, unknown_key, unknown_name, unknown_table
 
 __all__ = ["INT64", "TopLevel", "is_int", "check_kind", "kind_of", "get_table", "check_keys",
-           "check_name", "required_int", "seed_and_tables", "library_error", "resolve_path"]
+           "check_name", "required_int", "library_error", "resolve_path"]
 
 #: Integers must lie in [-INT64, INT64) (they are stored as int64).
 INT64 = 2**63
@@ -160,14 +160,6 @@ def required_int(data: dict, key: str, low: int) -> int:
     if v < low:
         raise Invalid(key, f"must be >= {low}, got {v}")
     return v
-
-
-def seed_and_tables(data: dict, tables) -> int:
-    """Check the top level of a ``seed = N`` + tables config: every key is
-    ``seed`` or one of ``tables`` (a misspelt table gets a suggestion), and the
-    required ``seed`` is an integer >= 0, which is returned."""
-    TopLevel(("seed",), tuple(tables)).check(data)
-    return required_int(data, "seed", 0)
 
 
 def library_error(table: str, err: ValueError, given: dict) -> Invalid:
