@@ -13,7 +13,9 @@ the headline numbers of that result type, and every figure of that type,
 rendered by the same functions as ``alife plot`` / ``alife neutral`` into a
 temporary folder and embedded as base64 ``data:`` URIs.  It has no scripts,
 no external stylesheets, fonts or images: it reads the same from a file, an
-e-mail attachment or a web server.
+e-mail attachment or a web server.  Reports are meant to be shared: the
+hostname, the Python executable and the file's folder are left out unless
+asked for (``include_host``; ``alife report --include-host``).
 
 Headline values carry ``id="h-KEY"`` (nested keys joined by ``.``) so tests
 and scripts can find them; numbers are written by :func:`fmt`.
@@ -343,18 +345,39 @@ def _config_seed(text: str):
         return None
 
 
-def build_report(path) -> str:
-    """The report of ``path`` as HTML text (raises :class:`ReportError`)."""
+#: Provenance keys (last dotted part) that identify a machine or a person's
+#: folders; reports show them only when asked (``include_host``).
+HOST_KEYS = ("hostname", "python_executable")
+
+#: What a report shows instead of a withheld value.
+WITHHELD = "left out (alife report --include-host shows it)"
+
+
+def _private(d: dict) -> dict:
+    """``d`` with the values of :data:`HOST_KEYS` replaced by :data:`WITHHELD`."""
+    return {k: WITHHELD if str(k).rsplit(".", 1)[-1] in HOST_KEYS else v for k, v in d.items()}
+
+
+def build_report(path, *, include_host: bool = False) -> str:
+    """The report of ``path`` as HTML text (raises :class:`ReportError`).
+
+    Unless ``include_host``, the page leaves out what identifies the machine
+    or the user's folders, so it can be shared: the hostname and the Python
+    executable (of the report's making and any the file records; their rows
+    say they were left out) and the file's folder (only its name is shown).
+    """
     path = Path(path)
     part = _load(path)
     with tempfile.TemporaryDirectory(prefix="alife-report-") as tmp:
         figures = [Path(p) for p in part["render"](tmp)]
         figs_html = "\n".join(_figure(p) for p in figures)
     now = provenance.current()
-    gen = {"time (UTC)": now["time_utc"], **now["versions"], **now["machine"]}
+    gen = {"time (UTC)": now["time_utc"], **now["versions"], **now["machine"],
+           "git_commit": now["git_commit"]}
     title = f"alife report: {path.name}"
     body = [f"<h1>{_e(title)}</h1>",
-            f"<p>{_e(part['title'])} — file <code>{_e(os.path.abspath(path))}</code></p>"]
+            f"<p>{_e(part['title'])} — file "
+            f"<code>{_e(os.path.abspath(path) if include_host else path.name)}</code></p>"]
     body.append("<h2>Headline numbers</h2>")
     head = part["headline"]
     body.append(_kv_table(_flatten({k: v for k, v in head.items() if not _is_table(v)}),
@@ -378,6 +401,8 @@ def build_report(path) -> str:
     missing = ("" if any(k.endswith(("numpy", "hostname")) for k in recorded) else
                '<p class="note">The file records no package versions or machine; '
                "those shown beside are of the report's making only.</p>")
+    if not include_host:
+        recorded, gen = _private(recorded), _private(gen)
     body.append('<div class="prov"><div><h3>Recorded in the file</h3>'
                 + _kv_table(recorded) + missing + "</div>")
     body.append("<div><h3>Generated this report</h3>" + _kv_table(gen) + "</div></div>")
@@ -386,8 +411,11 @@ def build_report(path) -> str:
             + "\n".join(body) + "\n</body>\n</html>\n")
 
 
-def write_report(path, out, *, force: bool = False) -> Path:
+def write_report(path, out, *, force: bool = False, include_host: bool = False) -> Path:
     """Write the report of ``path`` to ``out`` atomically; return ``out``.
+
+    ``include_host`` adds the hostname, executable and full path that
+    shareable reports leave out (see :func:`build_report`).
 
     Refuses (:class:`ReportError`) an ``out`` that is a directory, that
     exists (unless ``force``), that is the input file, or that is an HDF5
@@ -406,7 +434,7 @@ def write_report(path, out, *, force: bool = False) -> Path:
                 raise ReportError(f"{out} is an HDF5 file; refusing to overwrite it with a report")
         if not force:
             raise ReportError(f"{out} already exists; use --force to overwrite it or another -o")
-    text = build_report(path)
+    text = build_report(path, include_host=include_host)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:

@@ -252,7 +252,13 @@ def markdown_table(rows: list[dict]) -> str:
 
 
 def compare(bridge_h5, rna_phenotypes, hnca_neutral, hnca_pairs, *, sigma=None) -> str:
-    """The comparison table (markdown) from the four result sources."""
+    """The comparison table (markdown) from the four result sources; a source
+    given as None is the committed reference result shipped with alife
+    (:func:`alife.examples.reference`)."""
+    from ..examples import reference
+    rna_phenotypes = reference("rna_phenotypes") if rna_phenotypes is None else rna_phenotypes
+    hnca_neutral = reference("hnca_neutral") if hnca_neutral is None else hnca_neutral
+    hnca_pairs = reference("hnca_pairs") if hnca_pairs is None else hnca_pairs
     rows = [rna_row(rna_phenotypes), *hnca_rows(hnca_neutral, hnca_pairs),
             mlp_row(bridge_h5, sigma)]
     return markdown_table(rows)

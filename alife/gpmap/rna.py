@@ -11,7 +11,7 @@ id is :func:`~alife.gpmap.base.label_id` of the dot-bracket string and
 
 ViennaRNA (PyPI ``viennarna``, module ``RNA``) is an optional extra: it is
 imported at first use and, when missing, an ``ImportError`` says
-``pip install 'alife[rna]'``.
+``pip install 'alife-neutral[rna]'``.
 
 Conventions: the published RNA12 map
 ------------------------------------
@@ -127,7 +127,7 @@ RNA12_PUBLISHED = {"N_p": 58, "f_del": 0.854}
 CACHE_FORMAT = 1
 
 _INSTALL_HINT = ("ViennaRNA is not installed (module 'RNA'); install the extra with "
-                 "pip install 'alife[rna]'")
+                 "pip install 'alife-neutral[rna]'")
 
 
 def _RNA():
