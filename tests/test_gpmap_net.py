@@ -8,7 +8,7 @@ pytest.importorskip("sklearn")
 from alife.bridge.data import digits_split
 from alife.bridge.models import MLP
 from alife.bridge.train import train_mlp
-from alife.gpmap.net import GaussianSpace, NetMap, net_robustness, prediction_id
+from alife.bridge.netmap import GaussianSpace, NetMap, net_robustness, prediction_id
 from alife.neutral import sample_bfs, sampled_measures
 
 torch.set_num_threads(1)

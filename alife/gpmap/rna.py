@@ -87,12 +87,14 @@ from pathlib import Path
 import numpy as np
 
 from .base import DiscreteSpace, GPMap, label_id
+from .registry import register
 
 __all__ = [
     "ENERGY_PARAMS",
     "TIES",
     "FoldSettings",
     "RNAMap",
+    "rna_map",
     "TableRNAMap",
     "FoldTable",
     "fold_sequences",
@@ -321,6 +323,15 @@ class RNAMap(GPMap):
             raise KeyError(f"phenotype id {pid} has not been produced by this map; fold a "
                            "sequence with that structure first (or use label_id(structure))") \
                 from None
+
+
+@register("rna")
+def rna_map(length: int, *, energy_params: str = "turner1999", dangles: int = 2,
+            temperature: float = 37.0, no_lp: bool = False, ties: str = "mfe") -> RNAMap:
+    """The :class:`RNAMap` of sequences of ``length`` (map kind ``"rna"``);
+    ``no_lp`` is :class:`FoldSettings`' ``noLP`` (forbid lonely pairs)."""
+    return RNAMap(length, energy_params=energy_params, dangles=dangles, temperature=temperature,
+                  noLP=no_lp, ties=ties)
 
 
 # --------------------------------------------------------------------------- #

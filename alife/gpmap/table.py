@@ -23,7 +23,8 @@ Parsing follows genonets' ``InReader.build_data_dicts`` exactly:
 * no kept row at all is an error.
 
 Every problem raises :class:`ValueError` with a one-line message that names
-the problem and the fix.
+the problem and the fix.  :func:`table_map` is registered as map kind
+``"table"`` (``alife.gpmap.make("table", file=..., alphabet="RNA", tau=0.0)``).
 """
 from __future__ import annotations
 
@@ -34,6 +35,9 @@ from pathlib import Path
 import numpy as np
 
 from .base import ALPHABETS, DiscreteSpace, GPMap, label_id
+from .registry import register
+
+__all__ = ["TableMap", "table_map", "REQUIRED_COLUMNS"]
 
 #: The columns a genonets input file must have.
 REQUIRED_COLUMNS = ("Genotypeset", "Delta", "Genotype", "Score")
@@ -200,3 +204,9 @@ class TableMap(GPMap):
             lut[ord(c)] = i
         raw = np.frombuffer("".join(gs).encode("ascii"), np.uint8)
         return lut[raw].reshape(len(gs), self.space.L)
+
+
+@register("table")
+def table_map(file, alphabet: str, tau: float = 0.0) -> TableMap:
+    """The :class:`TableMap` of genonets input ``file`` (map kind ``"table"``)."""
+    return TableMap(file, alphabet=alphabet, tau=tau)
