@@ -143,81 +143,102 @@ def sample_bfs(gpmap: GPMap, seed_genotypes, *, max_nodes: int = 10_000,
     p = int(sp[0])
     if p < 0:
         raise ValueError("seeds have an undefined phenotype (-1): it has no neutral network")
-    seeds = np.ascontiguousarray(seeds)
-    index: dict[bytes, int] = {}
-    geno: list[np.ndarray] = []
-    depth: list[int] = []
-    truncated = False
-    for row in seeds:
-        k = row.tobytes()
-        if k in index:
-            continue
-        if len(geno) >= max_nodes:
-            truncated = True
-            continue
-        index[k] = len(geno)
-        geno.append(row.copy())
-        depth.append(0)
+    search = _Search(p, max_nodes)
+    for row in np.ascontiguousarray(seeds):
+        search.add(row, 0)
     n_nb = space.n_neighbours
-    nn_list, nneu, nund, nev = {}, {}, {}, {}
-    edges: set[tuple[int, int]] = set()
-    b_node, b_geno, b_ph = [], [], []
-    frontier = list(range(len(geno)))
+    frontier = list(range(len(search.geno)))
     while frontier:
-        room = max_evaluations - (cm.n_evaluations - ev0)
-        fit = room // n_nb
+        fit = (max_evaluations - (cm.n_evaluations - ev0)) // n_nb
         if fit <= 0:
-            truncated = True
+            search.truncated = True
             break
         if fit < len(frontier):
-            truncated = True
+            search.truncated = True
             frontier = frontier[:fit]
-        f = np.stack([geno[i] for i in frontier])
+        f = np.stack([search.geno[i] for i in frontier])
         nbrs = np.ascontiguousarray(_neighbours(space, f, rng))       # (F, n_nb, L)
         q = cm.phenotypes(nbrs.reshape(-1, space.L)).reshape(len(frontier), n_nb)
+        frontier = search.expand(frontier, nbrs, q)
+    return search.network(space, seeds.dtype, int(cm.n_evaluations - ev0))
+
+
+class _Search:
+    """The state of one BFS: nodes found (genotype, depth), what each expanded
+    node's neighbourhood held, neutral edges and boundary mutations."""
+
+    def __init__(self, phenotype: int, max_nodes: int):
+        self.phenotype, self.max_nodes = phenotype, max_nodes
+        self.index: dict[bytes, int] = {}
+        self.geno: list[np.ndarray] = []
+        self.depth: list[int] = []
+        self.truncated = False
+        self.n_nb, self.n_neutral, self.n_undefined, self.n_other = {}, {}, {}, {}
+        self.edges: set[tuple[int, int]] = set()
+        self.b_node, self.b_geno, self.b_ph = [], [], []
+
+    def add(self, row: np.ndarray, depth: int) -> int | None:
+        """Node index of genotype ``row``, adding it unless the node budget is
+        spent (then None); ``depth`` is used for a new node only."""
+        k = row.tobytes()
+        j = self.index.get(k)
+        if j is None:
+            if len(self.geno) >= self.max_nodes:
+                self.truncated = True
+                return None
+            j = len(self.geno)
+            self.index[k] = j
+            self.geno.append(row.copy())
+            self.depth.append(depth)
+        return j
+
+    def expand(self, frontier: list, nbrs: np.ndarray, q: np.ndarray) -> list:
+        """Record the evaluated neighbourhoods ``nbrs`` (F, n_nb, L) with
+        phenotypes ``q`` (F, n_nb) of the frontier nodes; returns the next frontier."""
+        p = self.phenotype
         new_frontier = []
         for a, i in enumerate(frontier):
             qa = q[a]
             neutral = qa == p
             other = qa[~neutral]
-            nn_list[i] = n_nb
-            nneu[i] = int(neutral.sum())
-            nund[i] = int((other < 0).sum())
-            nev[i] = int(np.unique(other[other >= 0]).size)
+            self.n_nb[i] = q.shape[1]
+            self.n_neutral[i] = int(neutral.sum())
+            self.n_undefined[i] = int((other < 0).sum())
+            self.n_other[i] = int(np.unique(other[other >= 0]).size)
             for s in np.flatnonzero(~neutral):
-                b_node.append(i)
-                b_geno.append(nbrs[a, s])
-                b_ph.append(int(qa[s]))
+                self.b_node.append(i)
+                self.b_geno.append(nbrs[a, s])
+                self.b_ph.append(int(qa[s]))
             for s in np.flatnonzero(neutral):
-                k = nbrs[a, s].tobytes()
-                j = index.get(k)
+                n_before = len(self.geno)
+                j = self.add(nbrs[a, s], self.depth[i] + 1)
                 if j is None:
-                    if len(geno) >= max_nodes:
-                        truncated = True
-                        continue
-                    j = len(geno)
-                    index[k] = j
-                    geno.append(nbrs[a, s].copy())
-                    depth.append(depth[i] + 1)
+                    continue
+                if j == n_before:
                     new_frontier.append(j)
                 if i != j:
-                    edges.add((min(i, j), max(i, j)))
-        frontier = new_frontier
-    n = len(geno)
-    expanded = np.zeros(n, bool)
-    expanded[list(nn_list)] = True
-    def arr(d, default):
-        out = np.full(n, default, np.int64)
-        if d:
-            out[list(d)] = list(d.values())
-        return out
-    e = np.array(sorted(edges), np.int64).reshape(-1, 2)
-    return SampledNetwork(
-        space=space, phenotype=p, genotypes=np.stack(geno), depth=np.asarray(depth, np.int64),
-        expanded=expanded, n_neighbours=arr(nn_list, 0), n_neutral=arr(nneu, -1),
-        n_undefined=arr(nund, -1), evolvability=arr(nev, -1), edges=e,
-        boundary_node=np.asarray(b_node, np.int64),
-        boundary_genotypes=(np.stack(b_geno) if b_geno else np.zeros((0, space.L), seeds.dtype)),
-        boundary_phenotype=np.asarray(b_ph, np.int64),
-        complete=bool(not truncated and expanded.all()),
-        n_evaluations=int(cm.n_evaluations - ev0))
+                    self.edges.add((min(i, j), max(i, j)))
+        return new_frontier
+
+    def network(self, space, dtype, n_evaluations: int) -> SampledNetwork:
+        n = len(self.geno)
+        expanded = np.zeros(n, bool)
+        expanded[list(self.n_nb)] = True
+
+        def arr(d, default):
+            out = np.full(n, default, np.int64)
+            if d:
+                out[list(d)] = list(d.values())
+            return out
+        return SampledNetwork(
+            space=space, phenotype=self.phenotype, genotypes=np.stack(self.geno),
+            depth=np.asarray(self.depth, np.int64), expanded=expanded,
+            n_neighbours=arr(self.n_nb, 0), n_neutral=arr(self.n_neutral, -1),
+            n_undefined=arr(self.n_undefined, -1), evolvability=arr(self.n_other, -1),
+            edges=np.array(sorted(self.edges), np.int64).reshape(-1, 2),
+            boundary_node=np.asarray(self.b_node, np.int64),
+            boundary_genotypes=(np.stack(self.b_geno) if self.b_geno
+                                else np.zeros((0, space.L), dtype)),
+            boundary_phenotype=np.asarray(self.b_ph, np.int64),
+            complete=bool(not self.truncated and expanded.all()),
+            n_evaluations=n_evaluations)
