@@ -86,7 +86,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import DiscreteSpace, GPMap, label_id
+from .base import DiscreteSpace, GPMap, is_int, label_id
 from .registry import register
 
 __all__ = [
@@ -169,8 +169,7 @@ class FoldSettings:
         if self.energy_params not in ENERGY_PARAMS:
             raise ValueError(f"unknown energy_params {self.energy_params!r}; choose one of "
                              f"{', '.join(ENERGY_PARAMS)}")
-        if (not isinstance(self.dangles, (int, np.integer)) or isinstance(self.dangles, bool)
-                or self.dangles not in (0, 1, 2, 3)):
+        if not is_int(self.dangles) or self.dangles not in (0, 1, 2, 3):
             raise ValueError(f"dangles must be 0, 1, 2 or 3, got {self.dangles!r}")
         if (not isinstance(self.temperature, (int, float, np.integer, np.floating))
                 or isinstance(self.temperature, bool) or not math.isfinite(self.temperature)
@@ -463,9 +462,9 @@ def fold_all(L: int, n_workers: int = 2, *, start: int = 0, stop: int | None = N
     if stop - start > 2 ** 40:
         raise ValueError(f"{stop - start} sequences is too many to fold; give a smaller "
                          "start/stop range")
-    if not isinstance(chunk, (int, np.integer)) or chunk < 1:
+    if not is_int(chunk) or chunk < 1:
         raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
-    if not isinstance(n_workers, (int, np.integer)) or n_workers < 0:
+    if not is_int(n_workers) or n_workers < 0:
         raise ValueError(f"n_workers must be a non-negative integer, got {n_workers!r}")
     RNA = _RNA()
     bounds = [(lo, min(lo + chunk, stop)) for lo in range(start, stop, chunk)]
