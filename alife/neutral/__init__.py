@@ -57,15 +57,24 @@ Example
 >>> neutral_path(gpmap, [1, 1, 2, 0, 0, 0], [2, 2, 1, 0, 0, 0]).shape   # 3 mutations
 (4, 6)
 """
-from .enumeration import ExhaustiveNetworks, exhaustive, networks_from_table
-from .genonets import run_genonets
-from .measures import (ComponentMeasures, PhenotypeMeasures, SampledMeasures, component_measures,
-                       cowperthwaite_evolvability, distance_stats, genotype_evolvability,
-                       genotype_robustness, phenotype_measures, robustness_frequency,
-                       sampled_measures, sampled_transitions, spearman, transition_matrix,
-                       wagner_correlations)
-from .sampling import SampledNetwork, sample_bfs
-from .walks import NeutralWalks, neutral_path, neutral_walks, staircase_path
+import importlib
+
+#: Exported name -> the submodule defining it.  Imported on first use (PEP 562), so
+#: ``from alife.neutral import run_genonets`` does not load the network kernels, and
+#: ``from alife.neutral import exhaustive`` does not load the genonets port.
+_HOME = {
+    "exhaustive": "enumeration", "networks_from_table": "enumeration",
+    "ExhaustiveNetworks": "enumeration",
+    "sample_bfs": "sampling", "SampledNetwork": "sampling",
+    "neutral_walks": "walks", "NeutralWalks": "walks", "neutral_path": "walks",
+    "staircase_path": "walks",
+    **{name: "measures" for name in (
+        "genotype_robustness", "genotype_evolvability", "phenotype_measures", "PhenotypeMeasures",
+        "component_measures", "ComponentMeasures", "transition_matrix", "sampled_measures",
+        "SampledMeasures", "sampled_transitions", "distance_stats", "robustness_frequency",
+        "wagner_correlations", "spearman", "cowperthwaite_evolvability")},
+    "run_genonets": "genonets",
+}
 
 __all__ = [
     # building networks
@@ -80,3 +89,15 @@ __all__ = [
     # genonets
     "run_genonets",
 ]
+
+
+def __getattr__(name: str):
+    if name in _HOME:
+        value = getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_HOME))
