@@ -19,6 +19,16 @@ Two kinds of genotype space:
   *rank* (base-K number, first position most significant), so a space
   with at most :data:`ENUMERABLE_LIMIT` genotypes can be enumerated and
   stored as one phenotype array indexed by rank.
+* :class:`ContinuousSpace` — ``L`` real genes in ``[low, high]``; its
+  neighbourhood is sampled: ``m`` resamples of each gene, drawn from an
+  explicit ``numpy.random.Generator`` (so ``L m`` neighbours per genotype).
+
+Both kinds of space have ``check`` (validate genotypes into the space's
+dtype), ``neighbours``, ``mutate(g, rng)`` (one random mutation per
+genotype: the kernel of neutral walks) and ``random(n, rng)``.
+
+Phenotype evaluation dominates every analysis: callers batch, and
+:class:`CachedMap` memoises by genotype (:func:`as_cached`).
 
 Rank arithmetic
 ---------------
@@ -32,12 +42,6 @@ last-first by repeated division (:func:`last_letter`); substituting letter
 (:func:`substitution_rank`).  The scalar functions are plain arithmetic, so
 they work element-wise on NumPy arrays and compile (inlined) inside Numba
 kernels.
-* :class:`ContinuousSpace` — ``L`` real genes in ``[low, high]``; its
-  neighbourhood is sampled: ``m`` resamples of each gene, drawn from an
-  explicit ``numpy.random.Generator`` (so ``L m`` neighbours per genotype).
-
-Phenotype evaluation dominates every analysis: callers batch, and
-:class:`CachedMap` memoises by genotype.
 """
 from __future__ import annotations
 
@@ -132,6 +136,12 @@ class DiscreteSpace:
     L : int, genotype length (>= 1)
     K : int, alphabet size (2..255)
     alphabet : str or None, the letters (length K) for text I/O
+
+    Ranks (int64, first position most significant): :meth:`rank`,
+    :meth:`unrank`, :meth:`letters`, :attr:`weights`,
+    :meth:`neighbour_ranks`; genotypes: :meth:`check`, :meth:`neighbours`,
+    :meth:`mutate`, :meth:`random`, :meth:`all_genotypes`,
+    :meth:`encode` / :meth:`decode` (text).
     """
 
     L: int
