@@ -60,7 +60,9 @@ def register(kind: str, factory: Callable | None = None, *, replace: bool = Fals
     if not callable(factory):
         raise ValueError(f"the factory of map kind {kind!r} must be callable, got {factory!r}")
     old = _FACTORIES.get(kind)
-    if old is not None and old is not factory and not replace:
+    reloaded = old is not None and (getattr(old, "__module__", None), getattr(old, "__qualname__", None)) \
+        == (getattr(factory, "__module__", None), getattr(factory, "__qualname__", None))
+    if old is not None and old is not factory and not reloaded and not replace:
         raise ValueError(f"map kind {kind!r} is already registered ({old.__module__}."
                          f"{old.__qualname__}); choose another name or pass replace=True")
     _FACTORIES[kind] = factory
