@@ -234,7 +234,7 @@ def _neutral_graphs(summary, arrays, config_text, path, notes) -> dict:
     if "genotypes/phenotype" not in arrays or not len(arrays.get("phenotypes/size", ())):
         return graphs
     try:
-        from .neutral.build import networks_from_table
+        from .neutral import networks_from_table
         from .neutral.config import loads_neutral
         config = loads_neutral(config_text, name=str(path), base_dir=path.parent)
         nets = networks_from_table(config.gpmap().space, arrays["genotypes/phenotype"])

@@ -385,10 +385,10 @@ path_sources = 8
 #: a network's BFS, a progress write (before its rename), the seeds' robustness
 #: profile, or the plotting after every unit is saved.
 NEUTRAL_CHILD = KILL_AT_NTH_CALL + textwrap.dedent("""
-    from alife.neutral import build, plots, run
+    from alife.neutral import plots, run, sampling
     from alife.gpmap import hnca
     if where == "bfs":
-        build.sample_bfs = killing(build.sample_bfs)
+        sampling.sample_bfs = killing(sampling.sample_bfs)
     elif where == "progress":
         run.write_progress = killing(run.write_progress)
     elif where == "profile":
@@ -463,7 +463,7 @@ random = 3
 
 @pytest.mark.parametrize("method", ["exhaustive", "bfs"])
 def test_neutral_crash_then_resume_and_force_discards_other_progress(tmp_path, monkeypatch, method):
-    from alife.neutral import build, plots
+    from alife.neutral import plots, walks
     from alife.neutral.config import loads_neutral
     from alife.neutral.run import run_neutral
     from alife.store import progress_key, progress_path
@@ -480,7 +480,7 @@ def test_neutral_crash_then_resume_and_force_discards_other_progress(tmp_path, m
 
     def crash(*a, **k):
         raise Crash
-    where = (plots, "plot_neutral") if method == "exhaustive" else (build, "neutral_walks")
+    where = (plots, "plot_neutral") if method == "exhaustive" else (walks, "neutral_walks")
     calls = []
     orig = getattr(*where)
 

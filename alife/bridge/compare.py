@@ -21,9 +21,9 @@ that row):
   distinct other phenotypes among those mutants (for phenotypes, E(p));
 * *connectivity of independent optima* — for the genotype side whether a
   neutral path joins two genotypes of one phenotype, found by the
-  analyser's search (:func:`~alife.neutral.build.neutral_path`) or as a
+  analyser's search (:func:`~alife.neutral.neutral_path`) or as a
   staircase of one-gene moves along the trained curve
-  (:func:`~alife.neutral.build.staircase_path`) (RNA: the share of a
+  (:func:`~alife.neutral.staircase_path`) (RNA: the share of a
   neutral set in its largest genotype network), and the fraction of points
   along the straight line and along a trained Bezier curve that keep the
   phenotype; for nets the straight-line and curve train-NLL barriers and the

@@ -21,7 +21,7 @@ the straight-line barrier before and after weight matching, with the
 invariance checks (a permuted net computes the same outputs and has the same
 CKA), and ``[gpmap]`` measures endpoint A of pair 0 as a GP map: Wagner's
 robustness and evolvability under Gaussian weight perturbations
-(:func:`alife.gpmap.net.net_robustness`).
+(:func:`alife.bridge.netmap.net_robustness`).
 
 Seeds: one :class:`numpy.random.SeedSequence` (``seed``) is spawned into one
 child per pair, one for ``[align]`` and one for ``[gpmap]``; every torch
@@ -373,7 +373,7 @@ def _output_diff64(m, m_perm, x) -> float:
 # ------------------------------------------------------------------ GP map
 def run_gpmap(cfg: BridgeConfig, model, split, ss) -> list[dict]:
     """Wagner's robustness and evolvability of ``model`` per sigma (probe: test inputs)."""
-    from ..gpmap.net import net_robustness
+    from .netmap import net_robustness
     _, _, xte, _ = split.tensors()
     rows = []
     for sigma, child in zip(cfg.gpmap["sigmas"], ss.spawn(len(cfg.gpmap["sigmas"]))):

@@ -42,17 +42,14 @@ from ..evolve.mutation import MAX_LATTICE_K, lattice_values
 from ..nca import HNCASpec, develop
 from ..nca.phenotype import phenotype_ids
 from ..parallel import IN_PROCESS
-from .base import ContinuousSpace, DiscreteSpace, GPMap
+from .base import ContinuousSpace, DiscreteSpace, GPMap, is_int
+from .registry import register
 
 __all__ = ["HNCAMap", "robustness_profile", "mutation_class_counts", "profiles_and_classes",
            "DEFAULT_CHUNK"]
 
 #: Genomes per develop call.
 DEFAULT_CHUNK = 4096
-
-
-def _is_int(v) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
 # Executor tasks: top-level functions of (genomes, ...) -> dict of per-row arrays.
@@ -127,16 +124,16 @@ class HNCAMap(GPMap):
             self.space = ContinuousSpace(D, m, -float(spec.init_scale), float(spec.init_scale))
             self._values = None
         else:
-            if not _is_int(lattice_k) or not 2 <= lattice_k <= min(255, MAX_LATTICE_K):
+            if not is_int(lattice_k) or not 2 <= lattice_k <= min(255, MAX_LATTICE_K):
                 raise ValueError(f"HNCAMap: lattice_k must be an integer in 2..255 (letters are "
                                  f"uint8), got {lattice_k!r}")
             self.lattice_k = int(lattice_k)
             self.space = DiscreteSpace(D, self.lattice_k)
             self._values = lattice_values(self.lattice_k)
-        if steps is not None and (not _is_int(steps) or steps < 1):
+        if steps is not None and (not is_int(steps) or steps < 1):
             raise ValueError(f"HNCAMap: steps must be a positive integer or None, got {steps!r}")
         self.steps = spec.steps if steps is None else int(steps)
-        if not _is_int(chunk) or chunk < 1:
+        if not is_int(chunk) or chunk < 1:
             raise ValueError(f"HNCAMap: chunk must be a positive integer, got {chunk!r}")
         self.chunk = int(chunk)
         self.method = method
@@ -307,6 +304,9 @@ class HNCAMap(GPMap):
         m = self.space.m if m is None else m
         space = ContinuousSpace(self.spec.n_genes, m, self.space.low, self.space.high)
         return space.neighbours(g, rng), int(m)
+
+
+register("hnca", HNCAMap)
 
 
 # --------------------------------------------------------------------------- #

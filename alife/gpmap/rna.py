@@ -86,13 +86,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import DiscreteSpace, GPMap, label_id
+from .base import DiscreteSpace, GPMap, is_int, label_id
+from .registry import register
 
 __all__ = [
     "ENERGY_PARAMS",
     "TIES",
     "FoldSettings",
     "RNAMap",
+    "rna_map",
     "TableRNAMap",
     "FoldTable",
     "fold_sequences",
@@ -167,8 +169,7 @@ class FoldSettings:
         if self.energy_params not in ENERGY_PARAMS:
             raise ValueError(f"unknown energy_params {self.energy_params!r}; choose one of "
                              f"{', '.join(ENERGY_PARAMS)}")
-        if (not isinstance(self.dangles, (int, np.integer)) or isinstance(self.dangles, bool)
-                or self.dangles not in (0, 1, 2, 3)):
+        if not is_int(self.dangles) or self.dangles not in (0, 1, 2, 3):
             raise ValueError(f"dangles must be 0, 1, 2 or 3, got {self.dangles!r}")
         if (not isinstance(self.temperature, (int, float, np.integer, np.floating))
                 or isinstance(self.temperature, bool) or not math.isfinite(self.temperature)
@@ -323,6 +324,15 @@ class RNAMap(GPMap):
                 from None
 
 
+@register("rna")
+def rna_map(length: int, *, energy_params: str = "turner1999", dangles: int = 2,
+            temperature: float = 37.0, no_lp: bool = False, ties: str = "mfe") -> RNAMap:
+    """The :class:`RNAMap` of sequences of ``length`` (map kind ``"rna"``);
+    ``no_lp`` is :class:`FoldSettings`' ``noLP`` (forbid lonely pairs)."""
+    return RNAMap(length, energy_params=energy_params, dangles=dangles, temperature=temperature,
+                  noLP=no_lp, ties=ties)
+
+
 # --------------------------------------------------------------------------- #
 # folding a whole space
 # --------------------------------------------------------------------------- #
@@ -452,9 +462,9 @@ def fold_all(L: int, n_workers: int = 2, *, start: int = 0, stop: int | None = N
     if stop - start > 2 ** 40:
         raise ValueError(f"{stop - start} sequences is too many to fold; give a smaller "
                          "start/stop range")
-    if not isinstance(chunk, (int, np.integer)) or chunk < 1:
+    if not is_int(chunk) or chunk < 1:
         raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
-    if not isinstance(n_workers, (int, np.integer)) or n_workers < 0:
+    if not is_int(n_workers) or n_workers < 0:
         raise ValueError(f"n_workers must be a non-negative integer, got {n_workers!r}")
     RNA = _RNA()
     bounds = [(lo, min(lo + chunk, stop)) for lo in range(start, stop, chunk)]

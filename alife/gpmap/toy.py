@@ -11,16 +11,19 @@ holding letter ``a``; ``C(n, k)`` is the binomial coefficient.
 
 Discrete maps: :class:`ThresholdMap`, :class:`CountMap`, :class:`ParityMap`,
 :class:`TableLookupMap`.  Continuous maps (sampled neighbourhoods):
-:class:`SignPatternMap`, :class:`SumIntervalMap`.
+:class:`SignPatternMap`, :class:`SumIntervalMap`.  :func:`toy_map` builds one
+by name; it is registered as map kind ``"toy"`` (``alife.gpmap.make("toy",
+name="count", L=6, K=3)``).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .base import ContinuousSpace, DiscreteSpace, GPMap
+from .registry import register
 
 __all__ = ["ThresholdMap", "CountMap", "ParityMap", "TableLookupMap", "SignPatternMap",
-           "SumIntervalMap"]
+           "SumIntervalMap", "toy_map", "TOY_MAPS"]
 
 
 class ThresholdMap(GPMap):
@@ -220,3 +223,45 @@ class SumIntervalMap(GPMap):
         lo, hi = self.space.L * self.space.low, self.space.L * self.space.high
         b = np.floor((s - lo) / (hi - lo) * self.n_bins).astype(np.int64)
         return np.clip(b, 0, self.n_bins - 1)
+
+
+#: The names :func:`toy_map` knows.
+TOY_MAPS = ("threshold", "count", "parity", "signs", "sum_interval")
+
+
+@register("toy")
+def toy_map(name: str, L: int, K: int = 2, threshold: int | None = None, letter: int = 0, *,
+            m: int = 4, n_bins: int | None = None, undefined_all_negative: bool = False) -> GPMap:
+    """A toy map by name (map kind ``"toy"``).
+
+    Parameters
+    ----------
+    name : {"threshold", "count", "parity", "signs", "sum_interval"}
+    L : int, genotype length (number of genes for the continuous maps)
+    K : int, alphabet size of ``count`` and ``parity`` (``threshold`` is
+        binary and does not read it)
+    threshold : int, required by ``threshold``
+    letter : int, the letter ``count`` counts
+    m : int, resamples per gene of the continuous maps (``signs``, ``sum_interval``)
+    n_bins : int, required by ``sum_interval``
+    undefined_all_negative : bool, ``signs``: the all-negative orthant is ``-1``
+
+    Parameters a map does not read are ignored (``threshold`` ignores ``K``
+    and ``letter``, ``parity`` ignores ``threshold`` and ``letter``), so one
+    table of keys can describe any toy map.
+    """
+    if name == "threshold":
+        if threshold is None:
+            raise ValueError("the threshold toy map needs threshold= (an integer in 1..L)")
+        return ThresholdMap(L, threshold)
+    if name == "count":
+        return CountMap(L, K, letter=letter)
+    if name == "parity":
+        return ParityMap(L, K)
+    if name == "signs":
+        return SignPatternMap(L, m, undefined_all_negative=undefined_all_negative)
+    if name == "sum_interval":
+        if n_bins is None:
+            raise ValueError("the sum_interval toy map needs n_bins= (an integer >= 1)")
+        return SumIntervalMap(L, n_bins, m)
+    raise ValueError(f"unknown toy map {name!r}; choose one of {', '.join(TOY_MAPS)}")

@@ -4,14 +4,14 @@ Two methods:
 
 * ``bfs`` — for every seed genotype, the neutral network of its phenotype is
   grown by breadth-first search under node and evaluation budgets
-  (:func:`alife.neutral.build.sample_bfs`), optionally explored further by
+  (:func:`alife.neutral.sampling.sample_bfs`), optionally explored further by
   neutral random walks; Wagner's measures are estimated on it
   (:func:`alife.neutral.measures.sampled_measures`) with its size,
   components, diameter and mean path length.  For an HNCA map the seeds also
   get a per-gene robustness profile and mutation classes.
 * ``exhaustive`` — every genotype of an enumerable discrete space is
   evaluated; every phenotype's neutral set and genotype networks are built and
-  measured (:func:`alife.neutral.build.exhaustive`).
+  measured (:func:`alife.neutral.enumeration.exhaustive`).
 
 Every random stream is a child of one ``numpy.random.SeedSequence(seed)``.
 The result file is written once, atomically (:func:`alife.store.write_results`);
@@ -38,7 +38,7 @@ import numpy as np
 
 from ..store import (RunFile, RunFileError, progress_key, progress_path, read_progress,
                      write_progress, write_results)
-from . import build as B
+from . import enumeration, sampling, walks
 from . import measures as M
 from .config import NeutralConfig
 
@@ -81,8 +81,7 @@ def seed_genotypes(config: NeutralConfig, gpmap, rng: np.random.Generator) -> tu
             if tries > 50:
                 raise ValueError(f"found only {len(found)} of {n_random} random genotypes with a "
                                  f"defined phenotype in {tries} batches; lower [seeds] random")
-            cand = (space.unrank(rng.integers(0, space.size, 256)) if space.discrete
-                    else space.random(256, rng))
+            cand = space.random(256, rng)
             ids = gpmap.phenotypes(cand)
             found.extend(cand[ids >= 0][: n_random - len(found)])
             tries += 1
@@ -268,8 +267,8 @@ def _sampled(config, gpmap, r_seeds, r_build, r_measure, progress=None):
         progress.restore(gpmap, r_build, r_measure)
         unit_arrays, unit_graphs = {}, {}
         before = gpmap.n_evaluations
-        net = B.sample_bfs(gpmap, g[None], max_nodes=bd["max_nodes"],
-                           max_evaluations=bd["max_evaluations"], rng=r_build)
+        net = sampling.sample_bfs(gpmap, g[None], max_nodes=bd["max_nodes"],
+                                  max_evaluations=bd["max_evaluations"], rng=r_build)
         sm = M.sampled_measures(net)
         csr = _csr(net)
         ds = M.distance_stats(csr, n_sources=config.measures["path_sources"], rng=r_measure)
@@ -288,7 +287,7 @@ def _sampled(config, gpmap, r_seeds, r_build, r_measure, progress=None):
                             p + "evolvability": sm.genotype_evolvability, p + "edges": net.edges,
                             p + "boundary_phenotype": net.boundary_phenotype})
         if bd["walks"]:
-            w = B.neutral_walks(gpmap, g, bd["walk_steps"], bd["walks"], r_build)
+            w = walks.neutral_walks(gpmap, g, bd["walk_steps"], bd["walks"], r_build)
             row.update(walk_acceptance=w.acceptance_rate,
                        walk_final_distance_mean=float(w.distance[-1].mean()),
                        walk_visited=int(w.visited().shape[0]))
@@ -349,7 +348,7 @@ def _csr(net):
 
 
 def _exhaustive(config, gpmap, r_measure):
-    nets = B.exhaustive(gpmap)
+    nets = enumeration.exhaustive(gpmap)
     pm = M.phenotype_measures(nets)
     wc = M.wagner_correlations(nets, rng=r_measure)
     rf = M.robustness_frequency(pm.robustness, pm.frequency)

@@ -27,7 +27,7 @@ and neutral networks"):
 For every pair (g_A, g_B):
 
 * ``neutral_path``: the continuous guided walk of
-  :func:`alife.neutral.build.neutral_path` on :class:`alife.gpmap.hnca.HNCAMap`
+  :func:`alife.neutral.neutral_path` on :class:`alife.gpmap.hnca.HNCAMap`
   under an evaluation budget: found or not, its number of steps and its
   Euclidean length (vs ``distance`` = ‖g_B − g_A‖), the evaluations it used
   and why it stopped (``path_stop``: found / budget / max_steps).  Each step
@@ -69,7 +69,7 @@ from alife.evolve.config import dumps, loads
 from alife.evolve.runner import evolve
 from alife.gpmap.hnca import HNCAMap
 from alife.nca import HNCASpec, develop
-from alife.neutral.build import neutral_path, staircase_path
+from alife.neutral import neutral_path, staircase_path
 from alife.store import RunFile
 from alife.tasks import target as make_target
 

@@ -1,0 +1,35 @@
+"""The notebook surface of alife.gpmap and alife.neutral: every exported name
+exists, none is private, and the examples in the package docstrings run."""
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+
+@pytest.mark.parametrize("package", ["alife.gpmap", "alife.neutral"])
+def test_exports_exist_and_are_public(package):
+    mod = importlib.import_module(package)
+    assert mod.__all__ and len(set(mod.__all__)) == len(mod.__all__)
+    for name in mod.__all__:
+        assert not name.startswith("_"), name
+        assert getattr(mod, name) is not None, name
+
+
+@pytest.mark.parametrize("package", ["alife.gpmap", "alife.neutral"])
+def test_docstring_examples_run(package):
+    mod = importlib.import_module(package)
+    result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 5 and result.failed == 0
+
+
+def test_neutral_surface_names_what_a_notebook_needs():
+    import alife.neutral as n
+    for name in ("exhaustive", "sample_bfs", "neutral_walks", "neutral_path", "staircase_path",
+                 "genotype_robustness", "phenotype_measures", "sampled_measures", "run_genonets"):
+        assert name in n.__all__, name
+    import alife.gpmap as g
+    for name in ("make", "MAPS", "register", "DiscreteSpace", "HNCAMap", "RNAMap", "TableMap",
+                 "CountMap"):
+        assert name in g.__all__ and getattr(g, name) is not None, name
