@@ -74,7 +74,7 @@ from pathlib import Path
 from .evolve.algorithms import ALGORITHMS, algorithm_params, make_algorithm
 from .evolve.mutation import OPERATORS, get_operator, operator_params
 from .nca.spec import HNCASpec
-from .tasks import TARGETS, Task
+from .tasks import MODE_PARAMS, TARGETS, Task
 
 __all__ = [
     "ConfigError",
@@ -435,16 +435,18 @@ class EvolveConfig:
         return HNCASpec.preset(m.pop("preset"), **m)
 
     def task_object(self) -> Task:
-        """The target as an :class:`alife.tasks.Task` at the phenotype's resolution.
+        """The target and mode as an :class:`alife.tasks.Task` at the phenotype's resolution.
 
         The phenotype is the output level, of side ``base_size >> output_level``.
         A bitmap file is read again on every call.
         """
         spec = self.spec()
         n = spec.sizes[spec.output_level]
+        t = self.task
+        mode = {"mode": t.mode, **{k: getattr(t, k) for k in MODE_PARAMS[t.mode]}}
         if self.task.file is not None:
-            return Task.from_file(self.task.file, n)
-        return Task.from_name(self.task.target, n)
+            return Task.from_file(self.task.file, n, **mode)
+        return Task.from_name(self.task.target, n, **mode)
 
     def algorithm_object(self):
         """The algorithm, with the ``[mutation]`` operator bound to it.
