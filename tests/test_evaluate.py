@@ -315,3 +315,18 @@ def test_evolution_scores_with_the_config_task(tmp_path, mode_toml):
     np.testing.assert_array_equal(ids, ev.ids)
     for p in np.flatnonzero(ids >= 0):
         np.testing.assert_array_equal(stored[int(ids[p])], ev.phenotypes[p])
+
+
+def test_task_modes_benchmark_quick_run():
+    """benchmarks/task_modes.py runs, and its before and after paths agree
+    (it asserts equal losses itself) in every mode."""
+    import json
+    import subprocess
+    root = Path(__file__).resolve().parents[1]
+    r = subprocess.run([sys.executable, str(root / "benchmarks" / "task_modes.py"), "--quick",
+                        "--json"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert sorted(res["speedup_after_vs_before"]) == sorted(TASK_MODES)
+    assert all(v > 0 for v in res["evaluations_per_s_median"].values())
+    assert res["cost_vs_final_after"]["final"] == 1.0
