@@ -3,7 +3,8 @@
 One generation is: ask the algorithm for offspring, develop and score them
 all on the task in one :meth:`alife.tasks.Task.evaluate` (one rollout per
 genome in every task mode, with trajectory fingerprints; split over the
-workers of an :mod:`alife.parallel` executor if one is given), classify
+workers of an :mod:`alife.parallel` executor if one is given; under the
+``damage`` mode the stored phenotype is the recovered pattern), classify
 every mutation against its parent, tell
 the algorithm, append the surviving population to the run file (flushed),
 then checkpoint the algorithm state and the random generator atomically.

@@ -20,8 +20,10 @@ Modules: :mod:`~alife.tasks.targets` (built-in shapes and bitmap files),
 :mod:`~alife.tasks.scoring` (loss of patterns, damage of states),
 :mod:`~alife.tasks.task` (:class:`Task` and its modes) and
 :mod:`~alife.tasks.evaluation` (:func:`evaluate`, :class:`Evaluation`).
-Only numpy and alife's kernels are imported; matplotlib only to read PNG
-targets.
+Under ``damage`` a genome's phenotype is the pattern it recovers after the
+damage (what selection scores); under ``homeostasis`` its final pattern.
+Imports numpy, :mod:`alife.nca` and :mod:`alife.parallel`; matplotlib only
+to read PNG targets.
 """
 from .evaluation import (DEFAULT_CHUNK, Evaluation, damage_loss, evaluate, homeostasis_loss)
 from .scoring import damage_states, loss, loss_from_counts, proportion_correct
