@@ -25,12 +25,9 @@ from dataclasses import dataclass
 from .config import (Invalid, TopLevel, check_keys, check_kind, key_path, resolve_path, show_value,
                      toml_string, unknown_name)
 from .nca.spec import HNCASpec
-from .tasks import TARGETS, Task
+from .tasks import MODE_PARAMS, TARGETS, TASK_MODES, Task
 
 __all__ = ["TASK_MODES", "TaskConfig", "parse_task_table", "task_table_dict", "task_object"]
-
-#: The ways a task scores a population.
-TASK_MODES = ("final", "homeostasis", "damage")
 
 _TASK_KEYS = ("target", "file", "mode", "homeostasis_k", "damage_step", "damage_rect")
 #: Task keys that only some modes use.
@@ -64,15 +61,16 @@ class TaskConfig:
 
 
 def task_object(task: TaskConfig, spec: HNCASpec) -> Task:
-    """The target of ``task`` as an :class:`alife.tasks.Task` at the phenotype's
-    resolution (the output level, side ``base_size >> output_level``).
+    """The target and mode of ``task`` as an :class:`alife.tasks.Task` at the
+    phenotype's resolution (the output level, side ``base_size >> output_level``).
 
     A bitmap file is read again on every call.
     """
     n = spec.sizes[spec.output_level]
+    mode = {"mode": task.mode, **{k: getattr(task, k) for k in MODE_PARAMS[task.mode]}}
     if task.file is not None:
-        return Task.from_file(task.file, n)
-    return Task.from_name(task.target, n)
+        return Task.from_file(task.file, n, **mode)
+    return Task.from_name(task.target, n, **mode)
 
 
 def _target(given: dict, spec: HNCASpec, base_dir) -> dict:

@@ -121,7 +121,11 @@ def test_full_config_builds_the_library_objects():
     c = loads(FULL)
     assert c.spec() == HNCASpec.preset("bielawski", steps=60, levels=3, base_size=32, threshold=0.0,
                                        seed_cell=(5, 6), seed_value=0.5, output_activation="sigmoid")
-    assert c.task_object() == Task.from_name("hollow_circle", 32)
+    # the task object carries the config's mode and its parameters
+    assert c.task_object() == Task.from_name("hollow_circle", 32, mode="damage", damage_step=40,
+                                             damage_rect=(8, 8, 16, 24))
+    assert c.task_object() != Task.from_name("hollow_circle", 32)
+    assert np.array_equal(c.task_object().target, Task.from_name("hollow_circle", 32).target)
     assert c.task == TaskConfig(target="hollow_circle", mode="damage", damage_step=40,
                                 damage_rect=(8, 8, 16, 24))
     assert c.algorithm_object() == make_algorithm(

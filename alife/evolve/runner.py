@@ -1,9 +1,11 @@
 """Run an evolution experiment from a config into a crash-proof HDF5 run file.
 
-One generation is: ask the algorithm for offspring, develop them all in one
-batched :func:`alife.nca.develop` call (with trajectory fingerprints; or one
-call per worker through an :mod:`alife.parallel` executor),
-score them on the task, classify every mutation against its parent, tell
+One generation is: ask the algorithm for offspring, develop and score them
+all on the task in one :meth:`alife.tasks.Task.evaluate` (one rollout per
+genome in every task mode, with trajectory fingerprints; split over the
+workers of an :mod:`alife.parallel` executor if one is given; under the
+``damage`` mode the stored phenotype is the recovered pattern), classify
+every mutation against its parent, tell
 the algorithm, append the surviving population to the run file (flushed),
 then checkpoint the algorithm state and the random generator atomically.
 
@@ -17,17 +19,14 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ..parallel import Executor
 from .config import EvolveConfig, dumps
-from ..nca import develop
-from ..nca.phenotype import phenotype_ids
-from ..parallel import IN_PROCESS, Executor
 from ..store import RunFile, RunFileError, read_checkpoint, write_checkpoint
-from ..tasks import damage_loss, homeostasis_loss, loss as task_loss
+from ..tasks import Evaluation
 from .algorithms import from_arrays, to_arrays
 from .lineage import NONE, class_counts, classify
 
@@ -38,49 +37,6 @@ _EXTRA = ("x_pheno_raw", "x_fingerprint", "x_parent_uid", "x_mclass", "x_pheno_i
 
 class RunError(ValueError):
     """A run cannot start or resume as asked (one line, for the CLI)."""
-
-
-@dataclass
-class Evaluation:
-    loss: np.ndarray          # (K,) float64
-    pheno_raw: np.ndarray     # (K,) int64 pattern ids (degenerate included)
-    pheno_id: np.ndarray      # (K,) int64, -1 degenerate
-    fingerprint: np.ndarray   # (K,) uint64
-    phenotypes: np.ndarray    # (K, N, N) bool
-
-
-def evaluate_rows(genomes: np.ndarray, config: EvolveConfig, spec, task,
-                  pack: bool = False) -> dict:
-    """Develop and score a batch of genomes; one executor task (top level, so
-    worker processes can unpickle it).  Every array has one row per genome;
-    ``pack`` bit-packs the patterns (8x less to send back from a worker)."""
-    out = develop(spec, genomes, fingerprint=True)
-    mode = config.task.mode
-    if mode == "final":
-        loss = task_loss(out.phenotypes, task.target).astype(np.float64)
-    elif mode == "homeostasis":
-        loss = homeostasis_loss(spec, genomes, task.target, config.task.homeostasis_k)
-    else:
-        loss = damage_loss(spec, genomes, task.target, config.task.damage_step,
-                           tuple(config.task.damage_rect)).astype(np.float64)
-    pheno = out.phenotypes
-    return {"loss": np.asarray(loss, np.float64), "pheno_raw": phenotype_ids(pheno),
-            "degenerate": out.degenerate, "fingerprint": out.fingerprints,
-            "phenotypes": np.packbits(pheno, axis=-1) if pack else pheno}
-
-
-def evaluate(config: EvolveConfig, spec, task, genomes: np.ndarray,
-             executor: Executor | None = None) -> Evaluation:
-    """Develop and score a batch of genomes (the only place evolution develops),
-    in this process or split over ``executor``'s workers (same results)."""
-    ex = IN_PROCESS if executor is None else executor
-    r = ex.map_rows(evaluate_rows, genomes, config, spec, task, pack=not ex.in_process)
-    pheno = r["phenotypes"]
-    if not ex.in_process:
-        n = spec.sizes[spec.output_level]
-        pheno = np.unpackbits(pheno, axis=-1, count=n).astype(bool)
-    raw = r["pheno_raw"]
-    return Evaluation(r["loss"], raw, np.where(r["degenerate"], -1, raw), r["fingerprint"], pheno)
 
 
 class _Progress:
@@ -102,8 +58,8 @@ class _Progress:
 
 def _born(ev: Evaluation, parent_uid: np.ndarray, mclass: np.ndarray) -> dict:
     """Extras of freshly evaluated individuals, keyed like :data:`_EXTRA`."""
-    return {"x_pheno_raw": ev.pheno_raw, "x_fingerprint": ev.fingerprint,
-            "x_parent_uid": parent_uid, "x_mclass": mclass, "x_pheno_id": ev.pheno_id}
+    return {"x_pheno_raw": ev.raw_ids, "x_fingerprint": ev.fingerprints,
+            "x_parent_uid": parent_uid, "x_mclass": mclass, "x_pheno_id": ev.ids}
 
 
 def _rows_by_uid(all_uid: np.ndarray, wanted: np.ndarray) -> np.ndarray:
@@ -180,13 +136,13 @@ def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: boo
         rng = np.random.default_rng(ss)
         t = time.perf_counter()
         first = algo.init(rng, genome_size=spec.n_genes)
-        ev = evaluate(config, spec, task, first.genomes, executor)
+        ev = task.evaluate(spec, first.genomes, fingerprint=True, executor=executor)
         eps = len(first) / (time.perf_counter() - t)
         state = algo.tell_init(first.genomes, ev.loss)
         none = np.full(len(first), NONE, np.int8)
         born = _born(ev, np.full(len(first), -1, np.int64), none)
         extras = {k: v[_rows_by_uid(first.uid, state.uid)] for k, v in born.items()}
-        _save(run, path, 0, state, extras, eps, dict(zip(ev.pheno_id.tolist(), ev.phenotypes)),
+        _save(run, path, 0, state, extras, eps, dict(zip(ev.ids.tolist(), ev.phenotypes)),
               rng, class_counts(none))
         done_new = 1
     else:
@@ -203,18 +159,18 @@ def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: boo
             if stop_after is not None and done_new >= stop_after:
                 return run.summary()
             off = algo.ask(state, rng)
-            ev = evaluate(config, spec, task, off.genomes, executor)
+            ev = task.evaluate(spec, off.genomes, fingerprint=True, executor=executor)
             has_parent = off.parent_index >= 0
             pidx = np.where(has_parent, off.parent_index, 0)
             mclass = classify(has_parent, state.loss[pidx], ev.loss,
-                              extras["x_pheno_raw"][pidx], ev.pheno_raw,
-                              extras["x_fingerprint"][pidx], ev.fingerprint)
+                              extras["x_pheno_raw"][pidx], ev.raw_ids,
+                              extras["x_fingerprint"][pidx], ev.fingerprints)
             new_state = algo.tell(state, off, ev.loss, rng)
             # carry per-individual extras through selection, by uid
             born = _born(ev, off.parent_uid, mclass)
             rows = _rows_by_uid(np.concatenate([state.uid, off.uid]), new_state.uid)
             extras = {k: np.concatenate([extras[k], born[k]])[rows] for k in _EXTRA}
-            pheno = dict(zip(ev.pheno_id.tolist(), ev.phenotypes))
+            pheno = dict(zip(ev.ids.tolist(), ev.phenotypes))
             state = new_state
             # throughput of the whole generation: asking, developing, scoring,
             # selection, bookkeeping and the previous generation's writes
