@@ -292,20 +292,38 @@ def test_discrete_random_beyond_int64_ranks():
 
 # --------------------------------------------------------------------------- neutral configs
 def gpmap_from_config(config):
-    """``NeutralConfig.gpmap()`` through the registry: every [map] key is a
-    parameter of the kind's factory; an hnca map adds the spec and target of
-    [model] / [task], and ``lattice_k = 0`` means continuous genes."""
-    from alife.neutral.config import _bitmap
+    """What ``NeutralConfig.gpmap()`` must build, written out kind by kind with
+    the map classes (the if-chain the registry replaced): an independent
+    reference for the registry-built map."""
+    from alife.gpmap import toy
+    from alife.gpmap.hnca import HNCAMap
+    from alife.gpmap.table import TableMap
     from alife.nca import HNCASpec
-    params = {k: v for k, v in config.map.items() if k != "kind"}
-    if config.map["kind"] == "hnca":
+    from alife.tasks import Task
+    mp, kind = config.map, config.map["kind"]
+    if kind == "hnca":
         m = dict(config.model)
         spec = HNCASpec.preset(m.pop("preset"), **m)
-        target = None
+        task = None
         if config.task is not None:
-            target = config.task.target if config.task.file is None else _bitmap(config.task.file, spec)
-        params.update(spec=spec, target=target, lattice_k=params.get("lattice_k") or None)
-    return make(config.map["kind"], **params)
+            n = spec.sizes[spec.output_level]
+            task = (Task.from_name(config.task.target, n) if config.task.file is None
+                    else Task.from_file(config.task.file, n))
+        return HNCAMap(spec, lattice_k=mp.get("lattice_k", 0) or None, m=mp.get("m", 4), task=task)
+    if kind == "rna":
+        from alife.gpmap.rna import RNAMap
+        kw = {k: v for k, v in mp.items() if k not in ("kind", "length")}
+        if "no_lp" in kw:
+            kw["noLP"] = kw.pop("no_lp")
+        return RNAMap(mp["length"], **kw)
+    if kind == "toy":
+        name, L, K = mp["name"], mp["L"], mp.get("K", 2)
+        if name == "threshold":
+            return toy.ThresholdMap(L, mp["threshold"])
+        if name == "count":
+            return toy.CountMap(L, K, letter=mp.get("letter", 0))
+        return toy.ParityMap(L, K)
+    return TableMap(mp["file"], alphabet=mp["alphabet"], tau=mp.get("tau", 0.0))
 
 
 MAP_TABLES = {
@@ -335,3 +353,23 @@ def test_registry_builds_what_neutral_configs_build(name):
         np.testing.assert_array_equal(a.target, b.target)
     G = a.space.random(16, np.random.default_rng(0))
     np.testing.assert_array_equal(a.phenotypes(G), b.phenotypes(G))
+
+
+@pytest.mark.parametrize("mode_keys", ['mode = "homeostasis"\nhomeostasis_k = 3\n',
+                                       'mode = "damage"\ndamage_step = 4\ndamage_rect = [0, 0, 4, 4]\n'])
+def test_neutral_config_map_scores_in_the_task_mode(mode_keys):
+    """A neutral config's [task] mode reaches the map: its losses are the task's, in that mode."""
+    from alife.nca import HNCASpec
+    from alife.neutral.config import loads_neutral
+    from alife.tasks import Task
+    text = ('seed = 0\n[seeds]\nrandom = 1\n[map]\nkind = "hnca"\n[model]\npreset = "bielawski"\n'
+            'levels = 2\nbase_size = 8\nsteps = 10\n[task]\ntarget = "square"\n' + mode_keys)
+    gm = loads_neutral(text).gpmap()
+    spec = HNCASpec.preset("bielawski", levels=2, base_size=8, steps=10)
+    mode = mode_keys.split('"')[1]
+    assert gm.task.mode == mode
+    kw = ({"homeostasis_k": 3} if mode == "homeostasis"
+          else {"damage_step": 4, "damage_rect": (0, 0, 4, 4)})
+    want = Task.from_name("square", 8, mode=mode, **kw).evaluate(spec, spec.random_genomes(40, seed=1))
+    got = gm.evaluate(spec.random_genomes(40, seed=1))
+    np.testing.assert_array_equal(got["loss"], want.loss)

@@ -57,8 +57,8 @@ from dataclasses import dataclass, field
 from ..config import (FrozenDict, Invalid, TopLevel, check_keys, check_kind, dump_toml, get_table,
                       key_path, parse_toml, read_config_text, reporting, required_int,
                       resolve_path, unknown_name)
-from ..nca.config import model_table_dict, parse_model_table
-from ..task_config import parse_task_table, task_table_dict
+from ..nca.config import model_spec, model_table_dict, parse_model_table
+from ..task_config import parse_task_table, task_object, task_table_dict
 
 MAP_KINDS = ("hnca", "rna", "toy", "table")
 TOY_NAMES = ("threshold", "count", "parity")
@@ -98,40 +98,20 @@ class NeutralConfig:
     base_dir: str = field(compare=False)
 
     def gpmap(self):
-        """The GP map this config describes (imports ViennaRNA only for rna)."""
-        kind = self.map["kind"]
-        if kind == "hnca":
-            from ..gpmap.hnca import HNCAMap
-            from ..nca import HNCASpec
-            m = dict(self.model)
-            spec = HNCASpec.preset(m.pop("preset"), **m)
-            target = None
-            if self.task is not None:
-                target = self.task.target if self.task.file is None else _bitmap(self.task.file, spec)
-            k = self.map.get("lattice_k", 0)
-            return HNCAMap(spec, lattice_k=k or None, m=self.map.get("m", 4), target=target)
-        if kind == "rna":
-            from ..gpmap.rna import RNAMap
-            kw = {k: v for k, v in self.map.items() if k not in ("kind", "length")}
-            if "no_lp" in kw:
-                kw["noLP"] = kw.pop("no_lp")
-            return RNAMap(self.map["length"], **kw)
-        if kind == "toy":
-            from ..gpmap import toy
-            name, L, K = self.map["name"], self.map["L"], self.map.get("K", 2)
-            if name == "threshold":
-                return toy.ThresholdMap(L, self.map["threshold"])
-            if name == "count":
-                return toy.CountMap(L, K, letter=self.map.get("letter", 0))
-            return toy.ParityMap(L, K)
-        from ..gpmap.table import TableMap
-        return TableMap(self.map["file"], alphabet=self.map["alphabet"],
-                        tau=self.map.get("tau", 0.0))
+        """The GP map this config describes, built by name through
+        :func:`alife.gpmap.make` (ViennaRNA is imported only for rna).
 
-
-def _bitmap(path, spec):
-    from ..tasks import Task
-    return Task.from_file(path, spec.sizes[spec.output_level]).target
+        An hnca map scores its genomes on the ``[task]`` table when there is
+        one, in its mode (final, homeostasis or damage), so the mutation
+        classes and profiles measure neutrality under that task.
+        """
+        from ..gpmap import make
+        params = {k: v for k, v in self.map.items() if k != "kind"}
+        if self.map["kind"] == "hnca":
+            spec = model_spec(self.model)
+            task = None if self.task is None else task_object(self.task, spec)
+            params.update(spec=spec, task=task, lattice_k=params.get("lattice_k") or None)
+        return make(self.map["kind"], **params)
 
 
 def _scalars(table: str, given: dict, schema: dict, required=()) -> dict:
