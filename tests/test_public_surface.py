@@ -9,7 +9,7 @@ import pytest
 
 
 PACKAGES = ["alife.gpmap", "alife.neutral", "alife.nca", "alife.evolve", "alife.tasks",
-            "alife.store", "alife.parallel", "alife.config", "alife.bridge"]
+            "alife.store", "alife.parallel", "alife.config", "alife.bridge", "alife.sweep"]
 
 
 @pytest.mark.parametrize("package", PACKAGES)
