@@ -33,7 +33,7 @@ def _tables(sweep) -> dict:
 
 def _same(a, b):
     ta, tb = _tables(a), _tables(b)
-    assert ta.keys() == tb.keys()
+    assert list(ta) == list(tb)                      # the same columns in the same order
     for k in ta:
         x, y = ta[k], tb[k]
         assert len(x) == len(y), k

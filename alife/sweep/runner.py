@@ -143,8 +143,9 @@ def cell_file(folder, name: str) -> Path:
 
 def _write_cell(path: Path, record: dict) -> None:
     body = _canonical(record)
+    # keys stay in the cell function's order: it is the table's column order
     text = json.dumps({"format": CELL_FORMAT, "crc32": zlib.crc32(body.encode("utf-8")),
-                       "record": record}, sort_keys=True, allow_nan=True)
+                       "record": record}, allow_nan=True)
     with atomic_write(path) as tmp:
         tmp.write_text(text + "\n", encoding="utf-8")
 

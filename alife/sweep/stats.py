@@ -114,10 +114,14 @@ def paired_difference(x, y, level: float = 0.95, reps: int = 10_000,
     return {"mean": m, "lo": lo, "hi": hi, "n": n, "p": p}
 
 
-def _spearman(x: np.ndarray, y: np.ndarray) -> float:
-    if np.all(x == x[0]) or np.all(y == y[0]):
-        return float("nan")
-    return float(stats.spearmanr(x, y).statistic)
+def _rho_rows(rx: np.ndarray, ry: np.ndarray) -> np.ndarray:
+    """Pearson correlation of ranks, row by row: (reps, n) x (reps, n) -> (reps,)
+    (NaN for a constant row)."""
+    rx = rx - rx.mean(axis=-1, keepdims=True)
+    ry = ry - ry.mean(axis=-1, keepdims=True)
+    den = np.sqrt((rx * rx).sum(axis=-1) * (ry * ry).sum(axis=-1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, (rx * ry).sum(axis=-1) / np.where(den > 0, den, 1), np.nan)
 
 
 def spearman_trend(level, y, level_ci: float = 0.95, reps: int = 10_000,
@@ -134,11 +138,12 @@ def spearman_trend(level, y, level_ci: float = 0.95, reps: int = 10_000,
 
     Returns
     -------
-    dict: ``rho``; ``p`` — two-sided permutation p-value (y shuffled over all
-    rows, ``reps`` times; the observed rho counted in, so p >= 1/(reps+1));
-    ``lo``, ``hi`` — percentile interval of rho when every level's
-    replicates are resampled with replacement (the design's levels fixed);
-    ``n`` — rows where both are finite; ``levels`` — distinct levels.
+    dict: ``rho`` (ties get average ranks, as :func:`scipy.stats.spearmanr`);
+    ``p`` — two-sided permutation p-value (y shuffled over all rows, ``reps``
+    times; the observed rho counted in, so p >= 1/(reps+1)); ``lo``, ``hi`` —
+    percentile interval of rho when every level's replicates are resampled
+    with replacement (the design's levels fixed); ``n`` — rows where both
+    are finite; ``levels`` — distinct levels.
     """
     x = np.asarray(level, dtype=np.float64).ravel()
     y = np.asarray(y, dtype=np.float64).ravel()
@@ -146,20 +151,19 @@ def spearman_trend(level, y, level_ci: float = 0.95, reps: int = 10_000,
         raise ValueError(f"level and y need the same length, got {x.size} and {y.size}")
     ok = np.isfinite(x) & np.isfinite(y)
     x, y = x[ok], y[ok]
-    n = int(x.size)
+    n, reps = int(x.size), int(reps)
     nan = float("nan")
     if n < 3:
         return {"rho": nan, "p": nan, "lo": nan, "hi": nan, "n": n, "levels": len(set(x))}
-    rho = _spearman(x, y)
+    rx, ry = stats.rankdata(x), stats.rankdata(y)
+    rho = float(_rho_rows(rx, ry))
     rng = np.random.default_rng(seed)
-    perm = np.array([_spearman(x, rng.permutation(y)) for _ in range(int(reps))])
+    perm = _rho_rows(rx[None], rng.permuted(np.broadcast_to(ry, (reps, n)), axis=1))
     p = float((1 + np.sum(np.abs(perm) >= abs(rho) - 1e-12)) / (reps + 1)) if np.isfinite(rho) \
         else nan
     groups = [np.flatnonzero(x == v) for v in np.unique(x)]
-    boot = np.empty(int(reps))
-    for i in range(int(reps)):
-        idx = np.concatenate([g[rng.integers(0, g.size, g.size)] for g in groups])
-        boot[i] = _spearman(x[idx], y[idx])
+    idx = np.concatenate([g[rng.integers(0, g.size, (reps, g.size))] for g in groups], axis=1)
+    boot = _rho_rows(stats.rankdata(x[idx], axis=1), stats.rankdata(y[idx], axis=1))
     boot = boot[np.isfinite(boot)]
     a = (1 - level_ci) / 2
     lo, hi = (float(np.quantile(boot, a)), float(np.quantile(boot, 1 - a))) if boot.size else (nan, nan)

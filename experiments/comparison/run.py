@@ -1,0 +1,112 @@
+"""The comparison sweeps: biology and ML measured on one scale.
+
+    python experiments/comparison/run.py mlp                     # the MLP width sweep (one process)
+    python experiments/comparison/run.py mlp --executor dask --workers 2
+    python experiments/comparison/run.py mlp --quick --out DIR   # seconds; the tests run it
+    python experiments/comparison/run.py mlp-report              # tables, figure, JSON from the sweep file
+
+Subcommands
+-----------
+``mlp``
+    The MLP width sweep on digits (:mod:`mlp`): one hidden layer of width 4
+    to 512 and one two-hidden-layer net, 5 disjoint pairs each, every pair
+    measured by :func:`alife.bridge.width_sweep.mlp_pair_cell`.  Writes
+    ``OUT/mlp_sweep.h5`` (the tidy table, :func:`alife.sweep.read_sweep`),
+    one CSV per table and, with ``--report`` (the default), the reading.
+    Every finished cell is kept in ``WORK/mlp_sweep.h5.cells/``: a killed
+    run resumes where it stopped; a changed config is refused.
+``mlp-report``
+    Redo the reading (``mlp_sweep_summary.json``, ``mlp_sweep_tables.md``,
+    ``mlp_sweep.png``, the CSVs) from an existing sweep file.
+
+Bad options give one line on stderr and exit status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import mlp  # noqa: E402
+
+
+def _executor(args):
+    from alife.parallel import make_executor
+    return make_executor(args.executor, workers=args.workers, scheduler=args.scheduler)
+
+
+def cmd_mlp(args) -> int:
+    out = Path(args.out)
+    work = Path(args.work) if args.work else None
+    t0 = time.perf_counter()
+    with _executor(args) as ex:
+        sw = mlp.run(out, quick=args.quick, widths=args.widths, pairs=args.pairs,
+                     executor=ex, work=work, force=args.force, progress=not args.silent)
+    wall = time.perf_counter() - t0
+    stem = Path(sw.path).stem
+    if args.report:
+        res = mlp.write_outputs(sw.path, out, stem)
+        print(mlp.markdown(res))
+    else:
+        sw.to_csv(out, stem)
+    print(f"{sw.path}: {len(sw.cells)} cells ({sw.timing['computed']} computed, "
+          f"{sw.timing['reused']} reused) in {wall:.1f} s on {sw.timing['executor']}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    path = Path(args.sweep)
+    res = mlp.write_outputs(path, Path(args.out), path.stem)
+    print(mlp.markdown(res))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+    m = sub.add_parser("mlp", help="the MLP width sweep on digits")
+    m.add_argument("--out", default=str(HERE), help="folder of the table, CSVs and reading")
+    m.add_argument("--work", default="out/comparison",
+                   help="folder of the finished cells (resume state); default out/comparison")
+    m.add_argument("--quick", action="store_true", help="a small sweep (seconds), for tests")
+    m.add_argument("--widths", type=int, nargs="+", help="one-hidden-layer widths (default 4..512)")
+    m.add_argument("--pairs", type=int, help="disjoint pairs per width (default 5)")
+    m.add_argument("--executor", choices=["threads", "processes", "dask"], default=None,
+                   help="threads (one process, default), processes or dask")
+    m.add_argument("--workers", type=int, help="worker processes (processes, dask)")
+    m.add_argument("--scheduler", help="a running Dask scheduler, tcp://HOST:PORT")
+    m.add_argument("--force", action="store_true", help="discard finished cells of another config")
+    m.add_argument("--no-report", dest="report", action="store_false",
+                   help="only the table and CSVs, no figure or reading")
+    m.add_argument("--silent", action="store_true", help="no line per cell")
+    m.set_defaults(func=cmd_mlp)
+    r = sub.add_parser("mlp-report", help="the reading of an existing MLP sweep file")
+    r.add_argument("--sweep", default=str(HERE / "mlp_sweep.h5"))
+    r.add_argument("--out", default=str(HERE))
+    r.set_defaults(func=cmd_report)
+    return ap
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    if getattr(args, "pairs", None) is not None and args.pairs < 1:
+        print("error: --pairs must be >= 1", file=sys.stderr)
+        return 2
+    if getattr(args, "widths", None) is not None and min(args.widths) < 1:
+        print("error: --widths must be >= 1", file=sys.stderr)
+        return 2
+    from alife.store import RunFileError
+    from alife.sweep import SweepError
+    try:
+        return args.func(args)
+    except (SweepError, RunFileError, ValueError) as e:
+        print(f"error: {' '.join(str(e).split())}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
