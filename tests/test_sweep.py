@@ -253,3 +253,14 @@ def test_the_runner_imports_neither_torch_nor_the_simulator():
 def test_stats_docstring_example():
     import doctest
     assert doctest.testmod(stats).failed == 0
+
+
+def test_table_differences_is_bit_exact(tmp_path):
+    from alife.sweep import table_differences
+    a = run_sweep(toy_cell, CELLS, tmp_path / "a.h5", settings={"n": 30}, progress=False)
+    b = run_sweep(toy_cell, CELLS, tmp_path / "b.h5", settings={"n": 30}, progress=False)
+    assert table_differences(a, b) == []
+    b.cells.columns["mean"] = np.nextafter(b.cells["mean"], np.inf)     # one ulp
+    assert table_differences(a, b) == ["cells.mean differs"]
+    c = run_sweep(toy_cell, CELLS, tmp_path / "c.h5", settings={"n": 31}, progress=False)
+    assert "cells.n differs" in table_differences(a, c)

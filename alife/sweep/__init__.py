@@ -27,7 +27,7 @@ cell function for examples and tests).
 """
 from .cells import Cell, SweepError, cell_seed, grid
 from .runner import cell_file, cells_folder, load_cell, run_sweep, sweep_key
-from .table import KIND, SweepTable, Table, build_table, read_sweep
+from .table import KIND, SweepTable, Table, build_table, read_sweep, table_differences
 
 __all__ = ["Cell", "SweepError", "cell_seed", "grid", "run_sweep", "sweep_key", "cells_folder",
-           "cell_file", "load_cell", "read_sweep", "SweepTable", "Table", "build_table", "KIND"]
+           "cell_file", "load_cell", "read_sweep", "SweepTable", "Table", "build_table", "KIND", "table_differences"]

@@ -36,7 +36,8 @@ import numpy as np
 from ..store import RunFileError, atomic_write, read_results, write_results
 from .cells import SweepError
 
-__all__ = ["KIND", "Table", "SweepTable", "read_sweep", "build_table", "write_sweep"]
+__all__ = ["KIND", "Table", "SweepTable", "read_sweep", "build_table", "write_sweep",
+           "table_differences"]
 
 #: The ``kind`` attribute of a sweep result file.
 KIND = "sweep"
@@ -235,3 +236,34 @@ def read_sweep(path) -> SweepTable:
                            f"{e}); rerun the sweep to rebuild it") from None
     return SweepTable(tables, settings, int(attrs["root_seed"]), str(attrs["function"]), timing,
                       path)
+
+
+def table_differences(a: SweepTable, b: SweepTable, limit: int = 5) -> list[str]:
+    """Where two sweeps' tables differ, bit for bit (timing excluded): at most
+    ``limit`` one-line descriptions; an empty list when every table, column
+    (name, order, dtype) and value is identical (NaN equals NaN)."""
+    out = []
+    if list(a.tables) != list(b.tables):
+        return [f"tables {list(a.tables)} vs {list(b.tables)}"]
+    for name in a.tables:
+        ta, tb = a.tables[name], b.tables[name]
+        if ta.names != tb.names:
+            out.append(f"{name}: columns differ ({len(ta.names)} vs {len(tb.names)}; first "
+                       f"difference at {next((x, y) for x, y in zip(ta.names + [None], tb.names + [None]) if x != y)})")
+            continue
+        if len(ta) != len(tb):
+            out.append(f"{name}: {len(ta)} vs {len(tb)} rows")
+            continue
+        for c in ta.names:
+            x, y = ta[c], tb[c]
+            if isinstance(x, list) or isinstance(y, list):
+                same = isinstance(x, list) and isinstance(y, list) and x == y
+            else:
+                same = x.dtype == y.dtype and np.array_equal(
+                    x.view(np.uint8) if x.dtype.kind == "f" else x,
+                    y.view(np.uint8) if y.dtype.kind == "f" else y)
+            if not same:
+                out.append(f"{name}.{c} differs")
+            if len(out) >= limit:
+                return out
+    return out

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from pathlib import Path
 
 import numpy as np
@@ -92,6 +91,10 @@ def _per_width(t, rob) -> list[dict]:
         removed = 1 - np.asarray(g["matched_train_loss_barrier"]) / np.asarray(
             g["line_train_loss_barrier"])
         row["removed_by_matching"] = _interval(removed)
+        row["distance"] = _interval(g["distance"])
+        row["distance_matched"] = _interval(g["distance_matched"])
+        row["distance_ratio"] = _interval(np.asarray(g["distance_matched"]) /
+                                          np.asarray(g["distance"]))
         same = int(np.sum(g["same_phenotype"]))
         row["same_phenotype"] = {"k": same, "n": len(g), "ci": S.wilson(same, len(g))}
         row["test_error"] = _interval(np.concatenate([g["test_error_a"], g["test_error_b"]]))
@@ -183,13 +186,30 @@ def criteria(res) -> dict:
 
 
 # ---------------------------------------------------------------------- markdown
-def _ci(d, scale=1.0, digits=3) -> str:
+def _ci(d, scale=1.0, digits=3, full=None) -> str:
+    """``mean [lo, hi]``; ``(n = k)`` when fewer than ``full`` values entered."""
     if not d or d["n"] == 0 or not math.isfinite(d["mean"]):
         return "—"
     m = d["mean"] * scale
     if not math.isfinite(d["lo"]):
-        return f"{m:.{digits}g}"
-    return f"{m:.{digits}g} [{d['lo'] * scale:.{digits}g}, {d['hi'] * scale:.{digits}g}]"
+        text = f"{m:.{digits}g}"
+    else:
+        text = f"{m:.{digits}g} [{d['lo'] * scale:.{digits}g}, {d['hi'] * scale:.{digits}g}]"
+    if full is not None and d["n"] < full:
+        text += f" (n = {d['n']})"
+    return text
+
+
+def _s50(w, col, grid_lo) -> str:
+    """s50 with the count of nets whose curve starts below one half (s50 < the grid)."""
+    below = w.get(f"{col}_status", {}).get("below_range", 0)
+    nets = 2 * w["pairs"]
+    if not below:
+        return _ci(w[col], full=nets)
+    text = f"{below} of {nets} nets < {grid_lo:g}"
+    if below < nets:
+        text += f"; the other {nets - below}: {_ci(w[col])}"
+    return text
 
 
 def _kn(d) -> str:
@@ -220,13 +240,15 @@ def markdown(res) -> str:
           "| width | train error (%) | test error (%) | endpoints share the phenotype | line: points keeping it | matched line | Bezier | matched line keeps it at all 61 points | line fitness-neutral (train error ≤ worse endpoint) |",
           "|---|---|---|---|---|---|---|---|---|"]
     for w in W:
+        full = w["pairs"]
         L.append(f"| {_label(w)} | {_ci(w['train_error'], 100, 2)} | {_ci(w['test_error'], 100, 2)} | "
-                 f"{_kn(w['same_phenotype'])} | {_ci(w['line_kept'], digits=2)} | "
-                 f"{_ci(w['matched_kept'], digits=2)} | {_ci(w['bezier_kept'], digits=2)} | "
+                 f"{_kn(w['same_phenotype'])} | {_ci(w['line_kept'], digits=2, full=full)} | "
+                 f"{_ci(w['matched_kept'], digits=2, full=full)} | "
+                 f"{_ci(w['bezier_kept'], digits=2, full=full)} | "
                  f"{_kn(w['matched_connected'])} | {_ci(w['line_fit_kept'], digits=2)} |")
     L += ["", "**Representations: linear CKA of the hidden layer between A and B (test inputs)**", "",
-          "| width | CKA trained | CKA of the same pair at initialisation (null) | trained − null (paired) | test disagreement (%) |",
-          "|---|---|---|---|---|"]
+          "| width | CKA trained | CKA of the same pair at initialisation (null) | trained − null (paired) | test disagreement (%) | ‖θ_B − θ_A‖ | after matching, / before |",
+          "|---|---|---|---|---|---|---|"]
     for w in W:
         gap = w["cka_gap_h1"]
         cka = _ci(w["cka_h1"], digits=4)
@@ -235,12 +257,15 @@ def markdown(res) -> str:
             cka += f"; layer 2: {_ci(w['cka_h2'], digits=4)}"
             null += f"; layer 2: {_ci(w['cka_init_h2'], digits=4)}"
         L.append(f"| {_label(w)} | {cka} | {null} | {gap['mean']:.3g} [{gap['lo']:.3g}, "
-                 f"{gap['hi']:.3g}] | {_ci(w['test_disagreement'], 100, 2)} |")
+                 f"{gap['hi']:.3g}] | {_ci(w['test_disagreement'], 100, 2)} | "
+                 f"{_ci(w['distance'])} | {_ci(w['distance_ratio'])} |")
+    sig_lo = min(res["settings"]["rms_sigmas"])
+    f_lo = min(res["settings"]["resample_fractions"])
     L += ["", "**Robustness of the exact phenotype (10 nets per width)**", "",
           "| width | σ50 (noise / layer RMS) | f50 (fraction resampled) | r, one weight resampled | r at 1/51 of the weights resampled | r at 1/12 |",
           "|---|---|---|---|---|---|"]
     for w in W:
-        L.append(f"| {_label(w)} | {_ci(w['sigma50'])} | {_ci(w['f50'])} | "
+        L.append(f"| {_label(w)} | {_s50(w, 'sigma50', sig_lo)} | {_s50(w, 'f50', f_lo)} | "
                  f"{_ci(w['r_single'])} | {_ci(w['r_at_1/51'])} | {_ci(w['r_at_1/12'])} |")
     L += ["", "**Trends against log₂ width (one hidden layer, 40 pairs; robustness 80 nets)**", "",
           "| measure | Spearman ρ | 95 % interval (pairs resampled within widths) | permutation p |",
@@ -286,6 +311,8 @@ def figure(path, out_png) -> Path:
         band(ax[0, 2], f"{p}_kept", names[p], colors[p])
     ax[0, 0].set_ylabel("train-NLL barrier (Frankle)")
     ax[0, 1].set_ylabel("test-error barrier (points)")
+    ax[0, 0].set_yscale("log", nonpositive="clip")
+    ax[0, 1].set_yscale("log", nonpositive="clip")
     ax[0, 2].set_ylabel("fraction of 61 points keeping the\nexact training-set phenotype")
     band(ax[1, 0], "cka_h1", "trained pair", "k")
     band(ax[1, 0], "cka_init_h1", "same pair at initialisation (null)", "0.6", marker="^")
@@ -313,8 +340,8 @@ def figure(path, out_png) -> Path:
         a.set_ylabel("r: fraction of mutants keeping the phenotype")
         a.grid(alpha=0.3)
     ax[1, 1].legend(fontsize=7, ncol=2)
-    fig.suptitle("Digits MLPs: connectivity, representations and robustness against width "
-                 "(means, 95 % t intervals over 5 disjoint pairs)")
+    fig.suptitle("Digits MLPs against width: means with 95 % t intervals over 5 disjoint pairs "
+                 "(robustness: mean r over 10 nets); the exact phenotype is the training-set argmax")
     fig.tight_layout()
     out_png = Path(out_png)
     out_png.parent.mkdir(parents=True, exist_ok=True)
@@ -335,7 +362,3 @@ def write_outputs(path, out_dir, stem: str) -> dict:
     return res
 
 
-def timed(fn, *a, **kw):
-    t0 = time.perf_counter()
-    out = fn(*a, **kw)
-    return out, time.perf_counter() - t0

@@ -15,6 +15,9 @@ Subcommands
     one CSV per table and, with ``--report`` (the default), the reading.
     Every finished cell is kept in ``WORK/mlp_sweep.h5.cells/``: a killed
     run resumes where it stopped; a changed config is refused.
+``same A.h5 B.h5``
+    Whether two sweep files hold the same tables bit for bit (e.g. one run
+    in one process and one on Dask); exit status 1 and the differences if not.
 ``mlp-report``
     Redo the reading (``mlp_sweep_summary.json``, ``mlp_sweep_tables.md``,
     ``mlp_sweep.png``, the CSVs) from an existing sweep file.
@@ -65,6 +68,19 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_same(args) -> int:
+    from alife.sweep import read_sweep, table_differences
+    a, b = read_sweep(args.a), read_sweep(args.b)
+    diff = table_differences(a, b)
+    if diff:
+        print(f"{args.a} and {args.b} differ: " + "; ".join(diff))
+        return 1
+    rows = {n: len(t) for n, t in a.tables.items()}
+    print(f"{args.a} and {args.b} hold identical tables, bit for bit: "
+          + ", ".join(f"{n} ({k} rows x {len(a.tables[n].names)} columns)" for n, k in rows.items()))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -88,6 +104,10 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--sweep", default=str(HERE / "mlp_sweep.h5"))
     r.add_argument("--out", default=str(HERE))
     r.set_defaults(func=cmd_report)
+    s = sub.add_parser("same", help="whether two sweep files hold identical tables")
+    s.add_argument("a")
+    s.add_argument("b")
+    s.set_defaults(func=cmd_same)
     return ap
 
 
