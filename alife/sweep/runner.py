@@ -39,7 +39,8 @@ key skips every cell whose file is present and intact (a corrupt file is
 recomputed) and computes the rest; a rerun with another key is refused in
 one line (:class:`SweepError`) naming what differs; ``force=True``
 discards the old cells.  The cell list is *not* part of the key: cells may
-be added to a finished sweep and only the new ones are computed.
+be added to a finished sweep and only the new ones are computed; the
+result file (of the same key) is then rewritten with every cell.
 
 Sharding
 --------

@@ -237,15 +237,16 @@ def markdown(res) -> str:
                  f"{_ci(w['matched_test_error_barrier'], 100, 2)} | "
                  f"{_ci(w['bezier_test_error_barrier'], 100, 2)} |")
     L += ["", "**Phenotype (training-set argmax) and neutrality along the paths**", "",
-          "| width | train error (%) | test error (%) | endpoints share the phenotype | line: points keeping it | matched line | Bezier | matched line keeps it at all 61 points | line fitness-neutral (train error ≤ worse endpoint) |",
-          "|---|---|---|---|---|---|---|---|---|"]
+          "| width | train error (%) | test error (%) | endpoints share the phenotype | line: points keeping it | matched line | Bezier | pairs kept at all 61 points: matched line | Bezier | line fitness-neutral (train error ≤ worse endpoint) |",
+          "|---|---|---|---|---|---|---|---|---|---|"]
     for w in W:
         full = w["pairs"]
         L.append(f"| {_label(w)} | {_ci(w['train_error'], 100, 2)} | {_ci(w['test_error'], 100, 2)} | "
                  f"{_kn(w['same_phenotype'])} | {_ci(w['line_kept'], digits=2, full=full)} | "
                  f"{_ci(w['matched_kept'], digits=2, full=full)} | "
                  f"{_ci(w['bezier_kept'], digits=2, full=full)} | "
-                 f"{_kn(w['matched_connected'])} | {_ci(w['line_fit_kept'], digits=2)} |")
+                 f"{_kn(w['matched_connected'])} | {_kn(w['bezier_connected'])} | "
+                 f"{_ci(w['line_fit_kept'], digits=2)} |")
     L += ["", "**Representations: linear CKA of the hidden layer between A and B (test inputs)**", "",
           "| width | CKA trained | CKA of the same pair at initialisation (null) | trained − null (paired) | test disagreement (%) | ‖θ_B − θ_A‖ | after matching, / before |",
           "|---|---|---|---|---|---|---|"]
