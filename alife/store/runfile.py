@@ -359,6 +359,8 @@ class RunFile:
         class_counts : (6,) int, mutation-class counts over all offspring
             (codes -1..4); None for zeros
 
+        Notes
+        -----
         ``P`` and ``D`` are fixed by the first generation; integer arrays of
         another integer dtype are accepted when their values fit, floats are
         never narrowed (a float64 genome is an error, not a silent cast).
