@@ -16,7 +16,10 @@
     alife verify RUN.h5|NET.h5|BRIDGE.h5
 
 Bad input is reported as one line on stderr with exit code 2, never a
-traceback.
+traceback.  Every command that writes takes its output's lock first
+(:func:`alife.store.output_lock`): a second process writing the same output
+is refused (exit 2), with or without ``--force``; an output that is one of
+the command's inputs, or not a regular file, is refused too.
 """
 from __future__ import annotations
 
@@ -86,11 +89,19 @@ def _executor(options: dict):
         raise UsageError(str(e)) from None
 
 
+def _not_an_input(out, *inputs) -> None:
+    """Refuse an output that is one of the command's input files."""
+    from .store import refuse_same_file
+
+    refuse_same_file(out, inputs)
+
+
 def _cmd_evolve(args) -> int:
     from .evolve.config import load_config
     from .evolve.runner import evolve
 
     options = _executor_options(args)
+    _not_an_input(args.out, args.config)
     config = load_config(args.config)
     with _executor(options) as ex:
         s = evolve(config, args.out, force=args.force,
@@ -121,19 +132,20 @@ def _cmd_show(args) -> int:
 def _cmd_plot(args) -> int:
     from pathlib import Path
 
-    from .store import result_kind
+    from .store import folder_lock, result_kind
 
     out = args.out or str(Path(args.run).with_suffix("")) + "_plots"
     kind = result_kind(args.run)
-    if kind == "bridge":
-        from .bridge.plots import plot_bridge
-        files = plot_bridge(args.run, out)
-    elif kind is None:
-        from .evolve.plots import plot_run
-        files = plot_run(args.run, out)
-    else:
+    if kind not in ("bridge", None):
         raise UsageError(f"{args.run} is an alife {kind} file; alife plot draws run files and "
                          f"bridge files (alife neutral draws its figures itself, see --figs)")
+    with folder_lock(out):
+        if kind == "bridge":
+            from .bridge.plots import plot_bridge
+            files = plot_bridge(args.run, out)
+        else:
+            from .evolve.plots import plot_run
+            files = plot_run(args.run, out)
     for p in files:
         print(f"wrote {p}")
     return 0
@@ -143,6 +155,7 @@ def _cmd_bridge(args) -> int:
     from .bridge.config import load_bridge_config
     from .bridge.run import run_bridge
 
+    _not_an_input(args.out, args.config)
     config = load_bridge_config(args.config)
     s = run_bridge(config, args.out, force=args.force, progress=not args.no_progress,
                    save_checkpoints=args.save_checkpoints)
@@ -155,16 +168,17 @@ def _cmd_compare(args) -> int:
     from pathlib import Path
 
     from .bridge.compare import compare
+    from .store import atomic_write, check_target, output_lock
+    from .store.atomic import open_exclusive
 
     out = Path(args.out)
-    if out.exists() and not args.force:
-        raise UsageError(f"{out} already exists; use --force to overwrite it or a new --out")
-    table = compare(args.bridge, args.rna_phenotypes, args.hnca_neutral, args.hnca_pairs,
-                    sigma=args.sigma)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(table)
-    tmp.replace(out)
+    _not_an_input(out, args.bridge, args.rna_phenotypes, args.hnca_neutral, args.hnca_pairs)
+    with output_lock(out):
+        check_target(out, force=args.force)
+        table = compare(args.bridge, args.rna_phenotypes, args.hnca_neutral, args.hnca_pairs,
+                        sigma=args.sigma)
+        with atomic_write(out) as tmp, open_exclusive(tmp, "w") as fh:
+            fh.write(table)
     print(table, end="")
     print(f"wrote {out}")
     return 0
@@ -175,6 +189,7 @@ def _cmd_neutral(args) -> int:
     from .neutral.run import run_neutral
 
     options = _executor_options(args)
+    _not_an_input(args.out, args.config)
     config = load_neutral_config(args.config)
     with _executor(options) as ex:
         s = run_neutral(config, args.out, force=args.force, figs=args.figs, executor=ex)
@@ -192,9 +207,13 @@ def _cmd_neutral(args) -> int:
 
 def _cmd_genonets(args) -> int:
     from .neutral.genonets import run_genonets
+    from .store import folder_lock
 
-    run_genonets(args.input, args.alphabet, args.tau, args.out, force=args.force,
-                 include_indels=args.include_indels, use_all_components=args.use_all_components)
+    _not_an_input(args.out, args.input)
+    with folder_lock(args.out):
+        run_genonets(args.input, args.alphabet, args.tau, args.out, force=args.force,
+                     include_indels=args.include_indels,
+                     use_all_components=args.use_all_components)
     print(f"wrote the genonets result files into {args.out}")
     return 0
 
@@ -290,13 +309,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    import warnings
+
     parser = build_parser()
     args = parser.parse_args(argv)   # argparse itself exits 2 with one usage line
-    try:
-        return args.func(args)
-    except (UsageError, ValueError, OSError) as e:
-        print(f"alife {args.command}: error: {e}", file=sys.stderr)
-        return 2
+
+    def one_line(message, category, filename, lineno, file=None, line=None):
+        # warnings (e.g. an unverified old result file) as one line each
+        print(f"alife {args.command}: warning: {' '.join(str(message).split())}",
+              file=sys.stderr if file is None else file)
+    with warnings.catch_warnings():
+        warnings.showwarning = one_line
+        try:
+            return args.func(args)
+        except (UsageError, ValueError, OSError) as e:
+            print(f"alife {args.command}: error: {' '.join(str(e).split()) or type(e).__name__}",
+                  file=sys.stderr)
+            return 2
 
 
 if __name__ == "__main__":
