@@ -191,6 +191,7 @@ def _cmd_neutral(args) -> int:
     options = _executor_options(args)
     _not_an_input(args.out, args.config)
     config = load_neutral_config(args.config)
+    _not_an_input(args.out, config.seeds.get("run"), config.map.get("file"))
     with _executor(options) as ex:
         s = run_neutral(config, args.out, force=args.force, figs=args.figs, executor=ex)
     if "networks" in s:

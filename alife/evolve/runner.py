@@ -11,7 +11,10 @@ Nothing is lost: a run killed at any moment resumes from its checkpoint
 (the run file is first cut back to the checkpoint's generation) and ends
 bit-identical to an uninterrupted run with the same config, because every
 random draw comes from one ``numpy.random.Generator`` seeded from the
-config's seed and restored exactly.
+config's seed and restored exactly.  One process writes a run file at a
+time (its lock is held for the whole run), and a run resumes only from its
+own checkpoint (same run id, same generation CRC, not ahead of the file);
+anything else is a one-line error that names the way out.
 """
 from __future__ import annotations
 

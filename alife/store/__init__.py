@@ -31,9 +31,16 @@ Guarantees
   bit-identical to an uninterrupted run's (every write is a deterministic
   function of its inputs);
 * every run-file dataset carries a Fletcher-32 checksum per chunk, the
-  header a CRC-32, every generation a CRC-32; a damaged file raises
-  :class:`RunFileError` (one line naming the file), never a bare HDF5 error,
-  and is never resumed.
+  header a CRC-32, the status and generation count a CRC-32, every
+  generation a CRC-32; every result-file dataset a CRC-32 and its attributes
+  and dataset list one more; a damaged file raises :class:`RunFileError`
+  (one line naming the file), never a bare HDF5 error, and is never resumed;
+* nothing read back can run code: checkpoints and progress files are
+  ``.npz`` read with ``allow_pickle=False`` plus JSON (:mod:`.plain`);
+* one writer per output (:func:`output_lock`, :func:`folder_lock`), a
+  checkpoint only resumes its own run (:func:`check_checkpoint`);
+* temporary files get fresh names and are created exclusively; targets that
+  are not regular files are never replaced (:func:`check_target`).
 
 Example
 -------

@@ -248,6 +248,7 @@ def atomic_write(path: Path, tag: str = "writing"):
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            if not stat.S_ISLNK(os.lstat(tmp).st_mode):   # never ours: left as found
+                os.unlink(tmp)
         raise
     fsync_path(path.parent, directory=True)

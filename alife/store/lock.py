@@ -30,6 +30,7 @@ import os
 import stat
 from pathlib import Path
 
+from .atomic import check_target
 from .errors import RunFileError
 
 try:                     # POSIX only
@@ -96,12 +97,15 @@ def output_lock(path):
     OutputLockedError
         Another process holds the lock.
     RunFileError
-        The lock file cannot be created or is not a regular file.
+        ``path`` is there but not a regular file (a directory, device, FIFO:
+        refused before a lock file is made), or the lock file cannot be
+        created or is not a regular file.
     """
     path = Path(path)
     if fcntl is None:                            # pragma: no cover
         yield path
         return
+    check_target(path, force=True)     # a device or FIFO output: refused before any lock file
     lock = lock_path(path)
     lock.parent.mkdir(parents=True, exist_ok=True)
     for _ in range(1000):
@@ -135,7 +139,8 @@ def output_lock(path):
 @contextlib.contextmanager
 def folder_lock(path):
     """Hold the exclusive lock of the folder output ``path`` for the block
-    (the folder is created if needed and flocked itself; nothing is added to it).
+    (the folder is created if needed and flocked itself; nothing is added to
+    it; a folder created here and still empty at the end is removed).
 
     Raises
     ------
@@ -147,13 +152,19 @@ def folder_lock(path):
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise RunFileError(f"{path} is not a folder; give a folder for the output")
+    created = not path.exists()
     path.mkdir(parents=True, exist_ok=True)
-    if fcntl is None:                             # pragma: no cover
-        yield path
-        return
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _CLOEXEC)
     try:
-        _flock(fd, path)
-        yield path
+        if fcntl is None:                         # pragma: no cover
+            yield path
+            return
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _CLOEXEC)
+        try:
+            _flock(fd, path)
+            yield path
+        finally:
+            os.close(fd)
     finally:
-        os.close(fd)
+        if created:
+            with contextlib.suppress(OSError):
+                os.rmdir(path)                    # made here and left empty: not kept
