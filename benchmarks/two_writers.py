@@ -1,14 +1,16 @@
 """Two ``alife evolve`` on one ``--out``, started at the same instant, N times.
 
     python benchmarks/two_writers.py [--rounds 20] [--work DIR] [--generations 6] [--pop 16]
+                                     [--force]
 
 Each round starts two processes that import alife, wait for one byte on
 stdin, and run ``alife evolve`` with two different seeds into the same
 ``--out``; both get their byte at once.  Expected every time: one exits 2
 with a one-line "locked" refusal, the other exits 0, and the file it leaves
 verifies (``alife verify``) and holds exactly the datasets of an
-uninterrupted run of the winner's seed (timing excepted).  Prints one JSON
-line per round and a summary; exit status 1 if any round failed.
+uninterrupted run of the winner's seed (timing excepted).  With ``--force``
+both pass ``--force`` (which must never take over a live writer).  Prints
+one JSON line per round and a summary; exit status 1 if any round failed.
 """
 from __future__ import annotations
 
@@ -67,7 +69,8 @@ def _env() -> dict:
     return env
 
 
-def race(work: Path, seeds=(1, 2), generations: int = 6, pop: int = 16) -> dict:
+def race(work: Path, seeds=(1, 2), generations: int = 6, pop: int = 16,
+         force: bool = False) -> dict:
     """One round: two writers of ``work/race.h5`` released at the same instant."""
     from alife.evolve.config import loads
     from alife.evolve.runner import evolve
@@ -84,7 +87,8 @@ def race(work: Path, seeds=(1, 2), generations: int = 6, pop: int = 16) -> dict:
     out.unlink(missing_ok=True)
     checkpoint_path(out).unlink(missing_ok=True)
     procs = [subprocess.Popen([sys.executable, "-c", RACER, "evolve", str(cfgs[s]), "--out",
-                               str(out), "--no-progress"], stdin=subprocess.PIPE,
+                               str(out), "--no-progress"] + ["--force"] * force,
+                              stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
              for s in seeds]
     for p in procs:
@@ -125,11 +129,12 @@ def main(argv=None) -> int:
     ap.add_argument("--work", help="folder (default: a temporary folder)")
     ap.add_argument("--generations", type=int, default=6)
     ap.add_argument("--pop", type=int, default=16)
+    ap.add_argument("--force", action="store_true", help="both writers pass --force")
     args = ap.parse_args(argv)
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="alife-writers-"))
     good, winners = 0, {}
     for i in range(args.rounds):
-        res = race(work, generations=args.generations, pop=args.pop)
+        res = race(work, generations=args.generations, pop=args.pop, force=args.force)
         ok = _ok(res)
         good += ok
         winners[res.get("winner_seed")] = winners.get(res.get("winner_seed"), 0) + 1
@@ -137,7 +142,8 @@ def main(argv=None) -> int:
                           "winner_seed": res.get("winner_seed"),
                           "loser_says": [r["err"].strip() for r in res["runs"] if r["rc"]]}),
               flush=True)
-    print(json.dumps({"rounds": args.rounds, "ok": good, "wins_by_seed": winners}))
+    print(json.dumps({"rounds": args.rounds, "force": args.force, "ok": good,
+                      "wins_by_seed": winners}))
     return 0 if good == args.rounds else 1
 
 

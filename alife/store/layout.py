@@ -100,7 +100,7 @@ __all__ = [
     "HEADER_CRC", "HEADER_ATTRS", "CRC_DATASETS", "CRC_PHENO", "UNWRITTEN", "CORRUPT_FIX",
     "STATE_CRC", "RUN_GROUP", "RUN_ID", "RUN_ID_CRC",
     "series", "header_crc", "state_crc", "generation_crc", "validate_layout",
-    "check_generation_rows", "reading",
+    "check_generation_rows", "check_block_crcs", "reading",
 ]
 
 #: Version of the file layout described in the module docstring.
@@ -205,6 +205,29 @@ def generation_crc(rows: dict, pheno: dict) -> int:
     return crc
 
 
+def check_block_crcs(path: Path, a: int, b: int, block: dict, cols: dict, ends: np.ndarray,
+                     packed: np.ndarray, m0: int) -> None:
+    """Recompute the CRC-32 of generations ``a .. b-1`` from their rows
+    (``block``: dataset -> rows ``a .. b-1``), their phenotype rows (``cols``,
+    ``ends``: the phenotype index) and bits (``packed``: the bits from byte
+    ``m0`` on), and compare it with ``block[CRC]``.
+
+    Raises
+    ------
+    RunFileError
+        Naming the first generation that does not match.
+    """
+    for g in range(a, b):
+        i0, i1 = np.searchsorted(cols["generation"], [g, g + 1], side="left")
+        pheno = {k: cols[k][i0:i1] for k in CRC_PHENO}
+        pheno["bits"] = (packed[int(cols["start"][i0]) - m0:int(ends[i1 - 1]) - m0]
+                         if i1 > i0 else np.zeros(0, np.uint8))
+        got = generation_crc({k: block[k][g - a] for k in CRC_DATASETS}, pheno)
+        if got != int(block[CRC][g - a]):
+            raise RunFileError(f"{path} is corrupt: generation {g} does not match "
+                               f"its checksum ({CRC}); {CORRUPT_FIX}")
+
+
 def _validate_attrs(attrs, path: Path, lenient: bool = False) -> int:
     """Check the root attributes; return ``last_complete_generation``.
 
@@ -305,11 +328,15 @@ def validate_layout(h5: h5py.File, path: Path, lenient: bool = False) -> None:
         if not isinstance(ds, h5py.Dataset) or ds.dtype != dtype or ds.shape[1:] != trail:
             raise RunFileError(f"{path}: {PHENO_GROUP}/{name} must be a {dtype} dataset "
                                f"of shape (n,) + {trail}")
+    done = h5.attrs["status"] == "done"
+    if done and len({grp[k].shape[0] for k in PHENOTYPE_DATASETS if k != "bits"}) != 1:
+        raise RunFileError(f"{path} is corrupt: the run is marked done but its phenotype "
+                           f"index datasets differ in length; " + CORRUPT_FIX)
     if last == -1:
         # no complete generation: whatever datasets a first generation that
         # never completed left behind are discarded by the next append
         return
-    _validate_generation_datasets(h5, path, last, h5.attrs["status"] == "done")
+    _validate_generation_datasets(h5, path, last, done)
 
 
 @contextlib.contextmanager

@@ -32,8 +32,8 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__ as _ALIFE_VERSION
-from .atomic import atomic_write, check_regular_input, open_exclusive, read_regular_bytes, \
-    remove_stale_temps
+from .atomic import (atomic_write, check_regular_input, open_exclusive, read_regular_bytes,
+                     remove_stale_temps)
 from .errors import RunFileError, error_line
 from .plain import PlainDataError, decode, encode
 

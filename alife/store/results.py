@@ -35,7 +35,7 @@ import h5py
 import numpy as np
 
 from .. import __version__ as _ALIFE_VERSION
-from .atomic import atomic_write, check_target
+from .atomic import atomic_write, check_target, remove_stale_temps
 from .errors import RunFileError, error_line
 
 __all__ = ["RESULTS_SCHEMA_VERSION", "write_results", "read_results", "result_kind",
@@ -128,6 +128,7 @@ def write_results(path, kind: str, attrs: dict, arrays: dict, *, force: bool = F
         raise RunFileError(f"{path} is a directory")
     check_target(path, force=force)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(path)                 # left by a writer that was killed
     with atomic_write(path) as tmp, h5py.File(tmp, "x", track_order=False) as f:
         f.attrs["kind"] = kind
         f.attrs["schema_version"] = np.int64(RESULTS_SCHEMA_VERSION)

@@ -49,11 +49,11 @@ from . import phenotypes as _pheno
 from .atomic import atomic_write, check_regular_input, check_target, remove_stale_temps
 from .checkpoint import checkpoint_path
 from .errors import RunFileError, error_line, is_integer
-from .layout import (CORRUPT_FIX, COUNTS, CRC, CRC_DATASETS, CRC_PHENO, DATASETS,
-                     GENERATION_DATASETS, HEADER_CRC, MUTATION_CLASS_NAMES, PHENO_GROUP,
-                     RUN_GROUP, RUN_ID, RUN_ID_CRC, SCHEMA_VERSION, STATE_CRC, TIMING_DATASETS,
-                     TIMING_GROUP, TIMING_PATH, check_generation_rows, generation_crc,
-                     header_crc, reading, series, state_crc, validate_layout)
+from .layout import (CORRUPT_FIX, COUNTS, CRC, DATASETS, GENERATION_DATASETS, HEADER_CRC,
+                     MUTATION_CLASS_NAMES, PHENO_GROUP, RUN_GROUP, RUN_ID, RUN_ID_CRC,
+                     SCHEMA_VERSION, STATE_CRC, TIMING_DATASETS, TIMING_GROUP, TIMING_PATH,
+                     check_block_crcs, check_generation_rows, generation_crc, header_crc,
+                     reading, series, state_crc, validate_layout)
 
 __all__ = ["RunFile"]
 
@@ -285,21 +285,7 @@ class RunFile:
             with reading(self.path, f"{PHENO_GROUP}/bits"):
                 packed = bits[m0:int(ends[r1 - 1])] if r1 > r0 else np.zeros(0, np.uint8)
             if CRC in block:
-                self._check_block_crcs(a, b, block, cols, ends, packed, m0)
-
-    def _check_block_crcs(self, a: int, b: int, block: dict, cols: dict, ends: np.ndarray,
-                          packed: np.ndarray, m0: int) -> None:
-        """Recompute the CRC-32 of generations ``a .. b-1`` from their rows
-        (``block``) and phenotypes (``packed``: the bits from byte ``m0`` on)."""
-        for g in range(a, b):
-            i0, i1 = np.searchsorted(cols["generation"], [g, g + 1], side="left")
-            pheno = {k: cols[k][i0:i1] for k in CRC_PHENO}
-            pheno["bits"] = (packed[int(cols["start"][i0]) - m0:int(ends[i1 - 1]) - m0]
-                             if i1 > i0 else np.zeros(0, np.uint8))
-            got = generation_crc({k: block[k][g - a] for k in CRC_DATASETS}, pheno)
-            if got != int(block[CRC][g - a]):
-                raise RunFileError(f"{self.path} is corrupt: generation {g} does not match "
-                                   f"its checksum ({CRC}); {CORRUPT_FIX}")
+                check_block_crcs(self.path, a, b, block, cols, ends, packed, m0)
 
     # ------------------------------------------------------------ properties
     @property
