@@ -320,6 +320,8 @@ def main(argv=None) -> int:
         print(f"alife {args.command}: warning: {' '.join(str(message).split())}",
               file=sys.stderr if file is None else file)
     with warnings.catch_warnings():
+        from .store import UnverifiedResultWarning
+        warnings.filterwarnings("default", category=UnverifiedResultWarning)
         warnings.showwarning = one_line
         try:
             return args.func(args)
