@@ -198,7 +198,7 @@ class _Progress:
 
     The file holds plain data only (:mod:`alife.store.plain`; networks as
     node and edge lists), and what is read back must have the shape of what
-    this class writes (:func:`_valid_units`), else it is refused in one line.
+    this class writes (:func:`_from_saved`), else it is refused in one line.
     """
 
     def __init__(self, out_path: Path, key: str, force: bool):
