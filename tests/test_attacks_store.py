@@ -12,6 +12,7 @@ hashing the whole test folder before and after):
   instant; a stale lock file of a killed process blocks nobody;
 * checkpoints: one of another run, one that runs ahead of its file, a
   damaged one, a missing one (never a silent restart from generation 0);
+  a state checksum left one generation behind by a kill still resumes;
 * bit flips in every result kind (NET.h5, BRIDGE.h5, network checkpoints,
   fold tables) and in a run file's state;
 * symlinked temporary and lock names, device, FIFO and directory targets,
@@ -460,6 +461,23 @@ def test_a_run_files_state_is_checksummed(finished, tmp_path, capsys, attr, valu
             f.attrs.modify(attr, np.int64(value))
     refused_untouched(["show", bad], capsys, tmp_path, str(bad), "corrupt")
     refused(["verify", bad], capsys, "corrupt")
+
+
+def test_a_state_update_cut_short_by_a_kill_still_resumes(two_runs, tmp_path, capsys):
+    """A writer killed inside the flush that writes the generation count and
+    its checksum can leave the checksum one generation behind: read-only
+    commands refuse the file, resuming accepts it and ends bit-identical."""
+    from alife.store.layout import state_crc
+    cfg, a, _ = two_runs
+    with h5py.File(a, "r+") as f:
+        last = int(f.attrs["last_complete_generation"])
+        f.attrs.modify("state_crc32", np.int64(state_crc("running", last - 1)))
+    refused(["show", a], capsys, "corrupt")
+    assert main(["evolve", str(cfg), "--out", str(a), "--no-progress"]) == 0
+    straight = tmp_path / "straight.h5"
+    evolve(loads(cfg.read_text()), straight, progress=False)
+    assert_same_datasets(straight, a)
+    verify_file(a)
 
 
 def test_result_files_of_older_alife_are_read_with_a_warning(tmp_path, capsys):
