@@ -488,8 +488,8 @@ def _run_bridge_locked(cfg: BridgeConfig, out: Path, force: bool, progress: bool
                "targets_met": targets_met(pairs, align),
                "seconds": time.perf_counter() - t0}
     attrs = {"config_toml": cfg.text, "summary": json.dumps(summary, default=float),
-             "provenance": json.dumps({**provenance.current(),
-                                       "torch_threads": torch.get_num_threads()})}
+             "provenance": json.dumps({**provenance.recorded(),
+                                       "torch_threads": torch.get_num_threads()}, sort_keys=True)}
     write_results(out, KIND, attrs, arrays, force=force)
     _log(progress, f"targets met: {json.dumps(summary['targets_met'])}; "
                    f"{summary['seconds']:.1f} s in all")

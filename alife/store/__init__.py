@@ -1,7 +1,9 @@
 """Everything alife writes to disk, and reads back.
 
 This is the only package of alife that imports :mod:`h5py`.  It imports
-nothing from the rest of alife but the version string, so every other
+nothing from the rest of alife but the version string and
+:func:`alife.provenance.recorded` (package versions, git commit, platform:
+stamped into every run and result file it creates), so every other
 package can use it.
 
 Modules

@@ -98,7 +98,7 @@ __all__ = [
     "MUTATION_CLASS_NAMES", "DATASETS", "GENERATION_DATASETS", "TIMING_DATASETS",
     "PHENOTYPE_DATASETS", "PHENO_GROUP", "TIMING_GROUP", "TIMING_PATH", "COUNTS", "CRC",
     "HEADER_CRC", "HEADER_ATTRS", "CRC_DATASETS", "CRC_PHENO", "UNWRITTEN", "CORRUPT_FIX",
-    "STATE_CRC", "RUN_GROUP", "RUN_ID", "RUN_ID_CRC",
+    "STATE_CRC", "RUN_GROUP", "RUN_ID", "RUN_ID_CRC", "PROVENANCE", "PROVENANCE_CRC",
     "series", "header_crc", "state_crc", "generation_crc", "validate_layout",
     "check_generation_rows", "check_block_crcs", "reading",
 ]
@@ -157,6 +157,9 @@ HEADER_CRC = "header_crc32"
 STATE_CRC = "state_crc32"
 #: The group holding the run's random id, and its attributes.
 RUN_GROUP, RUN_ID, RUN_ID_CRC = "run", "run_id", "run_id_crc32"
+#: What wrote the run (JSON of :func:`alife.provenance.recorded`) and its CRC-32,
+#: in the run group beside the run id.
+PROVENANCE, PROVENANCE_CRC = "provenance", "provenance_crc32"
 #: What ``generation_crc32`` covers, in this order: the generation's rows of
 #: these datasets, then the columns of its phenotype rows and their bits.
 CRC_DATASETS = tuple(DATASETS) + (COUNTS,)

@@ -35,6 +35,7 @@ import h5py
 import numpy as np
 
 from .. import __version__ as _ALIFE_VERSION
+from .. import provenance as _provenance
 from .atomic import atomic_write, check_target, remove_stale_temps
 from .errors import RunFileError, error_line
 
@@ -133,6 +134,7 @@ def write_results(path, kind: str, attrs: dict, arrays: dict, *, force: bool = F
         f.attrs["kind"] = kind
         f.attrs["schema_version"] = np.int64(RESULTS_SCHEMA_VERSION)
         f.attrs["alife_version"] = str(_ALIFE_VERSION)
+        f.attrs["provenance"] = json.dumps(_provenance.recorded(), sort_keys=True)
         for k, v in attrs.items():
             f.attrs[k] = v
         manifest = [_write_dataset(f, name, _as_stored(a), compress)

@@ -45,12 +45,13 @@ import h5py
 import numpy as np
 
 from .. import __version__ as _ALIFE_VERSION
+from .. import provenance as _provenance
 from . import phenotypes as _pheno
 from .atomic import atomic_write, check_regular_input, check_target, remove_stale_temps
 from .checkpoint import checkpoint_path
 from .errors import RunFileError, error_line, is_integer
 from .layout import (CORRUPT_FIX, COUNTS, CRC, DATASETS, GENERATION_DATASETS, HEADER_CRC,
-                     MUTATION_CLASS_NAMES, PHENO_GROUP, RUN_GROUP, RUN_ID, RUN_ID_CRC,
+                     MUTATION_CLASS_NAMES, PHENO_GROUP, RUN_GROUP, RUN_ID, RUN_ID_CRC, PROVENANCE, PROVENANCE_CRC,
                      SCHEMA_VERSION, STATE_CRC, TIMING_DATASETS, TIMING_GROUP, TIMING_PATH,
                      check_block_crcs, check_generation_rows, generation_crc, header_crc,
                      reading, series, state_crc, validate_layout)
@@ -130,6 +131,9 @@ class RunFile:
                 g = f.create_group(RUN_GROUP, track_order=False)
                 g.attrs[RUN_ID] = run_id
                 g.attrs[RUN_ID_CRC] = np.int64(zlib.crc32(run_id.encode("ascii")))
+                made_by = json.dumps(_provenance.recorded(), sort_keys=True)
+                g.attrs[PROVENANCE] = made_by
+                g.attrs[PROVENANCE_CRC] = np.int64(zlib.crc32(made_by.encode("utf-8")))
             _pheno.create_datasets(f, checksum=_CHECKSUM)
         return cls.open(path, "a", fsync=fsync)
 
@@ -322,6 +326,22 @@ class RunFile:
             raise RunFileError(f"{self.path} is corrupt: its run id does not match its "
                                f"checksum ({RUN_GROUP}/{RUN_ID_CRC}); {CORRUPT_FIX}")
         return rid
+
+    @property
+    def provenance(self) -> dict | None:
+        """What wrote the file (:func:`alife.provenance.recorded`: package
+        versions, git commit, platform), None for files written before it.
+        Raises :class:`RunFileError` if it fails its checksum."""
+        grp = self._h5.get(RUN_GROUP)
+        if grp is None or PROVENANCE not in grp.attrs:
+            return None
+        with reading(self.path, f"{RUN_GROUP}/ attributes"):
+            text, crc = grp.attrs.get(PROVENANCE), grp.attrs.get(PROVENANCE_CRC)
+        if not isinstance(text, str) or not is_integer(crc) or \
+                int(crc) != zlib.crc32(text.encode("utf-8", "surrogatepass")):
+            raise RunFileError(f"{self.path} is corrupt: its provenance does not match its "
+                               f"checksum ({RUN_GROUP}/{PROVENANCE_CRC}); {CORRUPT_FIX}")
+        return json.loads(text)
 
     def generation_checksum(self, g: int) -> int | None:
         """The stored CRC-32 of complete generation ``g`` (``generation_crc32``),
