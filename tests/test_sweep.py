@@ -264,3 +264,32 @@ def test_table_differences_is_bit_exact(tmp_path):
     assert table_differences(a, b) == ["cells.mean differs"]
     c = run_sweep(toy_cell, CELLS, tmp_path / "c.h5", settings={"n": 31}, progress=False)
     assert "cells.n differs" in table_differences(a, c)
+
+
+def test_a_second_writer_is_refused_before_anything_is_read_or_written(tmp_path):
+    from alife.store import OutputLockedError, folder_lock, output_lock
+    out = tmp_path / "s.h5"
+    with output_lock(out):                       # another writer holds the result file
+        with pytest.raises(OutputLockedError, match="locked"):
+            run_sweep(toy_cell, CELLS, out, settings={"n": 40}, progress=False)
+    assert not out.exists() and not cells_folder(out).exists()
+    with folder_lock(cells_folder(out)):         # ... or the cells folder
+        with pytest.raises(OutputLockedError, match="locked"):
+            run_sweep(toy_cell, CELLS, out, settings={"n": 40}, progress=False)
+        assert not list(cells_folder(out).iterdir())
+    assert not out.exists()
+    done = run_sweep(toy_cell, CELLS, out, settings={"n": 40}, progress=False)
+    assert done.timing["computed"] == len(CELLS)
+    assert not (tmp_path / "s.h5.lock").exists()             # released and removed
+
+
+def test_temporary_files_of_a_killed_writer_are_removed(tmp_path):
+    out = tmp_path / "s.h5"
+    run_sweep(toy_cell, CELLS[:2], out, settings={"n": 40}, progress=False)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    target = cell_file(cells_folder(out), CELLS[2].name)
+    stale = target.with_name(f".{target.name}.writing-{dead}-0123456789abcdef")
+    stale.write_text("half a cell")
+    again = run_sweep(toy_cell, CELLS, out, settings={"n": 40}, progress=False)
+    assert again.timing["computed"] == len(CELLS) - 2 and not stale.exists()

@@ -42,6 +42,13 @@ discards the old cells.  The cell list is *not* part of the key: cells may
 be added to a finished sweep and only the new ones are computed; the
 result file (of the same key) is then rewritten with every cell.
 
+One writer: the result file's lock (:func:`alife.store.output_lock`) and the
+cells folder's (:func:`alife.store.folder_lock`) are taken before either is
+looked at and held for the whole run, so a second process running the same
+sweep (or another sweep into the same file or folder) is refused at once
+with :class:`alife.store.OutputLockedError`, and ``force=True`` never
+discards cells another process is still writing.
+
 Sharding
 --------
 The cells go through the :mod:`alife.parallel` interface in *waves*: one
@@ -65,8 +72,8 @@ from pathlib import Path
 import numpy as np
 
 from ..parallel.executors import IN_PROCESS
-from ..store import RunFileError, atomic_write, read_results, result_kind
-from ..store.atomic import remove_stale_temps
+from ..store import RunFileError, atomic_write, folder_lock, output_lock, read_results, result_kind
+from ..store.atomic import TEMP_TAGS, open_exclusive, remove_stale_temps
 from .cells import Cell, SweepError, cell_seed
 from .table import KIND, build_table, read_sweep, write_sweep
 
@@ -147,8 +154,8 @@ def _write_cell(path: Path, record: dict) -> None:
     # keys stay in the cell function's order: it is the table's column order
     text = json.dumps({"format": CELL_FORMAT, "crc32": zlib.crc32(body.encode("utf-8")),
                        "record": record}, allow_nan=True)
-    with atomic_write(path) as tmp:
-        tmp.write_text(text + "\n", encoding="utf-8")
+    with atomic_write(path) as tmp, open_exclusive(tmp, "w") as fh:
+        fh.write(text + "\n")
 
 
 def load_cell(path) -> dict | None:
@@ -181,7 +188,7 @@ def _first_difference(old: dict, new: dict, prefix: str = "") -> str:
     return ""
 
 
-_TEMP = re.compile(r"\.(.+)\.(?:writing|creating)-[0-9]+\Z")
+_TEMP = re.compile(rf"\.(.+)\.(?:{'|'.join(TEMP_TAGS)})-[0-9]+(?:-[0-9a-f]{{16}})?\Z")
 
 
 def _remove_stale(folder: Path) -> None:
@@ -214,8 +221,8 @@ def _open_folder(folder: Path, key: dict, force: bool) -> None:
                              f"({_first_difference(old, key)}); use a new --out, or --force "
                              f"to discard them")
         return
-    with atomic_write(head) as tmp:
-        tmp.write_text(json.dumps(key, sort_keys=True, indent=1) + "\n", encoding="utf-8")
+    with atomic_write(head) as tmp, open_exclusive(tmp, "w") as fh:
+        fh.write(json.dumps(key, sort_keys=True, indent=1) + "\n")
 
 
 # ------------------------------------------------------------------ in a worker
@@ -402,16 +409,30 @@ def run_sweep(fn, cells, out, *, settings: dict | None = None, root_seed: int = 
     SweepError
         One line: bad cells or settings, a cells folder or result file of
         another config, a failed cell (the finished ones are kept).
+    alife.store.OutputLockedError
+        Another process holds the result file or the cells folder.
+    alife.store.RunFileError
+        The result file or cells folder cannot be locked or written (one line).
     """
     settings = {} if settings is None else settings
     cells = _check_cells(cells)
     key = sweep_key(fn, settings, root_seed)
-    khash = _key_hash(key)
     out = Path(out)
-    _check_out(out, key, force)
     folder = Path(cells_dir) if cells_dir is not None else cells_folder(out)
-    _open_folder(folder, key, force)
+    if folder.exists() and not folder.is_dir():
+        raise SweepError(f"{folder} exists and is not a folder; give another cells folder "
+                         f"or --out")
     executor = IN_PROCESS if executor is None else executor
+    # one writer per result file and per cells folder, taken before either is looked at
+    with output_lock(out), folder_lock(folder):
+        _check_out(out, key, force)
+        _open_folder(folder, key, force)
+        return _run_locked(fn, cells, key, out, folder, executor, progress, cost)
+
+
+def _run_locked(fn, cells, key, out, folder, executor, progress, cost):
+    """The body of :func:`run_sweep`, with the output and the cells folder locked."""
+    khash = _key_hash(key)
     t0 = time.perf_counter()
     done = _finished(folder, cells, khash)
     todo = [c for c in cells if c.name not in done]

@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from ..store import RunFileError, atomic_write, read_results, write_results
+from ..store.atomic import open_exclusive
 from .cells import SweepError
 
 __all__ = ["KIND", "Table", "SweepTable", "read_sweep", "build_table", "write_sweep",
@@ -101,8 +102,8 @@ class Table:
         if path is not None:
             path = Path(path)
             path.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_write(path) as tmp:
-                tmp.write_text(text, encoding="utf-8")
+            with atomic_write(path) as tmp, open_exclusive(tmp, "w") as fh:
+                fh.write(text)
         return text
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from alife.store import atomic_write, refuse_same_file
+from alife.store.atomic import open_exclusive
 from alife.sweep import grid, read_sweep, run_sweep
 from alife.sweep import stats as S
 
@@ -346,19 +348,30 @@ def figure(path, out_png) -> Path:
     fig.tight_layout()
     out_png = Path(out_png)
     out_png.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_png, dpi=110)
+    with atomic_write(out_png) as tmp, open_exclusive(tmp, "wb") as fh:
+        fig.savefig(fh, dpi=110, format="png")
     plt.close(fig)
     return out_png
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Replace ``path`` atomically with ``text`` (UTF-8)."""
+    with atomic_write(path) as tmp, open_exclusive(tmp, "w") as fh:
+        fh.write(text)
 
 
 def write_outputs(path, out_dir, stem: str) -> dict:
     """CSV of every table, the analysis JSON, the Markdown tables and the figure."""
     out_dir = Path(out_dir)
     sw = read_sweep(path)
+    outputs = [out_dir / f"{stem}.{t}.csv" for t in sw.tables] + [
+        out_dir / f"{stem}{tail}" for tail in ("_summary.json", "_tables.md", ".png")]
+    for p in outputs:
+        refuse_same_file(p, [path], what="output")
     sw.to_csv(out_dir, stem)
     res = analyse(path)
-    (out_dir / f"{stem}_summary.json").write_text(json.dumps(res, indent=1, default=float) + "\n")
-    (out_dir / f"{stem}_tables.md").write_text(markdown(res))
+    _write_text(out_dir / f"{stem}_summary.json", json.dumps(res, indent=1, default=float) + "\n")
+    _write_text(out_dir / f"{stem}_tables.md", markdown(res))
     figure(path, out_dir / f"{stem}.png")
     return res
 

@@ -22,7 +22,10 @@ Subcommands
     Redo the reading (``mlp_sweep_summary.json``, ``mlp_sweep_tables.md``,
     ``mlp_sweep.png``, the CSVs) from an existing sweep file.
 
-Bad options give one line on stderr and exit status 2.
+Each command holds the lock of its output folder, and ``mlp`` those of the
+sweep file and its cells folder, for as long as it writes: a second process
+writing the same output is refused in one line.  Bad options give one line
+on stderr and exit status 2.
 """
 from __future__ import annotations
 
@@ -36,6 +39,8 @@ sys.path.insert(0, str(HERE))
 
 import mlp  # noqa: E402
 
+from alife.store import folder_lock  # noqa: E402
+
 
 def _executor(args):
     from alife.parallel import make_executor
@@ -46,16 +51,17 @@ def cmd_mlp(args) -> int:
     out = Path(args.out)
     work = Path(args.work) if args.work else None
     t0 = time.perf_counter()
-    with _executor(args) as ex:
-        sw = mlp.run(out, quick=args.quick, widths=args.widths, pairs=args.pairs,
-                     executor=ex, work=work, force=args.force, progress=not args.silent)
-    wall = time.perf_counter() - t0
-    stem = Path(sw.path).stem
-    if args.report:
-        res = mlp.write_outputs(sw.path, out, stem)
-        print(mlp.markdown(res))
-    else:
-        sw.to_csv(out, stem)
+    with folder_lock(out):          # one writer of the folder's tables and figure
+        with _executor(args) as ex:
+            sw = mlp.run(out, quick=args.quick, widths=args.widths, pairs=args.pairs,
+                         executor=ex, work=work, force=args.force, progress=not args.silent)
+        wall = time.perf_counter() - t0
+        stem = Path(sw.path).stem
+        if args.report:
+            res = mlp.write_outputs(sw.path, out, stem)
+            print(mlp.markdown(res))
+        else:
+            sw.to_csv(out, stem)
     print(f"{sw.path}: {len(sw.cells)} cells ({sw.timing['computed']} computed, "
           f"{sw.timing['reused']} reused) in {wall:.1f} s on {sw.timing['executor']}")
     return 0
@@ -63,7 +69,8 @@ def cmd_mlp(args) -> int:
 
 def cmd_report(args) -> int:
     path = Path(args.sweep)
-    res = mlp.write_outputs(path, Path(args.out), path.stem)
+    with folder_lock(args.out):
+        res = mlp.write_outputs(path, Path(args.out), path.stem)
     print(mlp.markdown(res))
     return 0
 
