@@ -4,6 +4,7 @@
     python experiments/comparison/run.py mlp --executor dask --workers 2
     python experiments/comparison/run.py mlp --quick --out DIR   # seconds; the tests run it
     python experiments/comparison/run.py mlp-report              # tables, figure, JSON from the sweep file
+    python experiments/comparison/run.py rna-partial             # RNA12 R-E correlation given log f
 
 Subcommands
 -----------
@@ -18,6 +19,10 @@ Subcommands
 ``same A.h5 B.h5``
     Whether two sweep files hold the same tables bit for bit (e.g. one run
     in one process and one on Dask); exit status 1 and the differences if not.
+``rna-partial``
+    RNA12: the correlation of phenotype robustness and evolvability given
+    log frequency (:mod:`rna_partial`), from ``experiments/rna/phenotypes.csv``;
+    writes ``rna12_partial.json`` and ``rna12_partial.md``.
 ``mlp-report``
     Redo the reading (``mlp_sweep_summary.json``, ``mlp_sweep_tables.md``,
     ``mlp_sweep.png``, the CSVs) from an existing sweep file.
@@ -88,6 +93,20 @@ def cmd_same(args) -> int:
     return 0
 
 
+def cmd_rna(args) -> int:
+    import json
+
+    import rna_partial
+    out = Path(args.out)
+    with folder_lock(out):
+        res = rna_partial.analyse(args.phenotypes)
+        text = rna_partial.markdown(res)
+        mlp._write_text(out / "rna12_partial.json", json.dumps(res, indent=1) + "\n")
+        mlp._write_text(out / "rna12_partial.md", text)
+    print(text, end="")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -111,6 +130,11 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--sweep", default=str(HERE / "mlp_sweep.h5"))
     r.add_argument("--out", default=str(HERE))
     r.set_defaults(func=cmd_report)
+    q = sub.add_parser("rna-partial", help="RNA12: R-E correlation across phenotypes given "
+                                           "log frequency")
+    q.add_argument("--phenotypes", default=str(HERE.parent / "rna" / "phenotypes.csv"))
+    q.add_argument("--out", default=str(HERE))
+    q.set_defaults(func=cmd_rna)
     s = sub.add_parser("same", help="whether two sweep files hold identical tables")
     s.add_argument("a")
     s.add_argument("b")
@@ -130,7 +154,7 @@ def main(argv=None) -> int:
     from alife.sweep import SweepError
     try:
         return args.func(args)
-    except (SweepError, RunFileError, ValueError) as e:
+    except (SweepError, RunFileError, ValueError, OSError) as e:
         print(f"error: {' '.join(str(e).split())}", file=sys.stderr)
         return 2
 
