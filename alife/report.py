@@ -31,7 +31,7 @@ import tempfile
 from pathlib import Path
 
 from . import provenance
-from .store import RunFile, RunFileError, read_results
+from .store import RunFile, RunFileError, read_results, result_kind
 
 __all__ = ["ReportError", "build_report", "write_report", "fmt"]
 
@@ -93,11 +93,12 @@ def _load(path: Path) -> dict:
     if path.is_dir():
         raise ReportError(f"{path} is a directory, not an alife run or result file")
     try:
-        attrs, arrays = read_results(path)
+        kind = result_kind(path)       # only the attributes are read to decide
     except RunFileError:
-        attrs = None
-    if attrs is None:
+        kind = None                    # the run-file reader says what is wrong
+    if kind is None:
         return _load_run(path)
+    attrs, arrays = read_results(path)
     kind = attrs["kind"]
     if kind == "neutral":
         return _load_neutral(path, attrs, arrays)

@@ -16,6 +16,7 @@ import numpy as np
 from .. import __version__ as _ALIFE_VERSION
 from .atomic import atomic_write
 from .errors import RunFileError, error_line
+from .sizes import check_read
 
 __all__ = ["RESULTS_SCHEMA_VERSION", "write_results", "read_results", "result_kind"]
 
@@ -92,6 +93,7 @@ def read_results(path, kind: str | None = None) -> tuple[dict, dict]:
 
         def visit(name, obj):
             if isinstance(obj, h5py.Dataset):
+                check_read(obj, path)    # no read of data the file only declares
                 if h5py.check_string_dtype(obj.dtype) is not None:
                     arrays[name] = [s.decode("utf-8") if isinstance(s, bytes) else s
                                     for s in obj[()].tolist()]

@@ -52,6 +52,7 @@ from .layout import (CORRUPT_FIX, COUNTS, CRC, CRC_DATASETS, CRC_PHENO, DATASETS
                      SCHEMA_VERSION, TIMING_DATASETS, TIMING_GROUP, TIMING_PATH,
                      check_generation_rows, generation_crc, header_crc, reading, series,
                      validate_layout)
+from .sizes import check_read
 
 __all__ = ["RunFile"]
 
@@ -521,6 +522,7 @@ class RunFile:
                 return np.zeros((0,), dtype=dtype)
             raise RunFileError(f"{self.path}: no complete generation yet")
         ds = f[f"{TIMING_GROUP}/{name}" if name in TIMING_DATASETS else name]
+        check_read(ds, self.path, (G if gen is None else 1) * int(np.prod(ds.shape[1:])))
         if gen is None:
             with reading(self.path, f"dataset {ds.name.lstrip('/')}"):
                 return ds[:G]
