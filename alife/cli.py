@@ -4,7 +4,7 @@
     alife evolve CONFIG.toml|EXAMPLE --out RUN.h5 [--force] [--no-progress]
                  [--executor threads|processes|dask] [--workers N] [--scheduler tcp://HOST:PORT]
     alife show RUN.h5
-    alife plot RUN.h5|BRIDGE.h5 [--out DIR]
+    alife plot RUN.h5|BRIDGE.h5 [--out DIR] [--force]
     alife bridge CONFIG.toml|EXAMPLE --out BRIDGE.h5 [--save-checkpoints DIR] [--force]
     alife compare BRIDGE.h5 --out TABLE.md [--rna-phenotypes CSV] [--hnca-neutral JSON]
                   [--hnca-pairs JSON] [--force]
@@ -131,10 +131,10 @@ def _cmd_plot(args) -> int:
     kind = result_kind(args.run)
     if kind == "bridge":
         from .bridge.plots import plot_bridge
-        files = plot_bridge(args.run, out)
+        files = plot_bridge(args.run, out, force=args.force)
     elif kind is None:
         from .evolve.plots import plot_run
-        files = plot_run(args.run, out)
+        files = plot_run(args.run, out, force=args.force)
     else:
         raise UsageError(f"{args.run} is an alife {kind} file; alife plot draws run files and "
                          f"bridge files (alife neutral draws its figures itself, see --figs)")
@@ -248,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      "mutation classes) or of a BRIDGE.h5 file")
     pl.add_argument("run", help="RUN.h5 of alife evolve or BRIDGE.h5 of alife bridge")
     pl.add_argument("--out", help="folder for the PNGs (default: RUN_plots next to the run file)")
+    pl.add_argument("--force", action="store_true", help="overwrite figures already in the folder")
     pl.set_defaults(func=_cmd_plot)
     br = sub.add_parser("bridge", help="mode connectivity of trained nets (paths, CKA, loss plane, "
                                        "ensembles, weight matching) into BRIDGE.h5")
@@ -276,7 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
     nn.add_argument("config", help=_config_help("neutral"))
     nn.add_argument("--out", required=True, help="result file (HDF5); never overwritten without --force")
     nn.add_argument("--figs", help="folder for figures and GraphML (default: NET_figs next to --out)")
-    nn.add_argument("--force", action="store_true", help="overwrite an existing result file")
+    nn.add_argument("--force", action="store_true",
+                    help="overwrite an existing result file and the figures in --figs")
     _add_executor_args(nn)
     nn.set_defaults(func=_cmd_neutral)
     gn = sub.add_parser("genonets", help="genonets-compatible analysis of a genonets input file")

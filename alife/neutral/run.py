@@ -38,12 +38,16 @@ import numpy as np
 
 from ..store import (RunFile, RunFileError, progress_key, progress_path, read_progress,
                      write_progress, write_results)
+from ..outputs import check_new_outputs
 from . import enumeration, sampling, walks
 from . import measures as M
 from .config import NeutralConfig
+from .plots import FIGURES
 
 #: Networks up to this many nodes are kept as GraphML and drawn.
 GRAPH_MAX_NODES = 5000
+#: The GraphML files an analysis may write into its figures folder.
+GRAPHML_PATTERNS = ("network*.graphml", "largest_phenotype_component.graphml")
 
 
 def seed_genotypes(config: NeutralConfig, gpmap, rng: np.random.Generator) -> tuple[np.ndarray, list]:
@@ -118,7 +122,8 @@ def run_neutral(config: NeutralConfig, out_path, *, force: bool = False, figs=No
     out_path : path of the result file
     force : bool, replace an existing result file
     figs : folder for GraphML and PNG figures (default: ``<out stem>_figs``
-        next to ``out_path``)
+        next to ``out_path``); a figure or GraphML file already there is an
+        error unless ``force``, found before any work
     executor : alife.parallel.Executor, optional; where an HNCA map develops
         its batches (default: this process's Numba threads)
 
@@ -133,6 +138,7 @@ def run_neutral(config: NeutralConfig, out_path, *, force: bool = False, figs=No
     if out_path.exists() and not force:
         raise ValueError(f"{out_path} already exists; use --force to overwrite it or a new --out")
     figs = Path(figs) if figs is not None else out_path.with_name(out_path.stem + "_figs")
+    check_new_outputs(figs, FIGURES, GRAPHML_PATTERNS, force=force, option="--figs")
     progress = _Progress(out_path, config.text, force)
     ss = np.random.SeedSequence(config.seed)
     r_seeds, r_build, r_measure = (np.random.default_rng(s) for s in ss.spawn(3))
