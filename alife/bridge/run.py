@@ -43,7 +43,7 @@ from torch.func import functional_call
 from .. import provenance
 from ..store import RunFileError, read_results, write_results
 from .align import permute_mlp, weight_matching
-from .config import BridgeConfig
+from .config import BridgeConfig, check_sizes
 from .data import digits_split
 from .ensembles import curve_ensemble, ensemble_eval, fge, params_of, swa
 from .evaluate_path import evaluate_path
@@ -438,6 +438,7 @@ def run_bridge(cfg: BridgeConfig, out, *, force: bool = False, progress: bool = 
     so that a later config can load them with ``[pairs] checkpoints``.
     """
     out = Path(out)
+    check_sizes(cfg)
     if out.is_dir():
         raise RunFileError(f"{out} is a directory; give a file name such as BRIDGE.h5")
     if out.exists() and not force:

@@ -36,9 +36,10 @@ A refusal is one line that names the key whose value makes the estimate
 largest (the one that, set back to its usual value, shrinks it most) and the
 estimate, e.g.::
 
-    evolve.toml: [algorithm] pop_size: 10000000 would need about 1.9 TiB of memory
-    (mostly phenotypes: 10000002 of 64x64 cells), over the limit of 11.7 GiB; use
-    smaller sizes, or raise the limit with --max-memory or ALIFE_MAX_MEMORY
+    evolve.toml: [algorithm] pop_size: 10000000 would make the run need about 65.3 GiB
+    of memory (mostly developing and scoring 10000002 offspring: 5936 state values
+    each, 64x64 phenotypes), over the limit of 11.8 GiB; use smaller sizes, or raise
+    the limit with --max-memory or ALIFE_MAX_MEMORY
 
 Estimates are rough (within a small factor) and meant to catch sizes that
 are absurd, not to budget a run closely.

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..parallel import Executor
-from .config import EvolveConfig, dumps
+from .config import EvolveConfig, check_sizes, dumps
 from ..store import RunFile, RunFileError, read_checkpoint, write_checkpoint
 from ..tasks import Evaluation
 from .algorithms import from_arrays, to_arrays
@@ -109,6 +109,7 @@ def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: boo
     dict : the run file's summary.
     """
     path = Path(out_path)
+    check_sizes(config)
     text = dumps(config)
     spec, task, algo = config.spec(), config.task_object(), config.algorithm_object()
     ss = np.random.SeedSequence(config.seed)
@@ -131,13 +132,15 @@ def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: boo
     if run is None or run.last_complete_generation < 0:
         if run is not None:
             run.close()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        run = RunFile.create(path, text, ss.entropy, force=True)
         rng = np.random.default_rng(ss)
         t = time.perf_counter()
         first = algo.init(rng, genome_size=spec.n_genes)
         ev = task.evaluate(spec, first.genomes, fingerprint=True, executor=executor)
         eps = len(first) / (time.perf_counter() - t)
+        # the file is created once the first batch exists: a batch too big for
+        # memory leaves no 0-generation run file behind
+        path.parent.mkdir(parents=True, exist_ok=True)
+        run = RunFile.create(path, text, ss.entropy, force=True)
         state = algo.tell_init(first.genomes, ev.loss)
         none = np.full(len(first), NONE, np.int8)
         born = _born(ev, np.full(len(first), -1, np.int64), none)

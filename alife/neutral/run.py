@@ -41,7 +41,7 @@ from ..store import (RunFile, RunFileError, progress_key, progress_path, read_pr
 from ..outputs import check_new_outputs
 from . import enumeration, sampling, walks
 from . import measures as M
-from .config import NeutralConfig
+from .config import NeutralConfig, check_sizes
 from .plots import FIGURES
 
 #: Networks up to this many nodes are kept as GraphML and drawn.
@@ -138,6 +138,7 @@ def run_neutral(config: NeutralConfig, out_path, *, force: bool = False, figs=No
     if out_path.exists() and not force:
         raise ValueError(f"{out_path} already exists; use --force to overwrite it or a new --out")
     figs = Path(figs) if figs is not None else out_path.with_name(out_path.stem + "_figs")
+    check_sizes(config)
     check_new_outputs(figs, FIGURES, GRAPHML_PATTERNS, force=force, option="--figs")
     progress = _Progress(out_path, config.text, force)
     ss = np.random.SeedSequence(config.seed)
