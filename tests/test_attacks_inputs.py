@@ -276,7 +276,8 @@ def test_every_committed_config_passes_on_a_small_machine(tmp_path):
     full-size configs."""
     from alife.bridge.config import check_sizes as bridge_check, load_bridge_config
     from alife.evolve.config import check_sizes as evolve_check, load_config, loads
-    from alife.neutral.config import check_sizes as neutral_check, load_neutral_config, loads_neutral
+    from alife.neutral.config import (check_sizes as neutral_check, load_neutral_config,
+                                      loads_neutral)
     with limits(memory="2G"):
         load_config(ROOT / "experiments/smoke/evolve.toml")
         load_neutral_config(ROOT / "experiments/smoke/neutral.toml")
@@ -313,7 +314,8 @@ def test_gzip_bomb_is_refused_after_a_megabyte(tmp_path, capsys):
     bomb = write(tmp_path / "bomb.tsv.gz", _gzip_of_zeros(5_600 << 20))
     assert bomb.stat().st_size < 8 << 20
     attack(tmp_path, capsys, ["genonets", bomb, "--alphabet", "RNA", "--tau", "0",
-                              "--out", tmp_path / "out"], "bomb.tsv.gz", "line 1 is longer than 1 MiB")
+                              "--out", tmp_path / "out"],
+           "bomb.tsv.gz", "line 1 is longer than 1 MiB")
     assert not (tmp_path / "out").exists()
 
 
@@ -442,7 +444,8 @@ def test_genonets_result_files_that_would_clash_are_refused(tmp_path, capsys):
             "phenotype_network\t0\tAAG\t1\n")
     inp = write(tmp_path / "in.tsv", rows)
     attack(tmp_path, capsys, ["genonets", inp, "--alphabet", "RNA", "--tau", "0", "--out",
-                              tmp_path / "out"], "'phenotype_network.gml'", "rename that genotype set")
+                              tmp_path / "out"],
+           "'phenotype_network.gml'", "rename that genotype set")
     assert not (tmp_path / "out").exists()
 
 

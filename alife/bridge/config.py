@@ -268,7 +268,8 @@ def _size_inputs(cfg: BridgeConfig) -> dict:
     out = {}
     for table in SCHEMA:
         for key, v in getattr(cfg, table).items():
-            if isinstance(v, (int, float, list)) and not isinstance(v, bool) and key != "checkpoints":
+            if (isinstance(v, (int, float, list)) and not isinstance(v, bool)
+                    and key != "checkpoints"):
                 out[key_path(table, key)] = v
     out[key_path("pairs", "n")] = cfg.n_pairs
     out["trained endpoints"] = not cfg.pairs["checkpoints"]
@@ -276,7 +277,8 @@ def _size_inputs(cfg: BridgeConfig) -> dict:
 
 
 def _ensemble_ops(i: dict, P: int, n_tr: float, n_te: float) -> float:
-    epochs = i["[ensembles] fge_cycles"] * i["[ensembles] fge_cycle_epochs"] + i["[ensembles] swa_epochs"]
+    epochs = (i["[ensembles] fge_cycles"] * i["[ensembles] fge_cycle_epochs"]
+              + i["[ensembles] swa_epochs"])
     members = i["[ensembles] fge_cycles"] + i["[ensembles] curve_points"] + 5
     return 3.0 * epochs * n_tr * P + members * n_te * P
 
@@ -294,7 +296,8 @@ def size_terms(i: dict) -> tuple[list, list]:
     bends, n_pts, grid = i["[paths] bends"], i["[paths] n_points"], i["[plane] grid"]
     planes = min(i["[plane] pairs"], pairs)
     n_gp, sigmas = i["[gpmap] n"], len(i["[gpmap] sigmas"])
-    snaps = 2 + kinds * (bends + 2) + i["[ensembles] fge_cycles"] + i["[ensembles] curve_points"] + 6
+    snaps = (8 + kinds * (bends + 2) + i["[ensembles] fge_cycles"]
+             + i["[ensembles] curve_points"])
     width = max(max(sizes), max(a_sizes))
     memory = [
         Term("[gpmap] n", n_gp * (P * 4.0 + n_te * 2.0) + 256.0 * n_te * width * 4,
@@ -307,9 +310,9 @@ def size_terms(i: dict) -> tuple[list, list]:
              + 3.0 * N_DIGITS * (sum(sizes) + sum(a_sizes)) * 4,
              f"profiles at {n_pts} points and activations")]
     train = 2 * pairs * i["[train] epochs"] * n_tr * P * 3.0 if i["trained endpoints"] else 0.0
-    curves = (kinds * (i["[paths] epochs"] * (3.0 * n_tr * P
-                                               + n_tr / i["[paths] batch_size"] * P * (bends + 2) * 2)
-                       + n_pts * (2.0 * n_tr + 2 * n_te) * P + max(n_pts, 201) * P))
+    steps = n_tr / i["[paths] batch_size"]
+    curves = kinds * (i["[paths] epochs"] * (3.0 * n_tr * P + steps * P * (bends + 2) * 2)
+                      + n_pts * (2.0 * n_tr + 2 * n_te) * P + max(n_pts, 201) * P)
     neb = (i["[autoneb] cycles"] * i["[autoneb] steps"] * (i["[autoneb] pivots"] + 2)
            * i["[autoneb] batch_size"] * P * 3.0) if "autoneb" in i["[paths] kinds"] else 0.0
     align = a_pairs * (2 * i["[align] epochs"] * n_tr * Pa * 3.0

@@ -186,7 +186,8 @@ def limits(memory: str | float | None = None, work: str | float | None = None) -
     """
     new = {}
     if memory is not None:
-        new["memory"] = parse_size(memory, "--max-memory") if isinstance(memory, str) else float(memory)
+        new["memory"] = (parse_size(memory, "--max-memory") if isinstance(memory, str)
+                         else float(memory))
     if work is not None:
         new["work"] = parse_count(work, "--max-work") if isinstance(work, str) else float(work)
     old = dict(_OVERRIDE)

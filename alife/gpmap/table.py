@@ -31,8 +31,10 @@ than :data:`MAX_LINE_BYTES` (1 MiB: a gzip of zeros is refused after a
 megabyte), or past the caps of :func:`input_caps`: a quarter of the memory
 limit of decompressed text, and one line per 256 bytes of the memory limit
 (the limit is half of the machine's memory unless ``--max-memory`` or
-``ALIFE_MAX_MEMORY`` set it, see :mod:`alife.config.limits`).  :func:`table_map` is registered as map kind
-``"table"`` (``alife.gpmap.make("table", file=..., alphabet="RNA", tau=0.0)``).
+``ALIFE_MAX_MEMORY`` set it, see :mod:`alife.config.limits`).
+
+:func:`table_map` is registered as map kind ``"table"``
+(``alife.gpmap.make("table", file=..., alphabet="RNA", tau=0.0)``).
 """
 from __future__ import annotations
 
