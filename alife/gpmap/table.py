@@ -120,8 +120,11 @@ def _read_lines(path):
         n_bytes += len(block)
         if n_bytes > max_bytes:
             raise _too_big(p, f"holds more than {format_bytes(max_bytes)} of text")
-        lines = (carry + text).splitlines(keepends=True)
-        carry = lines.pop() if lines else ""
+        full = carry + text
+        ends = full.splitlines(keepends=True)
+        carry = ends.pop() if ends else ""
+        lines = full.splitlines()       # the same lines without their ends
+        del lines[len(ends):]
         if len(carry) > MAX_LINE_BYTES:
             raise ValueError(f"genonets input file {str(p)!r}: line {n_lines + 1} is longer than "
                              f"{format_bytes(MAX_LINE_BYTES)}; a genonets row is Genotypeset, "
@@ -130,8 +133,7 @@ def _read_lines(path):
         n_lines += len(lines)
         if n_lines > max_lines:
             raise _too_big(p, f"has more than {max_lines:,.0f} lines")
-        for line in lines:
-            yield line.splitlines()[0] if line else line
+        yield from lines
     try:
         text = decoder.decode(b"", final=True)
     except UnicodeDecodeError as e:
@@ -200,11 +202,11 @@ def _parse(lines, path: str, alphabet: str, letters: str, tau: float):
         if len(fields) < ncol:
             fields = fields + [""] * (ncol - len(fields))
         head = fields[:ncol]
-        if all(v == "" for v in head):
-            continue
-        empty = [header[i] for i, v in enumerate(head) if v == ""]
-        if empty:
-            raise ValueError(f"line {lineno}: missing value in column {empty[0]}; every row needs "
+        if "" in head:
+            if all(v == "" for v in head):
+                continue
+            empty = header[head.index("")]
+            raise ValueError(f"line {lineno}: missing value in column {empty}; every row needs "
                              f"a Genotypeset, Delta, Genotype and Score")
         s = fields[col["Score"]]
         try:
