@@ -306,8 +306,15 @@ def read_results(path, kind: str | None = None, names=None) -> tuple[dict, dict]
     names : iterable of dataset paths, or None for every dataset; only these
         are read (and verified), with the root checksum
 
-    String datasets come back as lists of str.  Raises :class:`RunFileError`
-    (one line) for a missing, unreadable, damaged or wrong-kind file.
+    Returns
+    -------
+    attrs : dict, the root attributes
+    arrays : dict, dataset path -> numpy array (string datasets as lists of str)
+
+    Raises
+    ------
+    RunFileError
+        One line, for a missing, unreadable, damaged or wrong-kind file.
     """
     with ResultFile(path, kind) as rf:
         return dict(rf.attrs), rf.read_all(None if names is None else list(names))
