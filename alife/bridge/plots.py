@@ -10,6 +10,10 @@
 ``align.png``        the straight line before and after weight matching
 ``ensembles.png``    test NLL of one model, both endpoints, FGE, the curve and SWA
 ``gpmap.png``        the net as a GP map: robustness and evolvability vs σ
+
+An existing file of these names in ``OUT_DIR`` is an error unless
+``force=True`` (:func:`alife.outputs.check_new_outputs`), checked before the
+result file is read.
 """
 from __future__ import annotations
 
@@ -18,7 +22,12 @@ from pathlib import Path
 import numpy as np
 
 from ..nca.phenotype import new_figure
+from ..outputs import check_new_outputs
 from .run import read_bridge
+
+#: The files :func:`plot_bridge` may write (``plane_pairN.png`` as a pattern).
+FIGURES = ("paths.png", "cka.png", "align.png", "ensembles.png", "gpmap.png")
+FIGURE_PATTERNS = ("plane_pair*.png",)
 
 _COLORS = {"line": "tab:red", "bezier": "tab:blue", "polychain": "tab:green",
            "autoneb": "tab:purple"}
@@ -172,10 +181,15 @@ def _gpmap_figure(summary, out) -> Path:
     return _save(fig, out / "gpmap.png")
 
 
-def plot_bridge(path, out_dir) -> list[Path]:
-    """Write every figure of a BRIDGE.h5 file into ``out_dir``; return their paths."""
-    summary, arrays, _ = read_bridge(path)
+def plot_bridge(path, out_dir, *, force: bool = False) -> list[Path]:
+    """Write every figure of a BRIDGE.h5 file into ``out_dir``; return their paths.
+
+    ``force`` allows replacing figures already in ``out_dir``; without it an
+    existing one is a ValueError, raised before the file is read.
+    """
     out = Path(out_dir)
+    check_new_outputs(out, FIGURES, FIGURE_PATTERNS, force=force)
+    summary, arrays, _ = read_bridge(path)
     out.mkdir(parents=True, exist_ok=True)
     files = [_paths_figure(summary, arrays, out), _cka_figure(summary, arrays, out)]
     for r in summary["pairs"]:

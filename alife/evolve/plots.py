@@ -6,6 +6,10 @@
 ``best.png``            the best phenotype of the last generation beside the target
 ``filmstrip.png``       the development of that best genome, every level
 ``mutations.png``       fractions of mutation classes among each generation's offspring
+
+An existing file of these names in ``OUT_DIR`` is an error unless
+``force=True`` (:func:`alife.outputs.check_new_outputs`), checked before the
+run file is read.
 """
 from __future__ import annotations
 
@@ -14,12 +18,16 @@ from pathlib import Path
 import numpy as np
 
 from ..nca import trajectory
+from ..outputs import check_new_outputs
 from ..nca.phenotype import binarise, new_figure, render_filmstrip, render_phenotype, save_figure
 from ..store import RunFile, RunFileError
 from .config import loads
 from .lineage import CLASS_NAMES
 
-__all__ = ["plot_run"]
+__all__ = ["plot_run", "FIGURES"]
+
+#: The files :func:`plot_run` writes.
+FIGURES = ("loss.png", "best.png", "filmstrip.png", "mutations.png")
 
 
 def _loss_figure(loss: np.ndarray, path: Path) -> Path:
@@ -52,15 +60,21 @@ def _mutations_figure(counts: np.ndarray, path: Path) -> Path:
     return save_figure(fig, path)
 
 
-def plot_run(run_path, out_dir) -> list[Path]:
+def plot_run(run_path, out_dir, *, force: bool = False) -> list[Path]:
     """Write the run's figures into ``out_dir``; return their paths.
+
+    ``force`` allows replacing figures already in ``out_dir``.
 
     Raises
     ------
     alife.store.RunFileError
         If the run file cannot be read or holds no complete generation.
+    ValueError
+        If a figure exists in ``out_dir`` and ``force`` is false (before
+        anything is read).
     """
     out = Path(out_dir)
+    check_new_outputs(out, FIGURES, force=force)
     with RunFile.open(run_path, "r") as run:
         G = run.generations_done
         if G == 0:

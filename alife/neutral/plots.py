@@ -17,7 +17,11 @@ import numpy as np
 
 from ..nca.phenotype import new_figure, save_figure
 
-__all__ = ["plot_neutral"]
+__all__ = ["plot_neutral", "FIGURES"]
+
+#: The files :func:`plot_neutral` may write.
+FIGURES = ("network.png", "genotype_r_vs_e.png", "phenotype_R_vs_E.png", "rank_frequency.png",
+           "profile.png")
 
 
 def _network_figure(graphs: dict, path: Path) -> Path:
