@@ -113,6 +113,19 @@ def test_a_users_fitness_replaces_the_loss_and_steers_selection(memory_run):
     assert np.median(_on_fractions(memory_run)) < 0.1 < 0.5 < own_on
 
 
+def test_a_fitness_runs_here_whatever_the_executor():
+    """A lambda cannot be pickled to a worker: it runs in this process, after
+    the workers developed the batch, and the run does not change."""
+    from alife.parallel import ProcessPool
+    own = lambda p: np.abs(p.mean(axis=(1, 2)) - 0.9)   # noqa: E731
+    cfg = afpo_toml(seed=11, generations=3, pop_size=24)
+    with ProcessPool(workers=2, threads_per_worker=1) as ex:
+        pooled = ev.run(cfg, fitness=own, executor=ex)
+    here = ev.run(cfg, fitness=own)
+    _same_run(pooled, here)
+    pooled.close(), here.close()
+
+
 def test_fitness_runs_resume_only_with_the_same_fitness(tmp_path, capsys):
     cfg = ev.as_config(CONFIG)
     whole = ev.run(cfg, fitness=_on_fraction_90, callbacks=ev.CSVLogger(tmp_path / "whole.csv"))

@@ -17,6 +17,12 @@ config's seed and restored exactly.  One process writes a run file at a
 time (its lock is held for the whole run), and a run resumes only from its
 own checkpoint (same run id, same generation CRC, not ahead of the file);
 anything else is a one-line error that names the way out.
+
+:func:`evolve_in_memory` runs the same loop into a run file held in memory
+(no file, lock or checkpoint).  Both take the :class:`~.callbacks.Hooks` of
+:func:`alife.evolve.run`: a user's fitness in place of the task's loss
+(recorded in the run file; a resume needs a fitness of the same name) and
+callbacks called after each generation is stored.
 """
 from __future__ import annotations
 
