@@ -315,6 +315,8 @@ class ResultFile:
 def read_results(path, kind: str | None = None, names=None) -> tuple[dict, dict]:
     """Read a file written by :func:`write_results`: ``(attrs, arrays)``.
 
+    String datasets come back as lists of str.
+
     Parameters
     ----------
     path : the file
@@ -322,8 +324,10 @@ def read_results(path, kind: str | None = None, names=None) -> tuple[dict, dict]
     names : iterable of dataset paths, or None for every dataset; only these
         are read (and verified), with the root checksum
 
-    String datasets come back as lists of str.  Raises :class:`RunFileError`
-    (one line) for a missing, unreadable, damaged or wrong-kind file.
+    Raises
+    ------
+    RunFileError
+        One line, for a missing, unreadable, damaged or wrong-kind file.
     """
     with ResultFile(path, kind) as rf:
         return dict(rf.attrs), rf.read_all(None if names is None else list(names))
