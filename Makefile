@@ -27,7 +27,7 @@ $(VENV)/.installed: pyproject.toml setup.py constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	@# a .venv made before the distribution was renamed holds "alife" too
 	@$(PIP) uninstall --quiet --yes alife >/dev/null 2>&1 || true
-	$(PIP) install --quiet -c constraints.txt -e '.[dev,rna,bridge,dask]'
+	$(PIP) install --quiet -c constraints.txt -e '.[dev,rna,bridge,dask,notebook,tensorboard]'
 	touch $@
 
 demo: install

@@ -1,7 +1,14 @@
 """Evolution of HNCAs: mutation operators, ask/tell algorithms, mutation classes
-(:mod:`.lineage`) and the run-file runner (:mod:`.runner`).
+(:mod:`.lineage`), the run-file runner (:mod:`.runner`) and one call to run
+it all from Python (:mod:`.api`, with callbacks from :mod:`.callbacks`).
 
-Public surface::
+From a notebook::
+
+    import alife.evolve as ev
+    run = ev.run("smoke", fitness=my_loss, callbacks=[ev.CSVLogger("log.csv")])
+    run.to_pandas()              # one row per generation (pandas)
+
+Building blocks::
 
     import numpy as np
     from alife.evolve import get_operator
@@ -16,8 +23,12 @@ Public surface::
     state = algo.tell(state, off, loss_of(off.genomes), rng)
 """
 from . import algorithms as _algorithms
+from . import api as _api
+from . import callbacks as _callbacks
 from . import mutation as _mutation
 from .algorithms import *  # noqa: F401,F403 - each module's __all__ is the public surface
+from .api import *  # noqa: F401,F403
+from .callbacks import *  # noqa: F401,F403
 from .mutation import *  # noqa: F401,F403
 
-__all__ = _mutation.__all__ + _algorithms.__all__
+__all__ = _mutation.__all__ + _algorithms.__all__ + _api.__all__ + _callbacks.__all__

@@ -17,6 +17,12 @@ config's seed and restored exactly.  One process writes a run file at a
 time (its lock is held for the whole run), and a run resumes only from its
 own checkpoint (same run id, same generation CRC, not ahead of the file);
 anything else is a one-line error that names the way out.
+
+:func:`evolve_in_memory` runs the same loop into a run file held in memory
+(no file, lock or checkpoint).  Both take the :class:`~.callbacks.Hooks` of
+:func:`alife.evolve.run`: a user's fitness in place of the task's loss
+(recorded in the run file; a resume needs a fitness of the same name) and
+callbacks called after each generation is stored.
 """
 from __future__ import annotations
 
@@ -33,6 +39,7 @@ from ..store import (CHECKPOINT_FIX, Checkpoint, RunFile, RunFileError, check_ch
                      write_checkpoint)
 from ..tasks import Evaluation
 from .algorithms import from_arrays, to_arrays
+from .callbacks import NO_HOOKS, Hooks
 from .lineage import NONE, class_counts, classify
 
 #: Per-individual extras carried beside the algorithm state (same rows) and
@@ -83,6 +90,8 @@ def _save(run: RunFile, path: Path, g: int, state, extras: dict, evals_per_s: fl
                           uid=state.uid, parent_uid=extras["x_parent_uid"], phenotype_id=ids,
                           mutation_class=extras["x_mclass"], evals_per_s=evals_per_s,
                           class_counts=counts)
+    if path is None:         # a run in memory: nothing to resume from
+        return
     arrays = to_arrays(state)
     arrays.update({k: extras[k] for k in _EXTRA})
     # the checkpoint is tied to this run file and to the generation it holds
@@ -112,13 +121,27 @@ def _resume_point(run: RunFile, path: Path) -> Checkpoint | None:
     return ck
 
 
-def _open_to_resume(path: Path, text: str, force: bool) -> tuple[RunFile | None, Checkpoint | None]:
+def _other_fitness(path: Path, stored: str | None, given: str | None) -> str:
+    """Why a run cannot resume with the fitness ``given`` (names or None)."""
+    if stored is None:
+        return (f"{path} was evolved with its config's task loss, not the fitness {given}; "
+                f"resume it without a fitness, or use a new --out, or --force to overwrite it")
+    how = "from the command line" if given is None else f"with the fitness {given}"
+    return (f"{path} was evolved with the user-supplied fitness {stored}; it cannot resume "
+            f"{how}: resume it from Python with alife.evolve.run(config, fitness={stored}, "
+            f"out=...), or use a new --out, or --force to overwrite it")
+
+
+def _open_to_resume(path: Path, text: str, force: bool,
+                    fitness: str | None = None) -> tuple[RunFile | None, Checkpoint | None]:
     """Under the output lock: the run file to continue and its checkpoint,
     or ``(None, None)`` to create the run file afresh."""
     if not check_target(path, force=True) or force:
         return None, None
     run = RunFile.open(path, "a")
     try:
+        if run.fitness != fitness:
+            raise RunError(_other_fitness(path, run.fitness, fitness))
         if run.config_toml != text:
             raise RunError(f"{path} was written by a different config; use a new --out, "
                            f"or --force to overwrite it")
@@ -137,7 +160,8 @@ def _open_to_resume(path: Path, text: str, force: bool) -> tuple[RunFile | None,
 
 
 def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: bool | None = None,
-           stop_after: int | None = None, executor: Executor | None = None) -> dict:
+           stop_after: int | None = None, executor: Executor | None = None,
+           hooks: Hooks = NO_HOOKS) -> dict:
     """Run (or resume) the evolution described by ``config`` into ``out_path``.
 
     Parameters
@@ -157,6 +181,11 @@ def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: boo
         this process).  A runtime choice, not part of the config: the run
         file is the same bit for bit whatever the executor, so a run started
         with one can be resumed with another.
+    hooks : alife.evolve.callbacks.Hooks
+        A user's fitness and callbacks (what :func:`alife.evolve.run`
+        passes).  A run with a fitness records its name
+        (:attr:`alife.store.RunFile.fitness`) and resumes only with a
+        fitness of that name.
 
     The output's lock (:func:`alife.store.output_lock`) is held for the whole
     call; a resume continues from the run's own checkpoint only
@@ -177,24 +206,50 @@ def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: boo
     path = Path(out_path)
     check_sizes(config)       # before any work, and before the output's lock is taken
     with output_lock(path):
-        return _evolve_locked(config, path, force, progress, stop_after, executor)
+        return _evolve_locked(config, path, force, progress, stop_after, executor, hooks)
 
 
-def _evolve_locked(config: EvolveConfig, path: Path, force: bool, progress, stop_after,
-                   executor) -> dict:
-    text = dumps(config)
+def evolve_in_memory(config: EvolveConfig, *, progress: bool | None = False,
+                     executor: Executor | None = None, hooks: Hooks = NO_HOOKS) -> RunFile:
+    """Run the evolution described by ``config`` into a run file held in
+    memory (:meth:`alife.store.RunFile.in_memory`): the same generations, bit
+    for bit, as :func:`evolve` writes, without a file, a lock or checkpoints.
+
+    Returns
+    -------
+    alife.store.RunFile
+        The finished run, open (in memory until it is closed).
+    """
+    check_sizes(config)       # before any work, as for a file
+    run = RunFile.in_memory(hooks.config_text(dumps(config)),
+                            np.random.SeedSequence(config.seed).entropy,
+                            fitness=hooks.fitness_name)
+    try:
+        _evolve_locked(config, None, False, progress, None, executor, hooks, run)
+    except BaseException:
+        run.close()
+        raise
+    return run
+
+
+def _evolve_locked(config: EvolveConfig, path: Path | None, force: bool, progress, stop_after,
+                   executor, hooks: Hooks = NO_HOOKS, memory: RunFile | None = None) -> dict:
+    text = hooks.config_text(dumps(config))
     spec, task, algo = config.spec(), config.task_object(), config.algorithm_object()
     ss = np.random.SeedSequence(config.seed)
-    run, checkpoint = _open_to_resume(path, text, force)
-    if run is None:
+    run, checkpoint = memory, None
+    if memory is None:
+        run, checkpoint = _open_to_resume(path, text, force, hooks.fitness_name)
+    if checkpoint is None:                    # a fresh run
         rng = np.random.default_rng(ss)
         t = time.perf_counter()
         first = algo.init(rng, genome_size=spec.n_genes)
-        ev = task.evaluate(spec, first.genomes, fingerprint=True, executor=executor)
+        ev = hooks.evaluate(task, spec, first.genomes, executor)
         eps = len(first) / (time.perf_counter() - t)
         # the file is created once the first batch exists: a batch too big for
         # memory leaves no 0-generation run file behind
-        run = RunFile.create(path, text, ss.entropy, force=True)
+        if run is None:
+            run = RunFile.create(path, text, ss.entropy, force=True, fitness=hooks.fitness_name)
         run_id = run.run_id
         state = algo.tell_init(first.genomes, ev.loss)
         none = np.full(len(first), NONE, np.int8)
@@ -202,6 +257,7 @@ def _evolve_locked(config: EvolveConfig, path: Path, force: bool, progress, stop
         extras = {k: v[_rows_by_uid(first.uid, state.uid)] for k, v in born.items()}
         _save(run, path, 0, state, extras, eps, dict(zip(ev.ids.tolist(), ev.phenotypes)),
               rng, class_counts(none), run_id)
+        hooks.generation(run, 0, state, extras["x_pheno_id"], eps, class_counts(none))
         done_new = 1
     else:
         run_id = run.run_id
@@ -218,7 +274,7 @@ def _evolve_locked(config: EvolveConfig, path: Path, force: bool, progress, stop
             if stop_after is not None and done_new >= stop_after:
                 return run.summary()
             off = algo.ask(state, rng)
-            ev = task.evaluate(spec, off.genomes, fingerprint=True, executor=executor)
+            ev = hooks.evaluate(task, spec, off.genomes, executor)
             has_parent = off.parent_index >= 0
             pidx = np.where(has_parent, off.parent_index, 0)
             mclass = classify(has_parent, state.loss[pidx], ev.loss,
@@ -237,10 +293,13 @@ def _evolve_locked(config: EvolveConfig, path: Path, force: bool, progress, stop
             eps = len(off) / (now - t)
             t = now
             _save(run, path, g, state, extras, eps, pheno, rng, class_counts(mclass), run_id)
+            hooks.generation(run, g, state, extras["x_pheno_id"], eps, class_counts(mclass))
             done_new += 1
             bar.update(g, float(state.loss.min()), eps)
         run.mark_done()
         return run.summary()
     finally:
         bar.close()
-        run.close()
+        hooks.close()
+        if memory is None:
+            run.close()

@@ -17,6 +17,8 @@ Modules
 :mod:`.results`       result files (``NET.h5``, ``BRIDGE.h5``, ...):
                       :func:`write_results`, :func:`read_results`, :func:`result_kind`
 :mod:`.verify`        :func:`verify_file`, the check behind ``alife verify``
+:mod:`.tables`        :func:`load` any file; its tables for pandas and xarray
+                      (``run.to_pandas()``, ``result.to_pandas("networks")``)
 :mod:`.atomic`        :func:`atomic_write`: exclusive temporary file, fsync,
                       rename; :func:`check_target`, :func:`refuse_same_file`
 :mod:`.lock`          :func:`output_lock`, :func:`folder_lock`: one writer per output
@@ -62,12 +64,14 @@ from .lock import OutputLockedError, folder_lock, lock_path, output_lock
 from .progress import progress_key, progress_path, read_progress, write_progress
 from .results import (RESULTS_SCHEMA_VERSION, ResultFile, UnverifiedResultWarning, read_results,
                       result_kind, write_results)
-from .runfile import RunFile
+from .runfile import IN_MEMORY, RunFile
+from .tables import (GENERATION_COLUMNS, RUN_TABLES, generation_columns, load, result_table,
+                     result_tables, run_dataset, run_table)
 from .verify import verify_file
 
 __all__ = [
     # run file
-    "RunFile", "RunFileError", "SCHEMA_VERSION", "DATASETS", "GENERATION_DATASETS",
+    "RunFile", "RunFileError", "IN_MEMORY", "SCHEMA_VERSION", "DATASETS", "GENERATION_DATASETS",
     "TIMING_DATASETS", "PHENOTYPE_DATASETS",
     "MUTATION_NONE", "MUTATION_BENEFICIAL", "MUTATION_SILENT", "MUTATION_CRYPTIC",
     "MUTATION_DELETERIOUS", "MUTATION_NEUTRAL_CHANGED", "MUTATION_CLASS_NAMES",
@@ -82,4 +86,7 @@ __all__ = [
     # integrity, safe writes, one writer per output
     "verify_file", "atomic_write", "check_target", "refuse_same_file",
     "output_lock", "folder_lock", "lock_path", "OutputLockedError",
+    # tables (pandas, xarray) and opening any file
+    "load", "GENERATION_COLUMNS", "RUN_TABLES", "generation_columns", "run_table",
+    "run_dataset", "result_tables", "result_table",
 ]

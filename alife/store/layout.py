@@ -18,9 +18,13 @@ Root attributes
 
 The group ``run/`` holds the attribute ``run_id`` (32 random hex digits drawn
 when the file is created, recorded in every checkpoint so that a checkpoint
-of another run is never resumed) and ``run_id_crc32``.  It is kept out of the
-root attributes because two runs of one config must have identical root
-attributes and datasets (a resumed run equals an uninterrupted one).
+of another run is never resumed) and ``run_id_crc32``; ``provenance`` (what
+wrote the file) and ``provenance_crc32``; and, only for a run whose loss
+came from a user-supplied Python function instead of the config's task,
+``fitness`` (the function's name) and ``fitness_crc32``.  The run id is kept
+out of the root attributes because two runs of one config must have
+identical root attributes and datasets (a resumed run equals an
+uninterrupted one).
 
 Datasets, created by the first generation with the population size ``P``
 and genome size ``D`` of that generation; resizable along the first
@@ -99,6 +103,7 @@ __all__ = [
     "PHENOTYPE_DATASETS", "PHENO_GROUP", "TIMING_GROUP", "TIMING_PATH", "COUNTS", "CRC",
     "HEADER_CRC", "HEADER_ATTRS", "CRC_DATASETS", "CRC_PHENO", "UNWRITTEN", "CORRUPT_FIX",
     "STATE_CRC", "RUN_GROUP", "RUN_ID", "RUN_ID_CRC", "PROVENANCE", "PROVENANCE_CRC",
+    "FITNESS", "FITNESS_CRC",
     "series", "header_crc", "state_crc", "generation_crc", "validate_layout",
     "check_generation_rows", "check_block_crcs", "reading",
 ]
@@ -160,6 +165,10 @@ RUN_GROUP, RUN_ID, RUN_ID_CRC = "run", "run_id", "run_id_crc32"
 #: What wrote the run (JSON of :func:`alife.provenance.recorded`) and its CRC-32,
 #: in the run group beside the run id.
 PROVENANCE, PROVENANCE_CRC = "provenance", "provenance_crc32"
+#: The name of a user-supplied fitness function that replaced the config's
+#: loss (absent when the config's task loss was used) and its CRC-32, in the
+#: run group.
+FITNESS, FITNESS_CRC = "fitness", "fitness_crc32"
 #: What ``generation_crc32`` covers, in this order: the generation's rows of
 #: these datasets, then the columns of its phenotype rows and their bits.
 CRC_DATASETS = tuple(DATASETS) + (COUNTS,)

@@ -286,6 +286,24 @@ class ResultFile:
         """``{name: read(name)}`` for ``names`` (default: every dataset)."""
         return {n: self.read(n) for n in (self.names if names is None else names)}
 
+    def tables(self) -> list[str]:
+        """The names :meth:`to_pandas` takes (:func:`alife.store.tables.result_tables`)."""
+        from .tables import result_tables
+        return result_tables(self)
+
+    def to_pandas(self, table: str | None = None):
+        """One table of the file as a pandas DataFrame (None: the first of
+        :meth:`tables`); see :mod:`alife.store.tables`.  Needs pandas."""
+        from .tables import result_table
+        return result_table(self, table)
+
+    def to_xarray(self, table: str | None = None):
+        """:meth:`to_pandas` as an xarray Dataset (one dimension, the rows).
+        Needs xarray."""
+        from .tables import _xarray
+        _xarray()
+        return self.to_pandas(table).to_xarray()
+
     def close(self) -> None:
         self._f.close()
 
@@ -298,6 +316,8 @@ class ResultFile:
 
 def read_results(path, kind: str | None = None, names=None) -> tuple[dict, dict]:
     """Read a file written by :func:`write_results`: ``(attrs, arrays)``.
+
+    String datasets come back as lists of str.
 
     Parameters
     ----------

@@ -51,7 +51,8 @@ from .atomic import atomic_write, check_regular_input, check_target, remove_stal
 from .checkpoint import checkpoint_path
 from .errors import RunFileError, error_line, is_integer
 from .layout import (CORRUPT_FIX, COUNTS, CRC, DATASETS, GENERATION_DATASETS, HEADER_CRC,
-                     MUTATION_CLASS_NAMES, PHENO_GROUP, RUN_GROUP, RUN_ID, RUN_ID_CRC, PROVENANCE, PROVENANCE_CRC,
+                     FITNESS, FITNESS_CRC, MUTATION_CLASS_NAMES, PHENO_GROUP, RUN_GROUP, RUN_ID,
+                     RUN_ID_CRC, PROVENANCE, PROVENANCE_CRC,
                      SCHEMA_VERSION, STATE_CRC, TIMING_DATASETS, TIMING_GROUP, TIMING_PATH,
                      check_block_crcs, check_generation_rows, generation_crc, header_crc,
                      reading, series, state_crc, validate_layout)
@@ -65,8 +66,50 @@ __all__ = ["RunFile"]
 _CHECKSUM = True
 
 
+#: The :attr:`RunFile.path` of a run held in memory (:meth:`RunFile.in_memory`).
+IN_MEMORY = "<in memory>"
+
+
+def _check_header_args(path: Path, config_toml, seed_entropy, fitness) -> int:
+    if not isinstance(config_toml, str):
+        raise RunFileError(f"{path}: config_toml must be a str, got {type(config_toml).__name__}")
+    if isinstance(seed_entropy, str) and seed_entropy.strip().lstrip("-").isdigit():
+        seed_entropy = int(seed_entropy)
+    if not is_integer(seed_entropy) or seed_entropy < 0:
+        raise RunFileError(f"{path}: seed_entropy must be a non-negative integer, got {seed_entropy!r}")
+    if fitness is not None and (not isinstance(fitness, str) or not fitness):
+        raise RunFileError(f"{path}: fitness must be a non-empty name (str) or None, got {fitness!r}")
+    return int(seed_entropy)
+
+
+def _write_header(f: h5py.File, config_toml: str, seed_entropy: int, fitness) -> None:
+    """The attributes, run group and phenotype store of a new run file."""
+    a = f.attrs
+    a["schema_version"] = np.int64(SCHEMA_VERSION)
+    a["alife_version"] = str(_ALIFE_VERSION)
+    a["config_toml"] = config_toml
+    a["seed_entropy"] = str(int(seed_entropy))
+    a["status"] = "running"
+    a["last_complete_generation"] = np.int64(-1)
+    a[HEADER_CRC] = np.int64(header_crc(a))
+    if _CHECKSUM:   # (off only in tests that write files like older versions did)
+        a[STATE_CRC] = np.int64(state_crc("running", -1))
+        g = f.create_group(RUN_GROUP, track_order=False)
+        run_id = secrets.token_hex(16)
+        g.attrs[RUN_ID] = run_id
+        g.attrs[RUN_ID_CRC] = np.int64(zlib.crc32(run_id.encode("ascii")))
+        made_by = json.dumps(_provenance.recorded(), sort_keys=True)
+        g.attrs[PROVENANCE] = made_by
+        g.attrs[PROVENANCE_CRC] = np.int64(zlib.crc32(made_by.encode("utf-8")))
+        if fitness is not None:
+            g.attrs[FITNESS] = fitness
+            g.attrs[FITNESS_CRC] = np.int64(zlib.crc32(fitness.encode("utf-8", "surrogatepass")))
+    _pheno.create_datasets(f, checksum=_CHECKSUM)
+
+
 class RunFile:
-    """One evolution run's HDF5 file; use :meth:`create` or :meth:`open`.
+    """One evolution run's HDF5 file; use :meth:`create` or :meth:`open`
+    (or :meth:`in_memory`).
 
     A context manager (closes on exit).  Readers return only complete
     generations (``0 .. last_complete_generation``).
@@ -84,7 +127,7 @@ class RunFile:
     # ------------------------------------------------------------------ open
     @classmethod
     def create(cls, path, config_toml: str, seed_entropy, *, force: bool = False,
-               fsync: bool = True) -> "RunFile":
+               fsync: bool = True, fitness: str | None = None) -> "RunFile":
         """Create a new run file and return it open in mode ``"a"``.
 
         The file is built under a temporary name in the same directory and
@@ -100,6 +143,9 @@ class RunFile:
             first, so no checkpoint of the old run ever sits beside the new file)
         fsync : bool, fsync the file after every generation (durability
             against power loss, not only against a killed process)
+        fitness : str or None, the name of a user-supplied fitness function
+            that replaced the config's loss (:attr:`fitness`); None for a run
+            the config alone reproduces
 
         Raises
         ------
@@ -108,35 +154,37 @@ class RunFile:
             (even with ``force``), or the arguments are invalid.
         """
         path = Path(path)
-        if not isinstance(config_toml, str):
-            raise RunFileError(f"{path}: config_toml must be a str, got {type(config_toml).__name__}")
-        if isinstance(seed_entropy, str) and seed_entropy.strip().lstrip("-").isdigit():
-            seed_entropy = int(seed_entropy)
-        if not is_integer(seed_entropy) or seed_entropy < 0:
-            raise RunFileError(f"{path}: seed_entropy must be a non-negative integer, got {seed_entropy!r}")
+        seed_entropy = _check_header_args(path, config_toml, seed_entropy, fitness)
         check_target(path, force=force)
         if force:
             checkpoint_path(path).unlink(missing_ok=True)
         with atomic_write(path, "creating") as tmp, h5py.File(tmp, "x", track_order=False) as f:
-            a = f.attrs
-            a["schema_version"] = np.int64(SCHEMA_VERSION)
-            a["alife_version"] = str(_ALIFE_VERSION)
-            a["config_toml"] = config_toml
-            a["seed_entropy"] = str(int(seed_entropy))
-            a["status"] = "running"
-            a["last_complete_generation"] = np.int64(-1)
-            a[HEADER_CRC] = np.int64(header_crc(a))
-            if _CHECKSUM:
-                a[STATE_CRC] = np.int64(state_crc("running", -1))
-                run_id = secrets.token_hex(16)
-                g = f.create_group(RUN_GROUP, track_order=False)
-                g.attrs[RUN_ID] = run_id
-                g.attrs[RUN_ID_CRC] = np.int64(zlib.crc32(run_id.encode("ascii")))
-                made_by = json.dumps(_provenance.recorded(), sort_keys=True)
-                g.attrs[PROVENANCE] = made_by
-                g.attrs[PROVENANCE_CRC] = np.int64(zlib.crc32(made_by.encode("utf-8")))
-            _pheno.create_datasets(f, checksum=_CHECKSUM)
+            _write_header(f, config_toml, seed_entropy, fitness)
         return cls.open(path, "a", fsync=fsync)
+
+    @classmethod
+    def in_memory(cls, config_toml: str, seed_entropy, *,
+                  fitness: str | None = None) -> "RunFile":
+        """A new run file held in memory only, open in mode ``"a"``.
+
+        The same layout, checksums and methods as a file on disk (HDF5's
+        ``core`` driver without a backing store), so a run written into it
+        is bit for bit the run :meth:`create` would hold; nothing is ever
+        written to disk, and the contents are gone once it is closed.  Its
+        :attr:`path` is ``<in memory>``.  Parameters as in :meth:`create`.
+        """
+        path = Path(IN_MEMORY)
+        seed_entropy = _check_header_args(path, config_toml, seed_entropy, fitness)
+        name = f"alife-run-{secrets.token_hex(8)}.h5"    # HDF5 wants a name; no file is made
+        h5 = h5py.File(name, "w", driver="core", backing_store=False, track_order=False)
+        try:
+            _write_header(h5, config_toml, seed_entropy, fitness)
+            validate_layout(h5, path, False)
+        except BaseException:
+            h5.close()
+            raise
+        return cls(h5, path, "a", fsync=False)
+
 
     @classmethod
     def open(cls, path, mode: str = "r", *, fsync: bool = True,
@@ -313,36 +361,42 @@ class RunFile:
     def status(self) -> str:
         return self._h5.attrs["status"]
 
+    def _run_attr(self, name: str, crc_name: str, what: str, always: bool) -> str | None:
+        """A text attribute of the run group checked against its CRC-32; None
+        when absent (``always``: absent is corruption once the group exists)."""
+        grp = self._h5.get(RUN_GROUP)
+        if grp is None or (not always and name not in grp.attrs):
+            return None
+        with reading(self.path, f"{RUN_GROUP}/ attributes"):
+            text, crc = grp.attrs.get(name), grp.attrs.get(crc_name)
+        if not isinstance(text, str) or not is_integer(crc) or \
+                int(crc) != zlib.crc32(text.encode("utf-8", "surrogatepass")):
+            raise RunFileError(f"{self.path} is corrupt: its {what} does not match its "
+                               f"checksum ({RUN_GROUP}/{crc_name}); {CORRUPT_FIX}")
+        return text
+
     @property
     def run_id(self) -> str | None:
         """The run's random id (32 hex digits), None for files written before
         run ids.  Raises :class:`RunFileError` if it fails its checksum."""
-        grp = self._h5.get(RUN_GROUP)
-        if grp is None:
-            return None
-        with reading(self.path, f"{RUN_GROUP}/ attributes"):
-            rid, crc = grp.attrs.get(RUN_ID), grp.attrs.get(RUN_ID_CRC)
-        if not isinstance(rid, str) or not is_integer(crc) or \
-                int(crc) != zlib.crc32(rid.encode("utf-8", "surrogatepass")):
-            raise RunFileError(f"{self.path} is corrupt: its run id does not match its "
-                               f"checksum ({RUN_GROUP}/{RUN_ID_CRC}); {CORRUPT_FIX}")
-        return rid
+        return self._run_attr(RUN_ID, RUN_ID_CRC, "run id", True)
 
     @property
     def provenance(self) -> dict | None:
         """What wrote the file (:func:`alife.provenance.recorded`: package
         versions, git commit, platform), None for files written before it.
         Raises :class:`RunFileError` if it fails its checksum."""
-        grp = self._h5.get(RUN_GROUP)
-        if grp is None or PROVENANCE not in grp.attrs:
-            return None
-        with reading(self.path, f"{RUN_GROUP}/ attributes"):
-            text, crc = grp.attrs.get(PROVENANCE), grp.attrs.get(PROVENANCE_CRC)
-        if not isinstance(text, str) or not is_integer(crc) or \
-                int(crc) != zlib.crc32(text.encode("utf-8", "surrogatepass")):
-            raise RunFileError(f"{self.path} is corrupt: its provenance does not match its "
-                               f"checksum ({RUN_GROUP}/{PROVENANCE_CRC}); {CORRUPT_FIX}")
-        return json.loads(text)
+        text = self._run_attr(PROVENANCE, PROVENANCE_CRC, "provenance", False)
+        return None if text is None else json.loads(text)
+
+    @property
+    def fitness(self) -> str | None:
+        """The name of the user-supplied fitness function that replaced the
+        config's loss in this run (``module.function``, see
+        :func:`alife.tasks.fitness_name`), or None when the run used the
+        config's own task loss (the config alone then reproduces it).
+        Raises :class:`RunFileError` if it fails its checksum."""
+        return self._run_attr(FITNESS, FITNESS_CRC, "fitness name", False)
 
     def generation_checksum(self, g: int) -> int | None:
         """The stored CRC-32 of complete generation ``g`` (``generation_crc32``),
@@ -602,6 +656,24 @@ class RunFile:
         """
         return _pheno.pattern(self._h5[PHENO_GROUP], self.path, pid)
 
+    def tables(self) -> list[str]:
+        """The names :meth:`to_pandas` takes: ``generations``, ``individuals``."""
+        from .tables import RUN_TABLES
+        return list(RUN_TABLES)
+
+    def to_pandas(self, table: str = "generations"):
+        """A pandas DataFrame: one row per generation (``"generations"``) or
+        per individual and generation (``"individuals"``); the columns are
+        listed in :mod:`alife.store.tables`.  Needs pandas."""
+        from .tables import run_table
+        return run_table(self, table)
+
+    def to_xarray(self):
+        """Every array of the run as a labelled xarray Dataset
+        (:func:`alife.store.tables.run_dataset`).  Needs xarray."""
+        from .tables import run_dataset
+        return run_dataset(self)
+
     def summary(self) -> dict:
         """A small dict describing the run.
 
@@ -609,7 +681,8 @@ class RunFile:
         ``schema_version``, ``alife_version``, ``generations_done``,
         ``pop_size``, ``genome_size``, ``best_loss`` ((G,) float64, the
         lowest loss of each complete generation), ``mean_evals_per_s`` (float,
-        NaN before the first generation), ``n_phenotypes``.
+        NaN before the first generation), ``n_phenotypes``, ``fitness``
+        (:attr:`fitness`).
         """
         loss = self.read("loss")
         eps = self.read("evals_per_s")
@@ -627,4 +700,5 @@ class RunFile:
             np.zeros(0, dtype=np.float64),
             "mean_evals_per_s": float(eps.mean()) if eps.size else float("nan"),
             "n_phenotypes": int(self._h5[PHENO_GROUP]["id"].shape[0]),
+            "fitness": self.fitness,
         }

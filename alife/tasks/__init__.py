@@ -18,14 +18,17 @@ develops a population once and scores it::
 
 Modules: :mod:`~alife.tasks.targets` (built-in shapes and bitmap files),
 :mod:`~alife.tasks.scoring` (loss of patterns, damage of states),
-:mod:`~alife.tasks.task` (:class:`Task` and its modes) and
-:mod:`~alife.tasks.evaluation` (:func:`evaluate`, :class:`Evaluation`).
+:mod:`~alife.tasks.task` (:class:`Task` and its modes),
+:mod:`~alife.tasks.evaluation` (:func:`evaluate`, :class:`Evaluation`) and
+:mod:`~alife.tasks.fitness` (a user's fitness function in place of the loss:
+``task.evaluate(spec, genomes, fitness=f)``).
 Under ``damage`` a genome's phenotype is the pattern it recovers after the
 damage (what selection scores); under ``homeostasis`` its final pattern.
 Imports numpy, :mod:`alife.nca` and :mod:`alife.parallel`; matplotlib only
 to read PNG targets.
 """
 from .evaluation import (DEFAULT_CHUNK, Evaluation, damage_loss, evaluate, homeostasis_loss)
+from .fitness import apply_fitness, check_fitness, fitness_name
 from .scoring import damage_states, loss, loss_from_counts, proportion_correct
 from .targets import TARGET_SUFFIXES, TARGETS, TEXT_OFF, TEXT_ON, load_target, target
 from .task import MODE_PARAMS, TASK_MODES, Task
@@ -49,4 +52,7 @@ __all__ = [
     "Task",
     "Evaluation",
     "evaluate",
+    "apply_fitness",
+    "check_fitness",
+    "fitness_name",
 ]

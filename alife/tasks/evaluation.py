@@ -35,6 +35,7 @@ from ..nca.develop import Development, check_rect, develop
 from ..nca.phenotype import phenotype_ids
 from ..nca.spec import HNCASpec
 from ..parallel import IN_PROCESS
+from .fitness import apply_fitness, check_fitness
 from .scoring import check_spec_target, loss, loss_from_counts
 from .task import Task, _is_int
 
@@ -159,7 +160,7 @@ def evaluate_rows(G: np.ndarray, spec: HNCASpec, scoring: _Scoring | None, T: in
     return out
 
 
-def _check_args(spec, task, steps, chunk) -> tuple[int, int]:
+def _check_args(spec, task, steps, chunk, fitness) -> tuple[int, int]:
     if not isinstance(spec, HNCASpec):
         raise ValueError(f"evaluate: spec must be an HNCASpec, got {type(spec).__name__}; "
                          "build one with HNCASpec.preset('bielawski')")
@@ -174,13 +175,15 @@ def _check_args(spec, task, steps, chunk) -> tuple[int, int]:
         raise ValueError(f"evaluate: chunk must be a positive integer, got {chunk!r}")
     if task is not None:
         task.check(spec, int(T))
+    if fitness is not None:
+        check_fitness(fitness)
     return int(T), int(chunk)
 
 
 def evaluate(spec: HNCASpec, genomes: np.ndarray, task: Task | None = None, *,
              fingerprint: bool = False, executor=None, phenotypes: bool = True,
              steps: int | None = None, method: str = "auto",
-             chunk: int | None = None) -> Evaluation:
+             chunk: int | None = None, fitness=None) -> Evaluation:
     """Develop every genome once (in ``task``'s mode) and score it.
 
     Parameters
@@ -204,6 +207,11 @@ def evaluate(spec: HNCASpec, genomes: np.ndarray, task: Task | None = None, *,
         Kernel strategy (fingerprints are comparable only within one method).
     chunk : int or None
         Genomes per develop call (default :data:`DEFAULT_CHUNK`).
+    fitness : callable or None
+        A user's fitness (:mod:`alife.tasks.fitness`): called once, in this
+        process, on the (P, N, N) bool phenotypes of the batch; the (P,)
+        losses it returns replace the task's loss (``task`` still sets the
+        rollout's mode and may be None).
 
     Returns
     -------
@@ -214,21 +222,25 @@ def evaluate(spec: HNCASpec, genomes: np.ndarray, task: Task | None = None, *,
     ValueError
         One line, for bad genomes, a task that does not fit the spec (target
         side, ``homeostasis_k`` or ``damage_step`` beyond ``steps``, damage
-        rectangle outside the base grid), or bad ``steps``/``chunk``.
+        rectangle outside the base grid), bad ``steps``/``chunk``, or a
+        fitness that is not callable or returns anything but (P,) finite
+        numbers.
     """
-    T, chunk = _check_args(spec, task, steps, chunk)
+    T, chunk = _check_args(spec, task, steps, chunk, fitness)
     G = spec.check_genomes(genomes)
     ex = IN_PROCESS if executor is None else executor
-    pack = phenotypes and not ex.in_process
+    patterns = phenotypes or fitness is not None       # a fitness scores the patterns
+    pack = patterns and not ex.in_process
     r = ex.map_rows(evaluate_rows, G, spec, _Scoring.of(task), T, method, chunk, fingerprint,
-                    phenotypes, pack)
+                    patterns, pack)
     pats = r["phenotypes"]
     if pack:
         n = spec.sizes[spec.output_level]
         pats = np.unpackbits(pats, axis=-1, count=n).astype(bool)
+    L = r["loss"] if fitness is None else apply_fitness(fitness, pats)
     raw = r["raw_ids"]
-    return Evaluation(np.where(r["degenerate"], -1, raw), raw, r["degenerate"], r["loss"],
-                      r["fingerprints"], pats)
+    return Evaluation(np.where(r["degenerate"], -1, raw), raw, r["degenerate"], L,
+                      r["fingerprints"], pats if phenotypes else None)
 
 
 # --------------------------------------------------------------------------- #

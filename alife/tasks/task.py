@@ -169,12 +169,14 @@ class Task:
 
     def evaluate(self, spec: HNCASpec, genomes: np.ndarray, *, fingerprint: bool = False,
                  executor=None, phenotypes: bool = True, steps: int | None = None,
-                 method: str = "auto", chunk: int | None = None):
+                 method: str = "auto", chunk: int | None = None, fitness=None):
         """Develop every genome once, in this task's mode, and score it.
 
         The only place where HNCAs are developed and scored (the evolution
         runner and :class:`alife.gpmap.hnca.HNCAMap` call it); see
-        :func:`alife.tasks.evaluate` for the parameters.
+        :func:`alife.tasks.evaluate` for the parameters.  With ``fitness``
+        (a user's callable, :mod:`alife.tasks.fitness`) the rollout is this
+        task's, the loss is ``fitness(phenotypes)``.
 
         Returns
         -------
@@ -185,7 +187,8 @@ class Task:
         """
         from .evaluation import evaluate
         return evaluate(spec, genomes, self, fingerprint=fingerprint, executor=executor,
-                        phenotypes=phenotypes, steps=steps, method=method, chunk=chunk)
+                        phenotypes=phenotypes, steps=steps, method=method, chunk=chunk,
+                        fitness=fitness)
 
     def __eq__(self, other):
         if not isinstance(other, Task):
