@@ -155,6 +155,8 @@ def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: boo
     path = Path(out_path)
     text = dumps(config)
     spec, task, algo = config.spec(), config.task_object(), config.algorithm_object()
+    if not spec.layout.mutable.all():   # wiring genes: inherited, drawn by the wiring's rules
+        algo = algo.with_fixed_genes(spec.layout.mutable, spec.random_wiring_genes)
     ss = np.random.SeedSequence(config.seed)
     run = None
     if path.exists() and not force:
