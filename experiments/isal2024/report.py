@@ -84,6 +84,8 @@ def _level_stats(c: dict) -> dict:
     return {"fraction": k / n if n else float("nan"), "wilson95": wilson(k, n, Z95),
             "wilson99": wilson(k, n, Z99), "mean_changed": mean,
             "mean_changed_ci95": [mean - Z95 * sd / np.sqrt(n), mean + Z95 * sd / np.sqrt(n)]
+            if n else [float("nan")] * 2,
+            "mean_changed_ci99": [mean - Z99 * sd / np.sqrt(n), mean + Z99 * sd / np.sqrt(n)]
             if n else [float("nan")] * 2, "mean_changed_if_changed": mean_nz}
 
 
@@ -197,7 +199,7 @@ def summary_markdown(results: dict) -> str:
             cells = [f"{100 * v['difference']:+.2f} [{100 * v['ci99'][0]:+.2f}, "
                      f"{100 * v['ci99'][1]:+.2f}]" for v in vs]
             out.append(f"| {x} - {y} | " + " | ".join(cells) + " |")
-    out += ["", "### Changed output cells (of 64) per pair: mean [95% interval]; mean over changed "
+    out += ["", "### Changed output cells (of 64) per pair: mean [99% interval]; mean over changed "
             "pairs only", "", "| condition | " + " | ".join(LAYER_NAMES[:L]) + " |",
             "| --- | " + " | ".join(["---"] * L) + " |"]
     if "gecco2024" in st:
@@ -207,8 +209,8 @@ def summary_markdown(results: dict) -> str:
     for name in ("gecco2024", "children"):
         if name in st:
             out.append(f"| {LABELS[name]} | " + " | ".join(
-                f"{s['mean_changed']:.2f} [{s['mean_changed_ci95'][0]:.2f}, "
-                f"{s['mean_changed_ci95'][1]:.2f}]; {s['mean_changed_if_changed']:.2f}"
+                f"{s['mean_changed']:.2f} [{s['mean_changed_ci99'][0]:.2f}, "
+                f"{s['mean_changed_ci99'][1]:.2f}]; {s['mean_changed_if_changed']:.2f}"
                 for s in st[name]) + " |")
     h = comp.get("layer0_histogram_vs_published")
     if h:
@@ -232,6 +234,13 @@ def summary_markdown(results: dict) -> str:
             out.append(f"| {LABELS[name]} | {c['runs']} | {c['parents']} ({c['distinct_parents']}) | "
                        f"{c['children_per_parent_and_layer']} | "
                        f"{', '.join(f'{b:g}' for b in c['final_best_loss'])} | " + " | ".join(cells) + " |")
+        out += ["", "Per run (the fraction of each run's final population):", "",
+                "| condition | " + " | ".join(LAYER_NAMES[:L]) + " |",
+                "| --- | " + " | ".join(["---"] * L) + " |"]
+        for name in ev:
+            runs = results["conditions"][name]["per_run_fraction"]
+            out.append(f"| {LABELS[name]} | " + " | ".join(
+                ", ".join(_pct(f) for f in runs[lvl]) for lvl in range(L)) + " |")
     perc = [n for n in ("random_below", "random_maps") if n in results["conditions"]]
     if perc:
         out += ["", "Random links kept (percolating, as in the reference): " + "; ".join(
@@ -255,7 +264,8 @@ def figures(results: dict, out: Path) -> None:
     st = results["stats"]
     L = len(next(iter(st.values())))
     names = [n for n in LABELS if n in st]
-    fig, ax = plt.subplots(figsize=(9, 5.2))
+    colors = plt.cm.tab20(np.linspace(0, 1, 20))[[0, 2, 1, 3, 4, 5, 6, 7, 8, 9, 16, 17, 10, 12]]
+    fig, ax = plt.subplots(figsize=(12, 5.2))
     width = 0.8 / (len(names) + 1)
     x = np.arange(L)
     if "gecco2024" in st:
@@ -268,30 +278,45 @@ def figures(results: dict, out: Path) -> None:
         else:
             lohi = np.array([s["wilson99"] for s in st[name]])
         yerr = np.maximum(0.0, [f - lohi[:, 0], lohi[:, 1] - f])
-        ax.errorbar(x - 0.4 + width * (i + 0.5), f, yerr=yerr,
+        ax.errorbar(x - 0.4 + width * (i + 0.5), f, yerr=yerr, color=colors[(i - 1) % 14],
                     fmt="o", ms=4, capsize=2, label=LABELS[name])
     ax.set_xticks(x, LAYER_NAMES[:L])
     ax.set_ylabel("parent-child pairs with the same phenotype")
     ax.set_title("Per-layer neutrality (99% Wilson; evolved: 95% bootstrap over parents)")
-    ax.legend(fontsize=7, loc="lower left")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     fig.savefig(out / "neutral_fractions.png", dpi=120)
     plt.close(fig)
 
     rows = _rows(results)
-    fig, axes = plt.subplots(1, L, figsize=(3.2 * L, 3.2), sharey=True)
-    for lvl, ax in enumerate(np.atleast_1d(axes)):
+    fig, axes = plt.subplots(2, L, figsize=(3.2 * L, 6.2), squeeze=False)
+    for lvl in range(L):
+        top, bottom = axes[0, lvl], axes[1, lvl]
         for name, color in (("gecco2024", "C0"), ("children", "C1")):
-            if name in rows:
-                h = np.asarray(rows[name][lvl]["hist"], np.float64)
-                ax.bar(np.arange(len(h)) + (0 if name == "gecco2024" else 0.4), h / h.sum(),
-                       width=0.4, color=color, label=LABELS[name])
-        ax.set_yscale("log")
-        ax.set_title(f"mutation in {LAYER_NAMES[lvl]}", fontsize=9)
-        ax.set_xlabel("changed output cells")
-    np.atleast_1d(axes)[0].set_ylabel("fraction of pairs")
-    np.atleast_1d(axes)[0].legend(fontsize=7)
+            if name not in rows:
+                continue
+            h = np.asarray(rows[name][lvl]["hist"], np.float64)
+            top.bar(np.arange(len(h)) + (0 if name == "gecco2024" else 0.4), h / h.sum(),
+                    width=0.4, color=color, label=LABELS[name])
+            # the reference notebook's drawing: 10 equal bins over 0..64, counts
+            edges = np.linspace(0, len(h) - 1, 11)
+            bins = _hist_bins(h, edges)
+            bottom.bar(np.arange(10) + (-0.2 if name == "gecco2024" else 0.2), bins, width=0.4,
+                       color=color, label=LABELS[name])
+        pub = results["published"]["layer0_histogram"]
+        if lvl == 0 and "gecco2024" in rows and len(rows["gecco2024"][0]["hist"]) == 65:
+            bottom.scatter(np.arange(10) - 0.2, pub, marker="_", s=120, color="black", zorder=3,
+                           label="published (reference notebook)")
+        top.set_yscale("log")
+        bottom.set_yscale("log")
+        top.set_title(f"mutation in {LAYER_NAMES[lvl]}", fontsize=9)
+        top.set_xlabel("changed output cells")
+        bottom.set_xlabel("bin (10 equal bins over 0..64 cells)")
+    axes[0, 0].set_ylabel("fraction of pairs")
+    axes[1, 0].set_ylabel("pairs (the notebook's histogram)")
+    axes[0, 0].legend(fontsize=7)
+    axes[1, 0].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(out / "changed_cells.png", dpi=120)
     plt.close(fig)
