@@ -1,21 +1,28 @@
 """The ``alife`` command line.  It parses arguments and calls the library.
 
     alife demo [--seed N] [--out DIR] [--preset NAME]
-    alife evolve CONFIG.toml --out RUN.h5 [--force] [--no-progress]
+    alife evolve CONFIG.toml|EXAMPLE --out RUN.h5 [--force] [--no-progress]
                  [--executor threads|processes|dask] [--workers N] [--scheduler tcp://HOST:PORT]
     alife show RUN.h5
     alife plot RUN.h5|BRIDGE.h5 [--out DIR]
-    alife bridge CONFIG.toml --out BRIDGE.h5 [--save-checkpoints DIR] [--force]
+    alife bridge CONFIG.toml|EXAMPLE --out BRIDGE.h5 [--save-checkpoints DIR] [--force]
     alife compare BRIDGE.h5 --out TABLE.md [--rna-phenotypes CSV] [--hnca-neutral JSON]
                   [--hnca-pairs JSON] [--force]
-    alife neutral CONFIG.toml --out NET.h5 [--figs DIR] [--force] [--executor ...]
+    alife neutral CONFIG.toml|EXAMPLE --out NET.h5 [--figs DIR] [--force] [--executor ...]
                   [--workers N] [--scheduler tcp://HOST:PORT]
     alife genonets INPUT.tsv --alphabet RNA --tau 0 --out DIR [--include-indels]
                    [--use-all-components] [--force]
-    alife report RUN.h5|NET.h5|BRIDGE.h5 -o REPORT.html [--force]
+    alife report RUN.h5|NET.h5|BRIDGE.h5 -o REPORT.html [--force] [--include-host]
+    alife verify RUN.h5|NET.h5|BRIDGE.h5
+
+EXAMPLE is the name of a config shipped with alife (smoke; digits for bridge),
+see :mod:`alife.examples`.
 
 Bad input is reported as one line on stderr with exit code 2, never a
-traceback.
+traceback.  Every command that writes takes its output's lock first
+(:func:`alife.store.output_lock`): a second process writing the same output
+is refused (exit 2), with or without ``--force``; an output that is one of
+the command's inputs, or not a regular file, is refused too.
 """
 from __future__ import annotations
 
@@ -85,12 +92,22 @@ def _executor(options: dict):
         raise UsageError(str(e)) from None
 
 
+def _not_an_input(out, *inputs) -> None:
+    """Refuse an output that is one of the command's input files."""
+    from .store import refuse_same_file
+
+    refuse_same_file(out, inputs)
+
+
 def _cmd_evolve(args) -> int:
-    from .config import load_config
+    from .evolve.config import load_config
     from .evolve.runner import evolve
+    from .examples import config_path
 
     options = _executor_options(args)
-    config = load_config(args.config)
+    config_file = config_path("evolve", args.config)
+    _not_an_input(args.out, config_file)
+    config = load_config(config_file)
     with _executor(options) as ex:
         s = evolve(config, args.out, force=args.force,
                    progress=False if args.no_progress else None, executor=ex)
@@ -120,19 +137,20 @@ def _cmd_show(args) -> int:
 def _cmd_plot(args) -> int:
     from pathlib import Path
 
-    from .store import result_kind
+    from .store import folder_lock, result_kind
 
     out = args.out or str(Path(args.run).with_suffix("")) + "_plots"
     kind = result_kind(args.run)
-    if kind == "bridge":
-        from .bridge.plots import plot_bridge
-        files = plot_bridge(args.run, out)
-    elif kind is None:
-        from .plots import plot_run
-        files = plot_run(args.run, out)
-    else:
+    if kind not in ("bridge", None):
         raise UsageError(f"{args.run} is an alife {kind} file; alife plot draws run files and "
                          f"bridge files (alife neutral draws its figures itself, see --figs)")
+    with folder_lock(out):
+        if kind == "bridge":
+            from .bridge.plots import plot_bridge
+            files = plot_bridge(args.run, out)
+        else:
+            from .evolve.plots import plot_run
+            files = plot_run(args.run, out)
     for p in files:
         print(f"wrote {p}")
     return 0
@@ -141,8 +159,11 @@ def _cmd_plot(args) -> int:
 def _cmd_bridge(args) -> int:
     from .bridge.config import load_bridge_config
     from .bridge.run import run_bridge
+    from .examples import config_path
 
-    config = load_bridge_config(args.config)
+    config_file = config_path("bridge", args.config)
+    _not_an_input(args.out, config_file)
+    config = load_bridge_config(config_file)
     s = run_bridge(config, args.out, force=args.force, progress=not args.no_progress,
                    save_checkpoints=args.save_checkpoints)
     print(f"wrote {args.out}: {len(s['pairs'])} pairs, {len(s['align'])} aligned pairs, "
@@ -154,27 +175,32 @@ def _cmd_compare(args) -> int:
     from pathlib import Path
 
     from .bridge.compare import compare
+    from .store import atomic_write, check_target, output_lock
+    from .store.atomic import open_exclusive
 
     out = Path(args.out)
-    if out.exists() and not args.force:
-        raise UsageError(f"{out} already exists; use --force to overwrite it or a new --out")
-    table = compare(args.bridge, args.rna_phenotypes, args.hnca_neutral, args.hnca_pairs,
-                    sigma=args.sigma)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(table)
-    tmp.replace(out)
+    _not_an_input(out, args.bridge, args.rna_phenotypes, args.hnca_neutral, args.hnca_pairs)
+    with output_lock(out):
+        check_target(out, force=args.force)
+        table = compare(args.bridge, args.rna_phenotypes, args.hnca_neutral, args.hnca_pairs,
+                        sigma=args.sigma)
+        with atomic_write(out) as tmp, open_exclusive(tmp, "w") as fh:
+            fh.write(table)
     print(table, end="")
     print(f"wrote {out}")
     return 0
 
 
 def _cmd_neutral(args) -> int:
+    from .examples import config_path
     from .neutral.config import load_neutral_config
     from .neutral.run import run_neutral
 
     options = _executor_options(args)
-    config = load_neutral_config(args.config)
+    config_file = config_path("neutral", args.config)
+    _not_an_input(args.out, config_file)
+    config = load_neutral_config(config_file)
+    _not_an_input(args.out, config.seeds.get("run"), config.map.get("file"))
     with _executor(options) as ex:
         s = run_neutral(config, args.out, force=args.force, figs=args.figs, executor=ex)
     if "networks" in s:
@@ -191,9 +217,13 @@ def _cmd_neutral(args) -> int:
 
 def _cmd_genonets(args) -> int:
     from .neutral.genonets import run_genonets
+    from .store import folder_lock
 
-    run_genonets(args.input, args.alphabet, args.tau, args.out, force=args.force,
-                 include_indels=args.include_indels, use_all_components=args.use_all_components)
+    _not_an_input(args.out, args.input)
+    with folder_lock(args.out):
+        run_genonets(args.input, args.alphabet, args.tau, args.out, force=args.force,
+                     include_indels=args.include_indels,
+                     use_all_components=args.use_all_components)
     print(f"wrote the genonets result files into {args.out}")
     return 0
 
@@ -201,8 +231,22 @@ def _cmd_genonets(args) -> int:
 def _cmd_report(args) -> int:
     from .report import write_report
 
-    print(f"wrote {write_report(args.file, args.output, force=args.force)}")
+    out = write_report(args.file, args.output, force=args.force, include_host=args.include_host)
+    print(f"wrote {out}")
     return 0
+
+
+def _cmd_verify(args) -> int:
+    from .store import verify_file
+
+    print(f"{args.file}: ok ({verify_file(args.file)})")
+    return 0
+
+
+def _config_help(command: str) -> str:
+    from .examples import names
+    listed = ", ".join(names(command))
+    return f"TOML config file, or the name of an example shipped with alife: {listed}"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -214,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--preset", default="bielawski", help="HNCA preset (default bielawski)")
     d.set_defaults(func=_cmd_demo)
     e = sub.add_parser("evolve", help="run or resume an evolution experiment into an HDF5 run file")
-    e.add_argument("config", help="TOML config (see experiments/smoke/evolve.toml)")
+    e.add_argument("config", help=_config_help("evolve"))
     e.add_argument("--out", required=True, help="run file; an unfinished one with the same config is resumed")
     e.add_argument("--force", action="store_true", help="overwrite a finished or different run")
     e.add_argument("--no-progress", action="store_true", help="no progress line")
@@ -230,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     pl.set_defaults(func=_cmd_plot)
     br = sub.add_parser("bridge", help="mode connectivity of trained nets (paths, CKA, loss plane, "
                                        "ensembles, weight matching) into BRIDGE.h5")
-    br.add_argument("config", help="TOML config (see experiments/bridge/digits.toml)")
+    br.add_argument("config", help=_config_help("bridge"))
     br.add_argument("--out", required=True, help="result file (HDF5); never overwritten without --force")
     br.add_argument("--save-checkpoints", metavar="DIR",
                     help="also write every endpoint as a checkpoint (pairN_a.h5, pairN_b.h5)")
@@ -239,19 +283,20 @@ def build_parser() -> argparse.ArgumentParser:
     br.set_defaults(func=_cmd_bridge)
     cp = sub.add_parser("compare", help="the biology-vs-ML comparison table (markdown)")
     cp.add_argument("bridge", help="BRIDGE.h5 of alife bridge (the trained-MLP row)")
-    cp.add_argument("--rna-phenotypes", default="experiments/rna/phenotypes.csv",
-                    help="phenotypes.csv of experiments/rna/run.py (default: the committed one)")
-    cp.add_argument("--hnca-neutral", default="experiments/hnca_neutral/results.json",
-                    help="results.json of experiments/hnca_neutral/run.py")
-    cp.add_argument("--hnca-pairs", default="experiments/bridge/hnca_pairs.json",
-                    help="hnca_pairs.json of experiments/bridge/hnca_pairs.py")
+    cp.add_argument("--rna-phenotypes",
+                    help="phenotypes.csv of experiments/rna/run.py (default: the shipped one)")
+    cp.add_argument("--hnca-neutral",
+                    help="results.json of experiments/hnca_neutral/run.py (default: the shipped one)")
+    cp.add_argument("--hnca-pairs",
+                    help="hnca_pairs.json of experiments/bridge/hnca_pairs.py "
+                         "(default: the shipped one)")
     cp.add_argument("--sigma", type=float, default=None,
                     help="weight-perturbation size of the MLP's robustness cell (default 0.01)")
     cp.add_argument("--out", required=True, help="markdown file for the table")
     cp.add_argument("--force", action="store_true", help="overwrite an existing table")
     cp.set_defaults(func=_cmd_compare)
     nn = sub.add_parser("neutral", help="build and measure neutral networks of a GP map into NET.h5")
-    nn.add_argument("config", help="TOML config (see experiments/smoke/neutral.toml)")
+    nn.add_argument("config", help=_config_help("neutral"))
     nn.add_argument("--out", required=True, help="result file (HDF5); never overwritten without --force")
     nn.add_argument("--figs", help="folder for figures and GraphML (default: NET_figs next to --out)")
     nn.add_argument("--force", action="store_true", help="overwrite an existing result file")
@@ -273,18 +318,59 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("file", help="run file (alife evolve) or result file (alife neutral, bridge)")
     rp.add_argument("-o", "--output", required=True, help="HTML file to write")
     rp.add_argument("--force", action="store_true", help="overwrite an existing report")
+    rp.add_argument("--include-host", action="store_true",
+                    help="also show the hostname, the Python executable and the file's full path "
+                         "(left out by default, so reports can be shared)")
     rp.set_defaults(func=_cmd_report)
+    vf = sub.add_parser("verify", help="check a run or result file end to end (every chunk's "
+                                       "checksum, every generation's CRC): one line, exit 2 if damaged")
+    vf.add_argument("file", help="run file (alife evolve) or result file (alife neutral, bridge)")
+    vf.set_defaults(func=_cmd_verify)
     return p
 
 
+#: Optional packages (top-level import name) and the extra that installs them.
+_EXTRAS = {"torch": "bridge", "sklearn": "bridge", "RNA": "rna", "dask": "dask",
+           "distributed": "dask"}
+
+
+def _install_hint(e: ImportError) -> str | None:
+    """One line saying which extra to install, for a missing optional package."""
+    top = (getattr(e, "name", None) or "").split(".")[0]
+    if isinstance(e, ModuleNotFoundError) and top in _EXTRAS:
+        return (f"this needs {top}, which is not installed; "
+                f"pip install 'alife-neutral[{_EXTRAS[top]}]'")
+    if "pip install" in str(e):
+        return " ".join(str(e).split())
+    return None
+
+
 def main(argv=None) -> int:
+    import warnings
+
     parser = build_parser()
     args = parser.parse_args(argv)   # argparse itself exits 2 with one usage line
-    try:
-        return args.func(args)
-    except (UsageError, ValueError, OSError) as e:
-        print(f"alife {args.command}: error: {e}", file=sys.stderr)
-        return 2
+
+    def one_line(message, category, filename, lineno, file=None, line=None):
+        # warnings (e.g. an unverified old result file) as one line each
+        print(f"alife {args.command}: warning: {' '.join(str(message).split())}",
+              file=sys.stderr if file is None else file)
+    with warnings.catch_warnings():
+        from .store import UnverifiedResultWarning
+        warnings.filterwarnings("default", category=UnverifiedResultWarning)
+        warnings.showwarning = one_line
+        try:
+            return args.func(args)
+        except (UsageError, ValueError, OSError) as e:
+            print(f"alife {args.command}: error: {' '.join(str(e).split()) or type(e).__name__}",
+                  file=sys.stderr)
+            return 2
+        except ImportError as e:
+            hint = _install_hint(e)
+            if hint is None:
+                raise
+            print(f"alife {args.command}: error: {hint}", file=sys.stderr)
+            return 2
 
 
 if __name__ == "__main__":

@@ -13,7 +13,9 @@ the headline numbers of that result type, and every figure of that type,
 rendered by the same functions as ``alife plot`` / ``alife neutral`` into a
 temporary folder and embedded as base64 ``data:`` URIs.  It has no scripts,
 no external stylesheets, fonts or images: it reads the same from a file, an
-e-mail attachment or a web server.
+e-mail attachment or a web server.  Reports are meant to be shared: the
+hostname, the Python executable and the file's folder are left out unless
+asked for (``include_host``; ``alife report --include-host``).
 
 Headline values carry ``id="h-KEY"`` (nested keys joined by ``.``) so tests
 and scripts can find them; numbers are written by :func:`fmt`.
@@ -29,7 +31,9 @@ import tempfile
 from pathlib import Path
 
 from . import provenance
-from .store import RunFile, RunFileError, read_results
+from .store import (RunFile, RunFileError, atomic_write, check_target, output_lock, read_results,
+                    refuse_same_file, result_kind)
+from .store.atomic import open_exclusive
 
 __all__ = ["ReportError", "build_report", "write_report", "fmt"]
 
@@ -91,18 +95,27 @@ def _load(path: Path) -> dict:
     if path.is_dir():
         raise ReportError(f"{path} is a directory, not an alife run or result file")
     try:
-        attrs, arrays = read_results(path)
-    except RunFileError:
-        attrs = None
-    if attrs is None:
+        kind = result_kind(path)
+    except RunFileError as e:
+        raise ReportError(f"{path} is not an alife run or result file "
+                          f"({_reason(path, e)})") from None
+    if kind is None:
         return _load_run(path)
-    kind = attrs["kind"]
     if kind == "neutral":
+        attrs, arrays = read_results(path, kind)      # verified; RunFileError is one line
         return _load_neutral(path, attrs, arrays)
     if kind == "bridge":
+        attrs, _ = read_results(path, kind, names=())  # the figures read what they need
         return _load_bridge(path, attrs)
     raise ReportError(f"{path}: no report for result files of kind {kind!r} "
                       f"(known: neutral, bridge, and run files)")
+
+
+def _reason(path: Path, e: Exception) -> str:
+    """An error's message without the leading file name."""
+    reason = str(e)
+    reason = reason[len(str(path)):] if reason.startswith(str(path)) else reason
+    return reason.split(": ", 1)[-1].strip()
 
 
 def _recorded(attrs: dict, skip=("config_toml", "summary_json")) -> dict:
@@ -146,12 +159,10 @@ def _load_run(path: Path) -> dict:
             # every scalar root attribute, so provenance the writer adds later shows up too
             attrs = dict(run._h5.attrs.items())
     except RunFileError as e:
-        reason = str(e)
-        if "locked by another process" in reason:
-            raise ReportError(reason) from None
-        reason = reason[len(str(path)):] if reason.startswith(str(path)) else reason
-        reason = reason.split(": ", 1)[-1].strip()
-        raise ReportError(f"{path} is not an alife run or result file ({reason})") from None
+        if "locked by another process" in str(e) or "corrupt" in str(e):
+            raise ReportError(str(e)) from None
+        raise ReportError(f"{path} is not an alife run or result file "
+                          f"({_reason(path, e)})") from None
     best = s["best_loss"]
     G = s["generations_done"]
     headline = {
@@ -179,7 +190,7 @@ def _load_run(path: Path) -> dict:
         if G == 0:
             notes.append("No complete generation yet: no figures.")
             return []
-        from .plots import plot_run
+        from .evolve.plots import plot_run
         return plot_run(path, outdir)
 
     return {"kind": "run", "title": "evolution run", "config": s["config_toml"],
@@ -198,7 +209,7 @@ def _load_neutral(path: Path, attrs: dict, arrays: dict) -> dict:
     notes = []
 
     def render(outdir):
-        from .plots import plot_neutral
+        from .neutral.plots import plot_neutral
         graphs = _neutral_graphs(summary, arrays, config_text, path, notes)
         return [Path(outdir) / n for n in plot_neutral(summary, arrays, graphs, outdir)]
 
@@ -232,7 +243,7 @@ def _neutral_graphs(summary, arrays, config_text, path, notes) -> dict:
     if "genotypes/phenotype" not in arrays or not len(arrays.get("phenotypes/size", ())):
         return graphs
     try:
-        from .neutral.build import networks_from_table
+        from .neutral import networks_from_table
         from .neutral.config import loads_neutral
         config = loads_neutral(config_text, name=str(path), base_dir=path.parent)
         nets = networks_from_table(config.gpmap().space, arrays["genotypes/phenotype"])
@@ -343,18 +354,39 @@ def _config_seed(text: str):
         return None
 
 
-def build_report(path) -> str:
-    """The report of ``path`` as HTML text (raises :class:`ReportError`)."""
+#: Provenance keys (last dotted part) that identify a machine or a person's
+#: folders; reports show them only when asked (``include_host``).
+HOST_KEYS = ("hostname", "python_executable")
+
+#: What a report shows instead of a withheld value.
+WITHHELD = "left out (alife report --include-host shows it)"
+
+
+def _private(d: dict) -> dict:
+    """``d`` with the values of :data:`HOST_KEYS` replaced by :data:`WITHHELD`."""
+    return {k: WITHHELD if str(k).rsplit(".", 1)[-1] in HOST_KEYS else v for k, v in d.items()}
+
+
+def build_report(path, *, include_host: bool = False) -> str:
+    """The report of ``path`` as HTML text (raises :class:`ReportError`).
+
+    Unless ``include_host``, the page leaves out what identifies the machine
+    or the user's folders, so it can be shared: the hostname and the Python
+    executable (of the report's making and any the file records; their rows
+    say they were left out) and the file's folder (only its name is shown).
+    """
     path = Path(path)
     part = _load(path)
     with tempfile.TemporaryDirectory(prefix="alife-report-") as tmp:
         figures = [Path(p) for p in part["render"](tmp)]
         figs_html = "\n".join(_figure(p) for p in figures)
     now = provenance.current()
-    gen = {"time (UTC)": now["time_utc"], **now["versions"], **now["machine"]}
+    gen = {"time (UTC)": now["time_utc"], **now["versions"], **now["machine"],
+           "git_commit": now["git_commit"]}
     title = f"alife report: {path.name}"
     body = [f"<h1>{_e(title)}</h1>",
-            f"<p>{_e(part['title'])} — file <code>{_e(os.path.abspath(path))}</code></p>"]
+            f"<p>{_e(part['title'])} — file "
+            f"<code>{_e(os.path.abspath(path) if include_host else path.name)}</code></p>"]
     body.append("<h2>Headline numbers</h2>")
     head = part["headline"]
     body.append(_kv_table(_flatten({k: v for k, v in head.items() if not _is_table(v)}),
@@ -378,6 +410,8 @@ def build_report(path) -> str:
     missing = ("" if any(k.endswith(("numpy", "hostname")) for k in recorded) else
                '<p class="note">The file records no package versions or machine; '
                "those shown beside are of the report's making only.</p>")
+    if not include_host:
+        recorded, gen = _private(recorded), _private(gen)
     body.append('<div class="prov"><div><h3>Recorded in the file</h3>'
                 + _kv_table(recorded) + missing + "</div>")
     body.append("<div><h3>Generated this report</h3>" + _kv_table(gen) + "</div></div>")
@@ -386,33 +420,41 @@ def build_report(path) -> str:
             + "\n".join(body) + "\n</body>\n</html>\n")
 
 
-def write_report(path, out, *, force: bool = False) -> Path:
+def write_report(path, out, *, force: bool = False, include_host: bool = False) -> Path:
     """Write the report of ``path`` to ``out`` atomically; return ``out``.
+
+    ``include_host`` adds the hostname, executable and full path that
+    shareable reports leave out (see :func:`build_report`).
 
     Refuses (:class:`ReportError`) an ``out`` that is a directory, that
     exists (unless ``force``), that is the input file, or that is an HDF5
-    file (results are never overwritten by a report, even with ``force``).
+    file or not a regular file (results and devices are never overwritten by
+    a report, even with ``force``).  ``out``'s lock is held while the report
+    is made (:func:`alife.store.output_lock`): a second writer is refused.
     """
     path, out = Path(path), Path(out)
     if not path.exists():
         raise ReportError(f"{path} does not exist")
     if out.is_dir():
         raise ReportError(f"{out} is a directory; give a file name such as {out / 'report.html'}")
-    if out.exists():
-        if path.exists() and os.path.samefile(out, path):
-            raise ReportError(f"{out} is the input file; refusing to overwrite it")
-        with open(out, "rb") as f:
-            if f.read(8) == b"\x89HDF\r\n\x1a\n":
-                raise ReportError(f"{out} is an HDF5 file; refusing to overwrite it with a report")
-        if not force:
-            raise ReportError(f"{out} already exists; use --force to overwrite it or another -o")
-    text = build_report(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+        refuse_same_file(out, [path], what="-o")
+    except RunFileError:
+        raise ReportError(f"{out} is the input file; refusing to overwrite it") from None
+    with output_lock(out):                 # one writer, taken before the existence check
+        try:
+            exists = check_target(out, force=True, what="-o")
+        except RunFileError as e:
+            raise ReportError(str(e)) from None
+        if exists:
+            with open(out, "rb") as f:
+                if f.read(8) == b"\x89HDF\r\n\x1a\n":
+                    raise ReportError(f"{out} is an HDF5 file; refusing to overwrite it with "
+                                      f"a report")
+            if not force:
+                raise ReportError(f"{out} already exists; use --force to overwrite it or "
+                                  f"another -o")
+        text = build_report(path, include_host=include_host)
+        with atomic_write(out) as tmp, open_exclusive(tmp, "w") as fh:
+            fh.write(text)
     return out

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from alife.config import loads
+from alife.evolve.config import loads
 from alife.evolve.runner import evolve
 from alife.nca import HNCASpec, develop
 from alife.store import RunFile

@@ -2,8 +2,8 @@
 
     python benchmarks/executors.py [--pop 500] [--rounds 5] [--reps 3] [--workers 2] [--runs]
 
-Times :func:`alife.evolve.runner.evaluate` (develop with trajectory
-fingerprints, score on the square target, phenotype ids) on one AFPO
+Times evolution's evaluation, :meth:`alife.tasks.Task.evaluate` (develop
+with trajectory fingerprints, score on the square target, phenotype ids) on one AFPO
 generation's offspring of the Bielawski preset (``pop + 2`` genomes) with
 the default executor (Numba threads in this process), a spawned process pool
 (``workers`` x 1 Numba thread) and a local Dask cluster (``workers`` x 1).
@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from alife.config import loads
-from alife.evolve.runner import evaluate, evolve
+from alife.evolve.config import loads
+from alife.evolve.runner import evolve
 from alife.parallel import make_executor
 from alife.store import RunFile
 
@@ -68,18 +68,21 @@ def main(argv=None):
                  "dask": make_executor("dask", workers=args.workers)}
     startup = time.perf_counter() - t0
     names = list(executors)
-    want = evaluate(config, spec, task, G)
+    def evaluate(ex=None):
+        return task.evaluate(spec, G, fingerprint=True, executor=ex)
+
+    want = evaluate()
     try:
         for name, ex in executors.items():     # warm up: compile/load kernels everywhere
-            got = evaluate(config, spec, task, G, ex)
+            got = evaluate(ex)
             assert np.array_equal(got.loss, want.loss) and np.array_equal(
-                got.fingerprint, want.fingerprint) and np.array_equal(
+                got.fingerprints, want.fingerprints) and np.array_equal(
                 got.phenotypes, want.phenotypes), name
         per_round = {n: [] for n in names}
         for r in range(args.rounds):
             order = names if r % 2 == 0 else names[::-1]
             for name in order:
-                best = min(_timed(lambda: evaluate(config, spec, task, G, executors[name]))
+                best = min(_timed(lambda: evaluate(executors[name]))
                            for _ in range(args.reps))
                 per_round[name].append(K / best)
             print(f"round {r + 1}: " + ", ".join(f"{n} {per_round[n][-1]:,.0f}/s" for n in names),

@@ -4,10 +4,12 @@ Generates (deterministically, ``tests/fixtures/genonets/make_inputs.py``) a
 genonets input with >= 100,000 genotypes (DNA, L=10, 4 genotype sets), then
 runs, on the same file:
 
-* genonets 2.0 as its documented script, in the reference environment
-  (``/work/genonets-env``, see ``tests/fixtures/genonets/README.md``):
+* genonets 2.0 as its documented script, in a reference environment of
+  your own (``tests/fixtures/genonets/README.md`` shows how to make one):
   ``python -m genonets.sample.minimal --alphabet=DNA --input-file=F --tau=0
-  --output-path=D`` -- skipped with a message if that environment is absent;
+  --output-path=D``, with the Python of that environment given by
+  ``--genonets-python PATH`` or the ``GENONETS_PYTHON`` environment variable
+  (required: without it the benchmark stops with a message saying so);
 * ``alife.neutral.genonets.run_genonets`` in a fresh Python process (so the
   time includes imports and loading the Numba cache);
 
@@ -16,7 +18,8 @@ every output file as the parity tests do.
 
 Usage::
 
-    python benchmarks/genonets_speed.py [--rows 100000] [--indels] [--json] [--check]
+    python benchmarks/genonets_speed.py --genonets-python ENV/bin/python \
+        [--rows 100000] [--indels] [--json] [--check]
 """
 from __future__ import annotations
 
@@ -32,7 +35,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-GENONETS_PY = Path(os.environ.get("GENONETS_PYTHON", "/work/genonets-env/bin/python"))
 
 
 def _load(path: Path, name: str):
@@ -48,6 +50,18 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
+def _genonets_python(ap: argparse.ArgumentParser, given: str | None) -> Path:
+    """The reference environment's Python, or exit 2 with a message saying how to give one."""
+    how = ("give the Python of a genonets 2.0 environment with --genonets-python PATH or "
+           "GENONETS_PYTHON=PATH (tests/fixtures/genonets/README.md shows how to make one)")
+    if not given:
+        ap.error(f"no genonets 2.0 environment: {how}")
+    path = Path(given)
+    if not path.is_file() or not os.access(path, os.X_OK):
+        ap.error(f"{path} is not an executable Python; {how}")
+    return path
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=100_000, help="genotypes in the input (>= 100000)")
@@ -55,7 +69,10 @@ def main(argv=None):
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--check", action="store_true", help="compare the two outputs file by file")
     ap.add_argument("--workdir", default=None, help="keep inputs/outputs here (default: a temp dir)")
+    ap.add_argument("--genonets-python", default=os.environ.get("GENONETS_PYTHON"), metavar="PATH",
+                    help="the Python of a genonets 2.0 environment (default: $GENONETS_PYTHON)")
     args = ap.parse_args(argv)
+    genonets_py = _genonets_python(ap, args.genonets_python)
 
     gen = _load(ROOT / "tests" / "fixtures" / "genonets" / "make_inputs.py", "make_inputs")
     work = Path(args.workdir or tempfile.mkdtemp(prefix="genonets_speed_"))
@@ -89,40 +106,31 @@ def main(argv=None):
     result["alife_seconds"] = time.perf_counter() - t
     result["alife_cpu_seconds"] = _cpu() - c0
 
-    if GENONETS_PY.exists():
-        c0, t = _cpu(), time.perf_counter()
-        p = subprocess.run([str(GENONETS_PY), "-m", "genonets.sample.minimal", "--alphabet=DNA", *flags,
-                            f"--input-file={inp}", "--tau=0", f"--output-path={out_g}"],
-                           cwd=work, capture_output=True, text=True)
-        result["genonets_seconds"] = time.perf_counter() - t
-        result["genonets_cpu_seconds"] = _cpu() - c0
-        if p.returncode != 0:
-            sys.exit(f"genonets failed:\n{p.stderr[-2000:]}")
-        result["speedup"] = result["genonets_seconds"] / result["alife_seconds"]
-        result["cpu_speedup"] = result["genonets_cpu_seconds"] / result["alife_cpu_seconds"]
-        if args.check:
-            sys.path.insert(0, str(ROOT / "tests"))
-            from test_genonets import compare_dirs
-            compare_dirs(out_a, out_g)
-            result["parity"] = "all files equal"
-    else:
-        result["genonets_seconds"] = None
-        result["speedup"] = None
-        result["skipped"] = f"genonets 2.0 environment not found at {GENONETS_PY} (set GENONETS_PYTHON)"
+    c0, t = _cpu(), time.perf_counter()
+    p = subprocess.run([str(genonets_py), "-m", "genonets.sample.minimal", "--alphabet=DNA", *flags,
+                        f"--input-file={inp}", "--tau=0", f"--output-path={out_g}"],
+                       cwd=work, capture_output=True, text=True)
+    result["genonets_seconds"] = time.perf_counter() - t
+    result["genonets_cpu_seconds"] = _cpu() - c0
+    if p.returncode != 0:
+        sys.exit(f"genonets failed:\n{p.stderr[-2000:]}")
+    result["speedup"] = result["genonets_seconds"] / result["alife_seconds"]
+    result["cpu_speedup"] = result["genonets_cpu_seconds"] / result["alife_cpu_seconds"]
+    if args.check:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from test_genonets import compare_dirs
+        compare_dirs(out_a, out_g)
+        result["parity"] = "all files equal"
 
     if args.json:
         print(json.dumps(result))
     else:
         print(f"input: {n_rows} rows, {n_genotypes} distinct genotypes (DNA, L=10, 4 sets)"
               f"{' with indels' if args.indels else ''}")
-        if result.get("skipped"):
-            print("genonets: skipped -", result["skipped"])
-        else:
-            print(f"genonets 2.0: {result['genonets_seconds']:.2f} s wall, "
-                  f"{result['genonets_cpu_seconds']:.2f} s CPU")
+        print(f"genonets 2.0: {result['genonets_seconds']:.2f} s wall, "
+              f"{result['genonets_cpu_seconds']:.2f} s CPU")
         print(f"alife:        {result['alife_seconds']:.2f} s wall, {result['alife_cpu_seconds']:.2f} s CPU")
-        if result.get("speedup"):
-            print(f"speedup:      {result['speedup']:.1f}x wall, {result['cpu_speedup']:.1f}x CPU")
+        print(f"speedup:      {result['speedup']:.1f}x wall, {result['cpu_speedup']:.1f}x CPU")
         if result.get("parity"):
             print("parity:      ", result["parity"])
 

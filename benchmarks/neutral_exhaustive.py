@@ -24,8 +24,7 @@ import time
 import numpy as np
 
 from alife.gpmap.base import DiscreteSpace
-from alife.neutral.build import networks_from_table
-from alife.neutral import measures
+from alife.neutral import measures, networks_from_table
 
 
 def _hash(x: np.ndarray) -> np.ndarray:
@@ -76,7 +75,7 @@ def bench_evaluation(L: int) -> float:
     synthetic table): adds the batched unrank -> phenotypes -> rank round trip
     that a real map pays on top of its own phenotype function."""
     from alife.gpmap.toy import TableLookupMap
-    from alife.neutral.build import exhaustive
+    from alife.neutral import exhaustive
     space = DiscreteSpace(L, 4, "ACGU")
     m = TableLookupMap(space, synthetic(space, "structured"))
     t0 = time.perf_counter()

@@ -6,10 +6,11 @@ import json
 import numpy as np
 import pytest
 
-from alife.bridge.config import ConfigError, load_bridge_config, loads_bridge
+from alife.bridge.config import load_bridge_config, loads_bridge
 from alife.bridge.evaluate_path import barrier
 from alife.bridge.run import read_bridge
 from alife.cli import main
+from alife.config import ConfigError
 
 QUICK = """
 seed = 3

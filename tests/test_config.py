@@ -1,4 +1,5 @@
-"""Run configs (alife.config): strict TOML in, canonical TOML out.
+"""Run configs (alife.evolve.config on the toolkit of alife.config): strict TOML
+in, canonical TOML out.
 
 What is protected here:
 
@@ -25,10 +26,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alife.config import (LIMITS, TASK_MODES, ConfigError, EvolveConfig, FrozenDict, RunConfig,
-                          TaskConfig, dump_toml, dumps, from_dict, load_config, loads)
+from alife.config import ConfigError, FrozenDict, dump_toml
 from alife.evolve import ALGORITHMS, OPERATORS, algorithm_params, make_algorithm, operator_params
+from alife.evolve.config import EvolveConfig, RunConfig, dumps, from_dict, load_config, loads
 from alife.nca import HNCASpec
+from alife.nca.config import LIMITS
+from alife.task_config import TASK_MODES, TaskConfig
 from alife.tasks import TARGETS, Task, target
 
 HEAD = 'seed = 0\ngenerations = 10\n[task]\ntarget = "square"\n'
@@ -118,7 +121,11 @@ def test_full_config_builds_the_library_objects():
     c = loads(FULL)
     assert c.spec() == HNCASpec.preset("bielawski", steps=60, levels=3, base_size=32, threshold=0.0,
                                        seed_cell=(5, 6), seed_value=0.5, output_activation="sigmoid")
-    assert c.task_object() == Task.from_name("hollow_circle", 32)
+    # the task object carries the config's mode and its parameters
+    assert c.task_object() == Task.from_name("hollow_circle", 32, mode="damage", damage_step=40,
+                                             damage_rect=(8, 8, 16, 24))
+    assert c.task_object() != Task.from_name("hollow_circle", 32)
+    assert np.array_equal(c.task_object().target, Task.from_name("hollow_circle", 32).target)
     assert c.task == TaskConfig(target="hollow_circle", mode="damage", damage_step=40,
                                 damage_rect=(8, 8, 16, 24))
     assert c.algorithm_object() == make_algorithm(

@@ -14,7 +14,7 @@ import pytest
 
 from alife.cli import main
 from configs import KILL_AT_NTH_CALL, afpo_toml
-from alife.config import loads
+from alife.evolve.config import loads
 from alife.evolve.runner import evolve
 from alife.nca.phenotype import phenotype_ids
 from alife.store import RunFile
@@ -28,13 +28,13 @@ CONFIG = afpo_toml(seed=7, generations=12, pop_size=24)
 #: the evaluation of a generation.
 CHILD = KILL_AT_NTH_CALL + textwrap.dedent("""
     from alife import store
-    from alife.evolve import runner
+    from alife.tasks import Task
     if where == "flush":
         store.RunFile.flush = killing(store.RunFile.flush)
     elif where == "replace":
-        store.os.replace = killing(os.replace)
+        os.replace = killing(os.replace)
     elif where == "evaluate":
-        runner.evaluate = killing(runner.evaluate)
+        Task.evaluate = killing(Task.evaluate)
     from alife.cli import main
     sys.exit(main(sys.argv[3:]))
 """)

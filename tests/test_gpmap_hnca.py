@@ -7,9 +7,11 @@ import pytest
 from alife.evolve.lineage import classify
 from alife.evolve.mutation import lattice, lattice_values, to_lattice
 from alife.gpmap import CachedMap, ContinuousSpace, DiscreteSpace
-from alife.gpmap.hnca import HNCAMap, mutation_class_counts, robustness_profile
+from alife.gpmap.hnca import (HNCAMap, mutation_class_counts, profiles_and_classes,
+                              robustness_profile)
 from alife.nca import HNCASpec, develop
 from alife.nca.phenotype import phenotype_ids
+from alife.tasks import Task
 from alife.tasks import loss as task_loss
 from alife.tasks import target as task_target
 
@@ -304,3 +306,102 @@ def test_profiles_and_classes_in_one_evaluation(target):
     np.testing.assert_array_equal(prof[0], robustness_profile(hm, G[:1], np.random.default_rng(5)))
     kept = counts["silent"] + counts["cryptic"]
     np.testing.assert_allclose(prof.mean(axis=1) * spec.n_genes * 3, kept)
+
+
+# --------------------------------------------------------------------- task modes
+def _old_map_evaluation(spec, G, steps=None, target=None, chunk=4096):
+    """What HNCAMap.phenotypes / evaluate computed before the map called the
+    shared evaluator (its former private row functions, kept as a reference)."""
+    n = G.shape[0]
+    ids, raw = np.empty(n, np.int64), np.empty(n, np.int64)
+    fps, loss = np.empty(n, np.uint64), None if target is None else np.empty(n, np.float64)
+    plain = np.empty(n, np.int64)
+    for a in range(0, n, chunk):
+        plain[a:a + chunk] = develop(spec, G[a:a + chunk], steps=steps).ids
+        dev = develop(spec, G[a:a + chunk], steps=steps, fingerprint=True)
+        b = a + dev.steps_run.shape[0]
+        r = phenotype_ids(dev.phenotypes)
+        raw[a:b], ids[a:b], fps[a:b] = r, np.where(dev.degenerate, -1, r), dev.fingerprints
+        if loss is not None:
+            loss[a:b] = task_loss(dev.phenotypes, target)
+    return plain, {"ids": ids, "raw_ids": raw, "fingerprints": fps, "loss": loss}
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(target="square"), dict(target="plus", steps=5),
+                                dict(lattice_k=7, target="diamond", chunk=9)])
+def test_final_mode_map_is_unchanged(kw):
+    spec = _small()
+    hm = HNCAMap(spec, **kw)
+    G = spec.random_genomes(60, seed=12)
+    if hm.lattice:
+        G = to_lattice(G, hm.lattice_k)
+    t = None if "target" not in kw else task_target(kw["target"], 8)
+    plain, want = _old_map_evaluation(spec, G, kw.get("steps"), t, kw.get("chunk", 4096))
+    assert np.array_equal(hm.phenotypes(G), plain)
+    got = hm.evaluate(G)
+    assert sorted(got) == sorted(want)
+    for k, v in want.items():
+        if v is None:
+            assert got[k] is None
+        else:
+            assert got[k].dtype == v.dtype and np.array_equal(got[k], v), k
+    assert np.array_equal(hm.patterns(G), develop(spec, G, steps=kw.get("steps")).phenotypes)
+
+
+def _mode_tasks(n):
+    return [Task.from_name("square", n),
+            Task.from_name("square", n, "homeostasis", homeostasis_k=4),
+            Task.from_name("square", n, "damage", damage_step=5, damage_rect=(0, 0, 4, 6))]
+
+
+@pytest.mark.parametrize("i", range(3))
+@pytest.mark.parametrize("lattice_k", [None, 5])
+def test_map_under_every_task_mode_is_the_evaluator(i, lattice_k):
+    spec = _small()
+    task = _mode_tasks(8)[i]
+    hm = HNCAMap(spec, task=task, lattice_k=lattice_k, chunk=16)
+    G = spec.random_genomes(40, seed=13)
+    if lattice_k:
+        G = to_lattice(G, lattice_k)
+    ev = task.evaluate(spec, G, fingerprint=True)
+    assert np.array_equal(hm.phenotypes(G), ev.ids)
+    got = hm.evaluate(G)
+    for k, v in (("ids", ev.ids), ("raw_ids", ev.raw_ids), ("fingerprints", ev.fingerprints),
+                 ("loss", ev.loss)):
+        assert np.array_equal(got[k], v), k
+    assert np.array_equal(hm.patterns(G), ev.phenotypes)
+    assert hm.task is task and np.array_equal(hm.target, task.target)
+    assert hm.name.endswith({"final": "genes", "homeostasis": "genes-homeostasis",
+                             "damage": "genes-damage"}[task.mode])
+    # neutrality and mutation classes under the task: one evaluation of the
+    # neighbourhoods, classified with the task's loss
+    parents = G[ev.ids >= 0][:2] if not lattice_k else hm.to_letters(G[ev.ids >= 0][:2])
+    prof, counts = profiles_and_classes(hm, parents, np.random.default_rng(3), m=2)
+    nb, per = hm.neighbours(parents, np.random.default_rng(3), m=2)
+    kids = task.evaluate(spec, hm.to_genomes(nb[0]), fingerprint=True)
+    mum = task.evaluate(spec, hm.to_genomes(parents[:1]), fingerprint=True)
+    k = len(nb[0])
+    codes = classify(np.ones(k, bool), np.repeat(mum.loss, k), kids.loss,
+                     np.repeat(mum.raw_ids, k), kids.raw_ids, np.repeat(mum.fingerprints, k),
+                     kids.fingerprints)
+    assert np.bincount(codes, minlength=5)[[1, 2, 3, 0, 4]].tolist() == \
+        [int(counts[c][0]) for c in counts]
+    same = (kids.ids == mum.ids[0]).reshape(spec.n_genes, per).mean(axis=1)
+    assert np.allclose(prof[0], same)
+
+
+def test_map_task_errors():
+    spec = _small()
+    cases = [
+        (lambda: HNCAMap(spec, target="square", task=Task.from_name("square", 8)), "not both"),
+        (lambda: HNCAMap(spec, task="square"), "must be an alife.tasks.Task"),
+        (lambda: HNCAMap(spec, task=Task.from_name("square", 16)), "build the target at N = 8"),
+        (lambda: HNCAMap(spec, steps=3, task=Task.from_name("square", 8, "homeostasis",
+                                                            homeostasis_k=4)), "more than the 3"),
+        (lambda: HNCAMap(spec, task=Task.from_name("square", 8, "damage", damage_step=1,
+                                                   damage_rect=(6, 0, 3, 1))), "inside the 8x8"),
+    ]
+    for call, match in cases:
+        with pytest.raises(ValueError, match=match) as e:
+            call()
+        assert "\n" not in str(e.value)

@@ -8,9 +8,8 @@ pytest.importorskip("sklearn")
 from alife.bridge.data import digits_split
 from alife.bridge.models import MLP
 from alife.bridge.train import train_mlp
-from alife.gpmap.net import GaussianSpace, NetMap, net_robustness, prediction_id
-from alife.neutral.build import sample_bfs
-from alife.neutral.measures import sampled_measures
+from alife.bridge.netmap import GaussianSpace, NetMap, net_robustness, prediction_id
+from alife.neutral import sample_bfs, sampled_measures
 
 torch.set_num_threads(1)
 
@@ -93,7 +92,7 @@ def test_neutral_walks_use_the_gaussian_kernel(trained):
     """On a GaussianSpace a walker's accepted step moves every weight (the
     whole-vector Gaussian kernel), not one resampled gene, and every
     position it reaches keeps the phenotype."""
-    from alife.neutral.build import neutral_walks
+    from alife.neutral import neutral_walks
     model, x = trained
     nm = NetMap(model, x, sigma=1e-4, m=4)
     w = neutral_walks(nm, nm.genotype(), n_steps=5, n_walkers=3, rng=np.random.default_rng(0))

@@ -217,7 +217,7 @@ def test_bad_settings():
 def test_missing_viennarna_message(monkeypatch):
     monkeypatch.setitem(sys.modules, "RNA", None)       # import RNA -> ImportError
     m = RNAMap(12)                                       # lazy: construction works
-    with pytest.raises(ImportError, match=r"pip install 'alife\[rna\]'") as e:
+    with pytest.raises(ImportError, match=r"pip install 'alife-neutral\[rna\]'") as e:
         m.fold(["GCACCGUCGGGC"])
     assert "\n" not in str(e.value)
     with pytest.raises(ImportError, match="alife"):

@@ -35,7 +35,7 @@ def test_real_mutations_are_classified_consistently():
     other[spec.layout.slice(0, "around").start + 4] += 0.5   # changes level 0
     G = np.stack([g, silent, cryptic, other])
     out = develop(spec, G, fingerprint=True)
-    loss, _ = task.evaluate(spec, G)
+    loss = task.evaluate(spec, G).loss
     raw = phenotype_ids(out.phenotypes)
     codes = classify(np.ones(3, bool), np.repeat(loss[0], 3), loss[1:], np.repeat(raw[0], 3),
                      raw[1:], np.repeat(out.fingerprints[0], 3), out.fingerprints[1:])

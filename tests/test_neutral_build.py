@@ -1,4 +1,4 @@
-"""Neutral network construction (alife.neutral.build).
+"""Neutral network construction (alife.neutral: enumeration, sampling, walks).
 
 Invariants protected:
 
@@ -23,8 +23,8 @@ import pytest
 
 from alife.gpmap.base import CachedMap, DiscreteSpace
 from alife.gpmap.toy import CountMap, SignPatternMap, TableLookupMap
-from alife.neutral.build import (exhaustive, networks_from_table, neutral_path, neutral_walks, staircase_path,
-                                 sample_bfs)
+from alife.neutral import (exhaustive, networks_from_table, neutral_path, neutral_walks, sample_bfs,
+                           staircase_path)
 
 
 # ----------------------------------------------------------------------------

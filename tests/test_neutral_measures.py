@@ -23,7 +23,7 @@ from scipy import stats
 
 from alife.gpmap.base import DiscreteSpace
 from alife.gpmap.toy import CountMap, TableLookupMap, ThresholdMap
-from alife.neutral.build import exhaustive, networks_from_table, sample_bfs
+from alife.neutral import exhaustive, networks_from_table, sample_bfs
 from alife.neutral.measures import (component_measures, cowperthwaite_evolvability,
                                     distance_stats, genotype_evolvability, genotype_robustness,
                                     phenotype_measures, robustness_frequency, sampled_measures,

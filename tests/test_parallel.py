@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from alife.cli import main
-from alife.config import loads
-from alife.evolve import runner
+from alife.evolve.config import loads
+from alife.tasks import evaluation
 from alife.evolve.runner import evolve
 from alife.gpmap.hnca import HNCAMap
 from alife.nca import HNCASpec
@@ -100,14 +100,15 @@ def test_evolution_is_bit_identical_on_threads_processes_and_dask(tmp_path, thre
 
 
 def killing_evaluate_rows(marker, log, genomes, *args, **kwargs):
-    """runner.evaluate_rows, but the first call after generation 0 SIGKILLs its
+    """evaluation.evaluate_rows (the evaluator's executor task), but the first
+    call after generation 0 SIGKILLs its
     own Dask worker process (the marker file records it); every finished call
     logs its row count."""
     marker, log = Path(marker), Path(log)
     calls = log.read_text().count("\n") if log.exists() else 0
     if calls >= 2:
         _kill_once(marker)
-    out = runner.evaluate_rows(genomes, *args, **kwargs)
+    out = evaluation.evaluate_rows(genomes, *args, **kwargs)
     with open(log, "a") as f:
         f.write(f"{len(genomes)} {os.getpid()}\n")
     return out
@@ -118,7 +119,7 @@ def test_killed_dask_worker_mid_generation_loses_and_repeats_nothing(tmp_path, t
     # (a partial of a function of this module pickles by reference; the
     # spawned workers import this module from the same sys.path)
     marker, log = tmp_path / "killed", tmp_path / "calls.log"
-    monkeypatch.setattr(runner, "evaluate_rows",
+    monkeypatch.setattr(evaluation, "evaluate_rows",
                         functools.partial(killing_evaluate_rows, str(marker), str(log)))
     # a generation where one sub-batch's worker dies: every row back once
     s = evolve(loads(SMOKE), tmp_path / "killed.h5", progress=False, executor=dask_ex)

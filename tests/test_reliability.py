@@ -31,7 +31,7 @@ import pytest
 
 from alife.cli import main
 from configs import KILL_AT_NTH_CALL, afpo_toml
-from alife.config import loads
+from alife.evolve.config import loads
 from alife.evolve.runner import evolve
 from alife.store import RunFile, RunFileError, read_checkpoint
 
@@ -89,13 +89,13 @@ def _one_line_exit_2(argv, capsys, *fragments):
 CKPT_CHILD = textwrap.dedent("""
     import io, os, signal, sys
     where, n = sys.argv[1], int(sys.argv[2])
-    from alife import store
+    from alife.store import atomic, checkpoint
     calls = [0]
     def due():
         calls[0] += 1
         return calls[0] == n
     if where == "savez":
-        orig = store.np.savez
+        orig = checkpoint.np.savez
         def savez(fh, **arrays):
             if due():
                 buf = io.BytesIO()
@@ -104,15 +104,15 @@ CKPT_CHILD = textwrap.dedent("""
                 fh.flush()
                 os.kill(os.getpid(), signal.SIGKILL)
             return orig(fh, **arrays)
-        store.np.savez = savez
+        checkpoint.np.savez = savez
     elif where == "fsync":
-        orig_fsync = store._fsync_path
+        orig_fsync = atomic.fsync_path
         def fsync(path, directory=False):
             # the directory fsync after the checkpoint's rename
             if directory and due():
                 os.kill(os.getpid(), signal.SIGKILL)
             return orig_fsync(path, directory)
-        store._fsync_path = fsync
+        atomic.fsync_path = fsync
     from alife.cli import main
     sys.exit(main(sys.argv[3:]))
 """)
@@ -334,7 +334,7 @@ def test_bit_flips_at_random_offsets_never_pass_silently(tmp_path, small_run):
 def test_files_without_checksums_still_read(tmp_path, monkeypatch, small_run):
     """Run files written before the integrity checks (no Fletcher-32 filter, no
     header_crc32) open, verify and resume as before."""
-    import alife.store as store
+    import alife.store.runfile as store
     cfg, _ = small_run
     monkeypatch.setattr(store, "_CHECKSUM", False)
     old = tmp_path / "old.h5"
@@ -385,11 +385,10 @@ path_sources = 8
 #: a network's BFS, a progress write (before its rename), the seeds' robustness
 #: profile, or the plotting after every unit is saved.
 NEUTRAL_CHILD = KILL_AT_NTH_CALL + textwrap.dedent("""
-    from alife.neutral import build, run
+    from alife.neutral import plots, run, sampling
     from alife.gpmap import hnca
-    from alife import plots
     if where == "bfs":
-        build.sample_bfs = killing(build.sample_bfs)
+        sampling.sample_bfs = killing(sampling.sample_bfs)
     elif where == "progress":
         run.write_progress = killing(run.write_progress)
     elif where == "profile":
@@ -464,8 +463,7 @@ random = 3
 
 @pytest.mark.parametrize("method", ["exhaustive", "bfs"])
 def test_neutral_crash_then_resume_and_force_discards_other_progress(tmp_path, monkeypatch, method):
-    from alife import plots
-    from alife.neutral import build
+    from alife.neutral import plots, walks
     from alife.neutral.config import loads_neutral
     from alife.neutral.run import run_neutral
     from alife.store import progress_key, progress_path
@@ -482,7 +480,7 @@ def test_neutral_crash_then_resume_and_force_discards_other_progress(tmp_path, m
 
     def crash(*a, **k):
         raise Crash
-    where = (plots, "plot_neutral") if method == "exhaustive" else (build, "neutral_walks")
+    where = (plots, "plot_neutral") if method == "exhaustive" else (walks, "neutral_walks")
     calls = []
     orig = getattr(*where)
 
@@ -592,7 +590,8 @@ def _write(tmp: Path, name: str, data) -> Path:
 @FUZZ
 @given(st.binary(max_size=300) | st.text(max_size=300).map(lambda s: s.encode("utf-8", "surrogatepass")))
 def test_fuzz_evolve_config_file_bytes(tmp_path_factory, data):
-    from alife.config import ConfigError, EvolveConfig, load_config
+    from alife.config import ConfigError
+    from alife.evolve.config import EvolveConfig, load_config
     p = _write(tmp_path_factory.mktemp("fz"), "evolve.toml", data)
     _one_line_error_or_config(lambda: load_config(p), ConfigError, EvolveConfig)
 
@@ -600,7 +599,8 @@ def test_fuzz_evolve_config_file_bytes(tmp_path_factory, data):
 @FUZZ
 @given(_mutations(afpo_toml(seed=11, generations=5)))
 def test_fuzz_evolve_config_mutations(tmp_path_factory, text):
-    from alife.config import ConfigError, EvolveConfig, load_config
+    from alife.config import ConfigError
+    from alife.evolve.config import EvolveConfig, load_config
     p = _write(tmp_path_factory.mktemp("fz"), "evolve.toml", text)
     _one_line_error_or_config(lambda: load_config(p), ConfigError, EvolveConfig)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -24,12 +25,12 @@ import pytest
 
 from alife.cli import main
 from configs import TOY_EXHAUSTIVE, afpo_toml
-from alife.config import loads
+from alife.evolve.config import loads
 from alife.evolve.runner import evolve
 from alife.neutral.config import load_neutral_config, loads_neutral
 from alife.neutral.run import run_neutral
-from alife.plots import plot_run
-from alife.report import build_report, fmt
+from alife.evolve.plots import plot_run
+from alife.report import WITHHELD, build_report, fmt
 from alife.store import RunFile, read_results, write_results
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -227,23 +228,113 @@ def test_bad_inputs_are_one_line_exit_2_and_overwrite_nothing(files, tmp_path, c
     assert not list(tmp_path.glob(".*.tmp"))
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None,
-                    reason="no chromium on PATH (apt-get install chromium) for the headless check")
+#: Flags for headless Chromium in a container, as root, with no network.
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--hide-scrollbars")
+
+
+@pytest.fixture
+def chromium(tmp_path):
+    """Run Chromium headless with a fresh profile: ``chromium(*args) -> CompletedProcess``.
+
+    Skipped without a ``chromium`` on PATH, unless ``ALIFE_REQUIRE_BROWSER=1``
+    (set by the CI script, which installs it): then a missing browser fails.
+    """
+    exe = shutil.which("chromium")
+    if exe is None:
+        if os.environ.get("ALIFE_REQUIRE_BROWSER") == "1":
+            pytest.fail("ALIFE_REQUIRE_BROWSER=1 but no chromium on PATH")
+        pytest.skip("no chromium on PATH (apt-get install chromium) for the headless check")
+    profiles = iter(range(1000))
+
+    def run(*args):
+        profile = tmp_path / f"chromium-profile-{next(profiles)}"
+        return subprocess.run([exe, *CHROMIUM_FLAGS, "--enable-logging=stderr", "--v=0",
+                               f"--user-data-dir={profile}", *args],
+                              capture_output=True, text=True, timeout=90)
+    return run
+
+
+def _browser_errors(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines()
+            if any(k in line for k in ("CONSOLE", "Uncaught", "ERR_", "Failed to load",
+                                       "Not allowed to load", "net::"))]
+
+
 @pytest.mark.parametrize("kind", ["run", "net"])
-def test_report_loads_in_headless_chromium_without_errors(files, kind, tmp_path):
+def test_report_loads_in_headless_chromium_without_errors(files, kind, chromium):
     page = files[kind + "_html"]
     n_img = len(_images(page.read_text(encoding="utf-8")))
-    r = subprocess.run(["chromium", "--headless=new", "--no-sandbox", "--disable-gpu",
-                        "--enable-logging=stderr", "--v=0", f"--user-data-dir={tmp_path}",
-                        "--dump-dom", page.resolve().as_uri()],
-                       capture_output=True, text=True, timeout=90)
+    r = chromium("--dump-dom", page.resolve().as_uri())
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.count('<img src="data:image/png;base64,') == n_img > 0
     assert "Headline numbers" in r.stdout
-    bad = [line for line in r.stderr.splitlines()
-           if any(k in line for k in ("CONSOLE", "Uncaught", "ERR_", "Failed to load",
-                                      "Not allowed to load", "net::"))]
+    bad = _browser_errors(r.stderr)
     assert not bad, bad
+
+
+def _screenshot(chromium, page: Path, png: Path, size=(1280, 1600)) -> np.ndarray:
+    """Chromium's screenshot of ``page`` as an (H, W, 3) uint8 array."""
+    from PIL import Image
+
+    r = chromium(f"--window-size={size[0]},{size[1]}", f"--screenshot={png}", page.resolve().as_uri())
+    assert r.returncode == 0 and png.is_file(), r.stderr[-2000:]
+    assert not _browser_errors(r.stderr), _browser_errors(r.stderr)
+    with Image.open(png) as im:
+        assert im.size == size
+        return np.asarray(im.convert("RGB"))
+
+
+def _ink(pixels: np.ndarray) -> tuple[int, float]:
+    """(distinct colours, fraction of pixels that are not near-white)."""
+    flat = pixels.reshape(-1, 3)
+    return len(np.unique(flat, axis=0)), float(np.mean(flat.min(axis=1) < 240))
+
+
+def test_report_screenshot_in_chromium_is_not_blank(files, chromium, tmp_path):
+    """The run report as rendered: title, headline table and figures on the
+    first screen.  A blank page, shot the same way, is the negative control."""
+    shot = _screenshot(chromium, files["run_html"], tmp_path / "report.png")
+    colours, ink = _ink(shot)
+    blank = tmp_path / "blank.html"
+    blank.write_text("<!DOCTYPE html><html><body></body></html>")
+    control_colours, control_ink = _ink(_screenshot(chromium, blank, tmp_path / "blank.png"))
+    assert control_colours == 1 and control_ink == 0.0      # the check can tell blank apart
+    assert colours > 100, colours              # anti-aliased text and the figures' colours
+    assert 0.03 < ink < 0.6, ink               # text and figures on a white page
+    top, middle = _ink(shot[:400])[1], _ink(shot[400:])[1]
+    assert top > 0.01 and middle > 0.03, (top, middle)   # the title and table, then figures
+
+
+def test_reports_leave_out_the_host_unless_asked(files, tmp_path, capsys):
+    import socket
+
+    default = files["run_html"].read_text(encoding="utf-8")
+    page = tmp_path / "with_host.html"
+    assert main(["report", str(files["run"]), "-o", str(page), "--include-host"]) == 0
+    with_host = page.read_text(encoding="utf-8")
+    host, exe = socket.gethostname(), sys.executable
+    folder = str(files["run"].resolve().parent)
+    for key, value in (("hostname", host), ("python_executable", exe)):
+        cell = f"<th>{key}</th><td>"
+        assert f"{cell}{html.escape(value, quote=True)}</td>" in with_host, key
+        assert f"{cell}{html.escape(WITHHELD, quote=True)}</td>" in default, key
+    assert html.escape(exe, quote=True) not in default
+    assert html.escape(folder, quote=True) not in default
+    assert html.escape(folder, quote=True) in with_host
+    assert f"file <code>{files['run'].name}</code>" in default
+    # a hostname the file records (as the bridge's provenance does) is withheld too
+    recorded = tmp_path / "bridge_like.h5"
+    write_results(recorded, "neutral", {"config_toml": TOY, "summary_json": json.dumps(
+        {"method": "exhaustive", "files": []}),
+        "provenance": json.dumps({"machine": {"hostname": "lab-pc-42",
+                                              "python_executable": "/home/ada/env/bin/python"}})},
+        {})
+    text = build_report(recorded)
+    assert "lab-pc-42" not in text and "/home/ada" not in text
+    assert f"<th>provenance.machine.hostname</th><td>{html.escape(WITHHELD)}</td>" in text
+    assert "lab-pc-42" in build_report(recorded, include_host=True)
 
 
 def test_run_without_a_complete_generation_gets_a_report_without_figures(tmp_path):

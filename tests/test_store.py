@@ -707,3 +707,15 @@ def test_result_files_refuse_corrupt_input(tmp_path):
         read_results(bad)
     with pytest.raises(RunFileError, match="does not exist"):
         read_results(tmp_path / "missing.h5")
+
+
+def test_progress_files_round_trip_into_a_new_folder(tmp_path):
+    """The progress file is written before the result file: its folder is
+    created as write_results creates it (``--out new/NET.h5``)."""
+    from alife.store import progress_key, progress_path, read_progress, write_progress
+    out = tmp_path / "new" / "NET.h5"
+    assert write_progress(out, "seed = 1\n", {"units": [1, 2]}) == progress_path(out)
+    assert progress_key(out) == "seed = 1\n"
+    assert read_progress(out, "seed = 1\n") == {"units": [1, 2]}
+    with pytest.raises(RunFileError, match="another config"):
+        read_progress(out, "seed = 2\n")

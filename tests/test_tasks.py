@@ -272,11 +272,16 @@ def test_load_rejects_bad_files(tmp_path):
 # ---------------------------------------------------------------- Task
 def test_task_evaluate(spec, genomes):
     task = Task.from_name("square", 16)
-    L, ph = task.evaluate(spec, genomes)
+    ev = task.evaluate(spec, genomes)
+    L, ph = ev.loss, ev.phenotypes
     out = develop(spec, genomes)
     np.testing.assert_array_equal(ph, out.phenotypes)
     np.testing.assert_array_equal(L, loss(out.phenotypes, task.target))
-    assert L.dtype == np.int64 and L.shape == (12,)
+    # the evaluator's loss is float64 in every mode (homeostasis means are
+    # fractional); in mode final it holds loss()'s int64 values exactly
+    assert L.dtype == np.float64 and L.shape == (12,)
+    assert loss(out.phenotypes, task.target).dtype == np.int64
+    np.testing.assert_array_equal(L, L.astype(np.int64))
     np.testing.assert_array_equal(L[out.degenerate], 256)
     with pytest.raises(ValueError, match=r"\(8, 8\).*\(16, 16\)"):
         Task.from_name("square", 8).evaluate(spec, genomes)

@@ -1,6 +1,6 @@
 """Toy GP maps (alife.gpmap.toy): phenotype functions, validation, and the
 networks their docstrings derive on paper, checked against exhaustive
-enumeration (alife.neutral.build.exhaustive).
+enumeration (alife.neutral.exhaustive).
 
 Invariants protected: each toy map computes the phenotype its docstring
 states, and its neutral networks (sizes, component counts, robustness,
@@ -16,7 +16,7 @@ import pytest
 from alife.gpmap.base import DiscreteSpace
 from alife.gpmap.toy import (CountMap, ParityMap, SignPatternMap, SumIntervalMap, TableLookupMap,
                              ThresholdMap)
-from alife.neutral.build import exhaustive, sample_bfs
+from alife.neutral import exhaustive, sample_bfs
 from alife.neutral.measures import genotype_robustness, phenotype_measures, sampled_measures
 
 

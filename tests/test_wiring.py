@@ -32,7 +32,7 @@ import numba
 import numpy as np
 import pytest
 
-from alife.config import loads
+from alife.evolve.config import loads
 from alife.evolve.algorithms import make_algorithm
 from alife.evolve.runner import evolve
 from alife.nca import HNCASpec, develop, trajectory
@@ -499,6 +499,53 @@ def test_mapped_stops_dead_genomes_early_with_the_same_result():
     out = develop(spec, G)
     assert (out.steps_run < spec.steps).all() and out.degenerate.all()
     assert all((s == 0).all() for s in out.states)
+
+
+@pytest.mark.parametrize("wiring", ["random_below", "random_maps", "hierarchy"])
+def test_mapped_scoring_counts_what_the_trajectory_shows(wiring):
+    """develop(target=, score_steps=) on the mapped kernel: the counts of every
+    scored step are those of the trajectory, and scoring changes nothing else."""
+    spec = HNCASpec.preset("isal2024", base_size=16, steps=12, wiring=wiring)
+    G = spec.random_genomes(6, seed=4)
+    G[0, spec.layout.mutable] = -np.abs(G[0, spec.layout.mutable])     # dies: early stop
+    n = spec.sizes[spec.output_level]
+    t = np.zeros((n, n), bool)
+    t[: n // 2, 1:] = True
+    steps = np.array([0, 1, 5, 11, 12])
+    dev = develop(spec, G, method="mapped", target=t, score_steps=steps)
+    assert dev.step_wrong.shape == dev.step_on.shape == (6, 5)
+    assert dev.steps_run[0] < spec.steps
+    for p in range(6):
+        hist = trajectory(spec, G[p], method="mapped")[spec.output_level]
+        ph = hist[steps][..., 0] > spec.threshold
+        np.testing.assert_array_equal(dev.step_on[p], ph.sum(axis=(1, 2)))
+        np.testing.assert_array_equal(dev.step_wrong[p], (ph != t).sum(axis=(1, 2)))
+    plain = develop(spec, G, method="mapped")
+    for a, b in zip(dev.states, plain.states):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("wiring", ["random_maps", "hierarchy"])
+@pytest.mark.parametrize("t_damage", [0, 5, 12])
+def test_mapped_damage_in_one_rollout_equals_two_develop_calls(wiring, t_damage):
+    from alife.tasks import damage_states
+    spec = HNCASpec.preset("isal2024", base_size=16, steps=12, seed_level=0, wiring=wiring)
+    G = spec.random_genomes(9, seed=6)
+    rect = (2, 3, 9, 6)
+    first = (spec.initial_states(9) if t_damage == 0
+             else develop(spec, G, steps=t_damage, method="mapped").states)
+    hurt = damage_states(spec, first, rect)
+    ref = develop(spec, G, states=hurt, steps=spec.steps - t_damage, method="mapped") \
+        if t_damage < spec.steps else None
+    for fp in (False, True):
+        dev = develop(spec, G, method="mapped", damage=(t_damage, rect), fingerprint=fp)
+        for lvl in range(spec.levels):
+            want = hurt[lvl] if ref is None else ref.states[lvl]
+            np.testing.assert_array_equal(dev.states[lvl], want)
+    if wiring == "hierarchy":          # the fixed-offset kernels agree (float rounding)
+        lanes = develop(spec, G, method="lanes", damage=(t_damage, rect))
+        for a, b in zip(dev.states, lanes.states):
+            np.testing.assert_allclose(a, b, atol=1e-5)
 
 
 # --------------------------------------------------------------------------- #

@@ -21,9 +21,9 @@ that row):
   distinct other phenotypes among those mutants (for phenotypes, E(p));
 * *connectivity of independent optima* — for the genotype side whether a
   neutral path joins two genotypes of one phenotype, found by the
-  analyser's search (:func:`~alife.neutral.build.neutral_path`) or as a
+  analyser's search (:func:`~alife.neutral.neutral_path`) or as a
   staircase of one-gene moves along the trained curve
-  (:func:`~alife.neutral.build.staircase_path`) (RNA: the share of a
+  (:func:`~alife.neutral.staircase_path`) (RNA: the share of a
   neutral set in its largest genotype network), and the fraction of points
   along the straight line and along a trained Bezier curve that keep the
   phenotype; for nets the straight-line and curve train-NLL barriers and the
@@ -186,10 +186,22 @@ def _kept_fraction(arrays, p, kind, summary) -> float:
     return float(np.mean(err <= worst + 0.01))
 
 
+def _needed_arrays(summary: dict) -> list[str]:
+    """The datasets :func:`mlp_row` reads: each pair's test error along the
+    line and the curve, and its CKA along the line."""
+    names = []
+    for r in summary["pairs"]:
+        p = r["pair"]
+        names += [f"pair{p}/paths/{kind}/test_error" for kind in ("line", "bezier")
+                  if kind in r["paths"]]
+        names.append(f"pair{p}/paths/line/cka_a")
+    return names
+
+
 def mlp_row(bridge_h5, sigma: float | None = None) -> dict:
-    """The trained-MLP row from a BRIDGE.h5 file."""
+    """The trained-MLP row from a BRIDGE.h5 file (reads only the datasets it uses)."""
     import tomllib
-    summary, arrays, attrs = read_bridge(bridge_h5)
+    summary, arrays, attrs = read_bridge(bridge_h5, names=_needed_arrays)
     config = tomllib.loads(attrs["config_toml"])
     pairs = summary["pairs"]
     gp = summary["gpmap"]
@@ -252,7 +264,13 @@ def markdown_table(rows: list[dict]) -> str:
 
 
 def compare(bridge_h5, rna_phenotypes, hnca_neutral, hnca_pairs, *, sigma=None) -> str:
-    """The comparison table (markdown) from the four result sources."""
+    """The comparison table (markdown) from the four result sources; a source
+    given as None is the committed reference result shipped with alife
+    (:func:`alife.examples.reference`)."""
+    from ..examples import reference
+    rna_phenotypes = reference("rna_phenotypes") if rna_phenotypes is None else rna_phenotypes
+    hnca_neutral = reference("hnca_neutral") if hnca_neutral is None else hnca_neutral
+    hnca_pairs = reference("hnca_pairs") if hnca_pairs is None else hnca_pairs
     rows = [rna_row(rna_phenotypes), *hnca_rows(hnca_neutral, hnca_pairs),
             mlp_row(bridge_h5, sigma)]
     return markdown_table(rows)

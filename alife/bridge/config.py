@@ -76,19 +76,23 @@ experiment of ``experiments/bridge/digits.toml``::
     sigmas = [1e-3, 3e-3, 1e-2, 3e-2]   # Gaussian weight perturbation sizes
     n = 500                         # perturbations per sigma (of endpoint A, pair 0)
 
-Validation is strict, as for the other configs (:mod:`alife.config`): an
-unknown or misspelt key, a wrong type or an impossible value is a one-line
-:class:`~alife.config.ConfigError` naming the key.  Relative checkpoint
-paths are resolved against the config file's folder.
+Validation is strict, as for the other configs (the toolkit of
+:mod:`alife.config`): an unknown or misspelt key, a wrong type or an
+impossible value is a one-line :class:`~alife.config.ConfigError` naming the
+key.  Relative checkpoint paths are resolved against the config file's folder.
+
+The canonical text (:attr:`BridgeConfig.text`, stored in BRIDGE.h5) follows
+the policy of :mod:`alife.config`, with every key written (every default here
+is a TOML value) and checkpoint paths absolute.
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from ..config import (ConfigError, FrozenDict, _check_kind, _got, _Invalid, _path, _resolve,
-                      _table, _unknown_key, _unknown_name, dump_toml, parse_toml, read_config_text,
-                      seed_and_tables)
+from ..config import (FrozenDict, Invalid, TopLevel, check_keys, check_kind, dump_toml, get_table,
+                      got, key_path, parse_toml, read_config_text, reporting, required_int,
+                      resolve_path, unknown_name)
 
 DATASETS = ("digits",)
 OPTIMIZERS = ("sgd", "adam")
@@ -123,7 +127,8 @@ SCHEMA = {
                   "swa_lr": ("float", 0.01, None)},
     "gpmap": {"sigmas": ("floats", [1e-3, 3e-3, 1e-2, 3e-2], None), "n": ("int", 500, 1)},
 }
-_TABLES = tuple(SCHEMA)
+#: The top level of a bridge config.
+TOP_LEVEL = TopLevel(keys=("seed",), tables=tuple(SCHEMA))
 #: the digits data: 64 pixel features, 10 classes
 N_FEATURES, N_CLASSES = 64, 10
 
@@ -143,7 +148,7 @@ class BridgeConfig:
     ensembles: FrozenDict
     gpmap: FrozenDict
     text: str          # canonical TOML (every key, defaults filled in)
-    base_dir: str
+    base_dir: str = field(compare=False)
 
     @property
     def n_pairs(self) -> int:
@@ -155,95 +160,91 @@ def _value(kind, v, where):
     if kind == "sizes":
         if (not isinstance(v, list) or len(v) < 3
                 or not all(isinstance(x, int) and not isinstance(x, bool) for x in v)):
-            raise _Invalid(where, f"must be an array of >= 3 integers (inputs, hidden..., "
-                                  f"classes), {_got(v)}")
+            raise Invalid(where, f"must be an array of >= 3 integers (inputs, hidden..., "
+                                 f"classes), {got(v)}")
         if any(x < 1 or x > 100_000 for x in v):
-            raise _Invalid(where, f"widths must be in 1..100000, got {v}")
+            raise Invalid(where, f"widths must be in 1..100000, got {v}")
         if v[0] != N_FEATURES or v[-1] != N_CLASSES:
-            raise _Invalid(where, f"digits has {N_FEATURES} inputs and {N_CLASSES} classes: "
-                                  f"sizes must start with {N_FEATURES} and end with "
-                                  f"{N_CLASSES}, got {v}")
+            raise Invalid(where, f"digits has {N_FEATURES} inputs and {N_CLASSES} classes: "
+                                 f"sizes must start with {N_FEATURES} and end with "
+                                 f"{N_CLASSES}, got {v}")
         return list(v)
     if kind == "floats":
         if not isinstance(v, list) or not v:
-            raise _Invalid(where, f"must be a non-empty array of numbers, {_got(v)}")
-        out = [_check_kind("float", x, where) for x in v]
+            raise Invalid(where, f"must be a non-empty array of numbers, {got(v)}")
+        out = [check_kind("float", x, where) for x in v]
         if any(x <= 0 for x in out):
-            raise _Invalid(where, f"every sigma must be > 0, got {v}")
+            raise Invalid(where, f"every sigma must be > 0, got {v}")
         return out
     if kind == "kinds":
         if not isinstance(v, list) or not v or not all(isinstance(x, str) for x in v):
-            raise _Invalid(where, f"must be a non-empty array of path kinds, {_got(v)}")
+            raise Invalid(where, f"must be a non-empty array of path kinds, {got(v)}")
         for x in v:
             if x not in PATH_KINDS:
-                raise _Invalid(where, _unknown_name("path kind", x, PATH_KINDS))
+                raise Invalid(where, unknown_name("path kind", x, PATH_KINDS))
         if len(set(v)) != len(v):
-            raise _Invalid(where, f"lists a path kind twice: {v}")
+            raise Invalid(where, f"lists a path kind twice: {v}")
         if "line" not in v:
-            raise _Invalid(where, "must include \"line\" (barriers are compared with it)")
+            raise Invalid(where, "must include \"line\" (barriers are compared with it)")
         return list(v)
     if kind == "checkpoints":
         if not isinstance(v, list):
-            raise _Invalid(where, f"must be an array of [A, B] file pairs, {_got(v)}")
+            raise Invalid(where, f"must be an array of [A, B] file pairs, {got(v)}")
         for x in v:
             if (not isinstance(x, list) or len(x) != 2
                     or not all(isinstance(f, str) and f for f in x)):
-                raise _Invalid(where, f"every entry must be a pair of file names "
-                                      f"[\"a.h5\", \"b.h5\"], {_got(x)}")
+                raise Invalid(where, f"every entry must be a pair of file names "
+                                     f"[\"a.h5\", \"b.h5\"], {got(x)}")
         return [list(x) for x in v]
-    return _check_kind(kind, v, where)
+    return check_kind(kind, v, where)
 
 
 def _build(data: dict, base_dir: str) -> BridgeConfig:
-    seed = seed_and_tables(data, _TABLES)
+    TOP_LEVEL.check(data)
+    seed = required_int(data, "seed", 0)
     tables = {}
     for name, schema in SCHEMA.items():
-        given = _table(data, name)
-        for key in given:
-            if key not in schema:
-                raise _unknown_key(name, key, list(schema))
+        given = get_table(data, name)
+        check_keys(name, given, list(schema), top=TOP_LEVEL)
         out = {}
         for key, (kind, default, low) in schema.items():
-            where = _path(name, key)
+            where = key_path(name, key)
             v = _value(kind, given[key], where) if key in given else default
             if low is not None and v < low:
-                raise _Invalid(where, f"must be >= {low}, got {v}")
+                raise Invalid(where, f"must be >= {low}, got {v}")
             if kind == "float" and key in ("lr", "lr_high", "lr_low", "swa_lr", "curve_lr") and v <= 0:
-                raise _Invalid(where, f"must be > 0, got {v}")
+                raise Invalid(where, f"must be > 0, got {v}")
             out[key] = v
         tables[name] = out
     d = tables["data"]
     if d["dataset"] not in DATASETS:
-        raise _Invalid(_path("data", "dataset"), _unknown_name("dataset", d["dataset"], DATASETS))
+        raise Invalid(key_path("data", "dataset"), unknown_name("dataset", d["dataset"], DATASETS))
     if not 0.05 <= d["test_fraction"] <= 0.5:
-        raise _Invalid(_path("data", "test_fraction"),
-                       f"must be in [0.05, 0.5], got {d['test_fraction']}")
+        raise Invalid(key_path("data", "test_fraction"),
+                      f"must be in [0.05, 0.5], got {d['test_fraction']}")
     for name in ("train", "paths", "align"):
         opt = tables[name]["optimizer"]
         if opt not in OPTIMIZERS:
-            raise _Invalid(_path(name, "optimizer"), _unknown_name("optimizer", opt, OPTIMIZERS))
+            raise Invalid(key_path(name, "optimizer"), unknown_name("optimizer", opt, OPTIMIZERS))
     if tables["align"]["curve_optimizer"] not in OPTIMIZERS:
-        raise _Invalid(_path("align", "curve_optimizer"),
-                       _unknown_name("optimizer", tables["align"]["curve_optimizer"], OPTIMIZERS))
+        raise Invalid(key_path("align", "curve_optimizer"),
+                      unknown_name("optimizer", tables["align"]["curve_optimizer"], OPTIMIZERS))
     ens = tables["ensembles"]
     if ens["lr_low"] > ens["lr_high"]:
-        raise _Invalid(_path("ensembles", "lr_low"),
-                       f"must be <= lr_high ({ens['lr_high']}), got {ens['lr_low']}")
-    canonical = {"seed": seed, **tables}
-    text = dump_toml(canonical)
-    tables["pairs"]["checkpoints"] = [[_resolve(f, base_dir) for f in pair]
+        raise Invalid(key_path("ensembles", "lr_low"),
+                      f"must be <= lr_high ({ens['lr_high']}), got {ens['lr_low']}")
+    where = key_path("pairs", "checkpoints")
+    tables["pairs"]["checkpoints"] = [[resolve_path(f, base_dir, where) for f in pair]
                                       for pair in tables["pairs"]["checkpoints"]]
     return BridgeConfig(seed=seed, **{k: FrozenDict(v) for k, v in tables.items()},
-                        text=text, base_dir=str(base_dir))
+                        text=dump_toml({"seed": seed, **tables}), base_dir=str(base_dir))
 
 
 def loads_bridge(text: str, name: str = "<string>", base_dir=None) -> BridgeConfig:
     """Parse and validate bridge TOML text (see the module docstring)."""
     data = parse_toml(text, name, "loads_bridge", "load_bridge_config")
-    try:
+    with reporting(name):
         return _build(data, os.getcwd() if base_dir is None else os.fspath(base_dir))
-    except _Invalid as e:
-        raise ConfigError(name, e.key, e.reason, keyed=e.keyed) from None
 
 
 def load_bridge_config(path) -> BridgeConfig:

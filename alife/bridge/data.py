@@ -48,7 +48,7 @@ def digits_split(test_fraction: float = 0.25, seed: int = 0) -> Split:
         from sklearn.datasets import load_digits
         from sklearn.model_selection import train_test_split
     except ImportError:
-        raise ImportError("the digits data need scikit-learn: pip install 'alife[bridge]'") from None
+        raise ImportError("the digits data need scikit-learn: pip install 'alife-neutral[bridge]'") from None
     d = load_digits()
     x = (d.data / 16.0).astype(np.float32)
     y = d.target.astype(np.int64)

@@ -7,7 +7,8 @@ the same batched :func:`alife.nca.develop` call (``fingerprint=True``):
 * the phenotype (its raw pattern id: all-0 and all-1 patterns stay distinct),
 * the trajectory fingerprint (a hash of every level's states at every step).
 
-Classes (int8 codes, stored in run files):
+Classes (int8 codes, stored in run files; the codes are part of the run-file
+layout, :mod:`alife.store.layout`, and are taken from there):
 
 =====  ==================  =====================================================
 code   name                meaning
@@ -28,9 +29,16 @@ from __future__ import annotations
 
 import numpy as np
 
-NONE, BENEFICIAL, SILENT, CRYPTIC, DELETERIOUS, NEUTRAL_CHANGED = -1, 0, 1, 2, 3, 4
-CLASS_NAMES = {NONE: "none", BENEFICIAL: "beneficial", SILENT: "silent", CRYPTIC: "cryptic",
-               DELETERIOUS: "deleterious", NEUTRAL_CHANGED: "neutral_changed"}
+from ..store import (MUTATION_BENEFICIAL as BENEFICIAL, MUTATION_CLASS_NAMES,
+                     MUTATION_CRYPTIC as CRYPTIC, MUTATION_DELETERIOUS as DELETERIOUS,
+                     MUTATION_NEUTRAL_CHANGED as NEUTRAL_CHANGED, MUTATION_NONE as NONE,
+                     MUTATION_SILENT as SILENT)
+
+__all__ = ["NONE", "BENEFICIAL", "SILENT", "CRYPTIC", "DELETERIOUS", "NEUTRAL_CHANGED",
+           "CLASS_NAMES", "classify", "class_counts"]
+
+#: code -> name
+CLASS_NAMES: dict[int, str] = dict(MUTATION_CLASS_NAMES)
 
 
 def classify(has_parent, parent_loss, child_loss, parent_pheno, child_pheno,

@@ -1,9 +1,11 @@
 """Run an evolution experiment from a config into a crash-proof HDF5 run file.
 
-One generation is: ask the algorithm for offspring, develop them all in one
-batched :func:`alife.nca.develop` call (with trajectory fingerprints; or one
-call per worker through an :mod:`alife.parallel` executor),
-score them on the task, classify every mutation against its parent, tell
+One generation is: ask the algorithm for offspring, develop and score them
+all on the task in one :meth:`alife.tasks.Task.evaluate` (one rollout per
+genome in every task mode, with trajectory fingerprints; split over the
+workers of an :mod:`alife.parallel` executor if one is given; under the
+``damage`` mode the stored phenotype is the recovered pattern), classify
+every mutation against its parent, tell
 the algorithm, append the surviving population to the run file (flushed),
 then checkpoint the algorithm state and the random generator atomically.
 
@@ -11,23 +13,25 @@ Nothing is lost: a run killed at any moment resumes from its checkpoint
 (the run file is first cut back to the checkpoint's generation) and ends
 bit-identical to an uninterrupted run with the same config, because every
 random draw comes from one ``numpy.random.Generator`` seeded from the
-config's seed and restored exactly.
+config's seed and restored exactly.  One process writes a run file at a
+time (its lock is held for the whole run), and a run resumes only from its
+own checkpoint (same run id, same generation CRC, not ahead of the file);
+anything else is a one-line error that names the way out.
 """
 from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..config import EvolveConfig, dumps
-from ..nca import develop
-from ..nca.phenotype import phenotype_ids
-from ..parallel import IN_PROCESS, Executor
-from ..store import RunFile, RunFileError, read_checkpoint, write_checkpoint
-from ..tasks import damage_loss, homeostasis_loss, loss as task_loss
+from ..parallel import Executor
+from .config import EvolveConfig, dumps
+from ..store import (CHECKPOINT_FIX, Checkpoint, RunFile, RunFileError, check_checkpoint,
+                     check_target, checkpoint_path, load_checkpoint, output_lock,
+                     write_checkpoint)
+from ..tasks import Evaluation
 from .algorithms import from_arrays, to_arrays
 from .lineage import NONE, class_counts, classify
 
@@ -38,49 +42,6 @@ _EXTRA = ("x_pheno_raw", "x_fingerprint", "x_parent_uid", "x_mclass", "x_pheno_i
 
 class RunError(ValueError):
     """A run cannot start or resume as asked (one line, for the CLI)."""
-
-
-@dataclass
-class Evaluation:
-    loss: np.ndarray          # (K,) float64
-    pheno_raw: np.ndarray     # (K,) int64 pattern ids (degenerate included)
-    pheno_id: np.ndarray      # (K,) int64, -1 degenerate
-    fingerprint: np.ndarray   # (K,) uint64
-    phenotypes: np.ndarray    # (K, N, N) bool
-
-
-def evaluate_rows(genomes: np.ndarray, config: EvolveConfig, spec, task,
-                  pack: bool = False) -> dict:
-    """Develop and score a batch of genomes; one executor task (top level, so
-    worker processes can unpickle it).  Every array has one row per genome;
-    ``pack`` bit-packs the patterns (8x less to send back from a worker)."""
-    out = develop(spec, genomes, fingerprint=True)
-    mode = config.task.mode
-    if mode == "final":
-        loss = task_loss(out.phenotypes, task.target).astype(np.float64)
-    elif mode == "homeostasis":
-        loss = homeostasis_loss(spec, genomes, task.target, config.task.homeostasis_k)
-    else:
-        loss = damage_loss(spec, genomes, task.target, config.task.damage_step,
-                           tuple(config.task.damage_rect)).astype(np.float64)
-    pheno = out.phenotypes
-    return {"loss": np.asarray(loss, np.float64), "pheno_raw": phenotype_ids(pheno),
-            "degenerate": out.degenerate, "fingerprint": out.fingerprints,
-            "phenotypes": np.packbits(pheno, axis=-1) if pack else pheno}
-
-
-def evaluate(config: EvolveConfig, spec, task, genomes: np.ndarray,
-             executor: Executor | None = None) -> Evaluation:
-    """Develop and score a batch of genomes (the only place evolution develops),
-    in this process or split over ``executor``'s workers (same results)."""
-    ex = IN_PROCESS if executor is None else executor
-    r = ex.map_rows(evaluate_rows, genomes, config, spec, task, pack=not ex.in_process)
-    pheno = r["phenotypes"]
-    if not ex.in_process:
-        n = spec.sizes[spec.output_level]
-        pheno = np.unpackbits(pheno, axis=-1, count=n).astype(bool)
-    raw = r["pheno_raw"]
-    return Evaluation(r["loss"], raw, np.where(r["degenerate"], -1, raw), r["fingerprint"], pheno)
 
 
 class _Progress:
@@ -102,8 +63,8 @@ class _Progress:
 
 def _born(ev: Evaluation, parent_uid: np.ndarray, mclass: np.ndarray) -> dict:
     """Extras of freshly evaluated individuals, keyed like :data:`_EXTRA`."""
-    return {"x_pheno_raw": ev.pheno_raw, "x_fingerprint": ev.fingerprint,
-            "x_parent_uid": parent_uid, "x_mclass": mclass, "x_pheno_id": ev.pheno_id}
+    return {"x_pheno_raw": ev.raw_ids, "x_fingerprint": ev.fingerprints,
+            "x_parent_uid": parent_uid, "x_mclass": mclass, "x_pheno_id": ev.ids}
 
 
 def _rows_by_uid(all_uid: np.ndarray, wanted: np.ndarray) -> np.ndarray:
@@ -113,7 +74,7 @@ def _rows_by_uid(all_uid: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 
 
 def _save(run: RunFile, path: Path, g: int, state, extras: dict, evals_per_s: float,
-          ev_pheno: dict, rng: np.random.Generator, counts: np.ndarray):
+          ev_pheno: dict, rng: np.random.Generator, counts: np.ndarray, run_id: str | None):
     ids = extras["x_pheno_id"]
     new = [int(i) for i in np.unique(ids) if i >= 0 and int(i) in ev_pheno]
     if new:
@@ -124,7 +85,55 @@ def _save(run: RunFile, path: Path, g: int, state, extras: dict, evals_per_s: fl
                           class_counts=counts)
     arrays = to_arrays(state)
     arrays.update({k: extras[k] for k in _EXTRA})
-    write_checkpoint(path, g, arrays, rng.bit_generator.state)
+    # the checkpoint is tied to this run file and to the generation it holds
+    write_checkpoint(path, g, arrays, rng.bit_generator.state, run_id=run_id,
+                     generation_crc=run.generation_checksum(g))
+
+
+def _resume_point(run: RunFile, path: Path) -> Checkpoint | None:
+    """The checkpoint to continue ``run`` from, checked against it; None to
+    start afresh (no generation worth keeping: at most generation 0 was
+    written before the first checkpoint).
+
+    Raises RunFileError (one line, with the way out) for a missing checkpoint
+    of a run with generations to keep, a damaged one, one of another run or
+    one that runs ahead of the file: never a silent restart."""
+    ck_path = checkpoint_path(path)
+    if not (ck_path.exists() or ck_path.is_symlink()):
+        if run.last_complete_generation >= 1:
+            raise RunError(f"{path} has {run.generations_done} complete generations but no "
+                           f"checkpoint ({ck_path.name}) to resume them from; {CHECKPOINT_FIX}")
+        return None
+    try:
+        ck = load_checkpoint(path)
+    except RunFileError as e:
+        raise RunError(f"{e}; the run cannot resume from it: {CHECKPOINT_FIX}") from None
+    check_checkpoint(run, ck)
+    return ck
+
+
+def _open_to_resume(path: Path, text: str, force: bool) -> tuple[RunFile | None, Checkpoint | None]:
+    """Under the output lock: the run file to continue and its checkpoint,
+    or ``(None, None)`` to create the run file afresh."""
+    if not check_target(path, force=True) or force:
+        return None, None
+    run = RunFile.open(path, "a")
+    try:
+        if run.config_toml != text:
+            raise RunError(f"{path} was written by a different config; use a new --out, "
+                           f"or --force to overwrite it")
+        if run.status == "done":
+            raise RunError(f"{path} is a finished run; use --force to overwrite it "
+                           f"or a new --out")
+        ck = _resume_point(run, path)
+        if ck is None:
+            run.close()
+            return None, None
+        run.truncate_to(ck.generation)
+    except BaseException:
+        run.close()
+        raise
+    return run, ck
 
 
 def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: bool | None = None,
@@ -138,6 +147,7 @@ def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: boo
     force : bool
         Start afresh even if ``out_path`` holds a finished run or another
         config's run (the old file is replaced only once the new one exists).
+        Never takes over a file another process is writing.
     progress : bool or None
         Show a progress line (None: only when stderr is a terminal).
     stop_after : int, optional
@@ -148,55 +158,57 @@ def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: boo
         file is the same bit for bit whatever the executor, so a run started
         with one can be resumed with another.
 
+    The output's lock (:func:`alife.store.output_lock`) is held for the whole
+    call; a resume continues from the run's own checkpoint only
+    (:func:`alife.store.check_checkpoint`).
+
     Returns
     -------
     dict : the run file's summary.
+
+    Raises
+    ------
+    alife.store.OutputLockedError
+        Another process is writing ``out_path``.
+    RunError, alife.store.RunFileError
+        One line: another config's or a finished run (without ``force``), a
+        damaged run file or checkpoint, a checkpoint of another run.
     """
     path = Path(out_path)
+    with output_lock(path):
+        return _evolve_locked(config, path, force, progress, stop_after, executor)
+
+
+def _evolve_locked(config: EvolveConfig, path: Path, force: bool, progress, stop_after,
+                   executor) -> dict:
     text = dumps(config)
     spec, task, algo = config.spec(), config.task_object(), config.algorithm_object()
     if not spec.layout.mutable.all():   # wiring genes: inherited, drawn by the wiring's rules
         algo = algo.with_fixed_genes(spec.layout.mutable, spec.random_wiring_genes)
     ss = np.random.SeedSequence(config.seed)
-    run = None
-    if path.exists() and not force:
-        run = RunFile.open(path, "a")
-        if run.config_toml != text:
-            run.close()
-            raise RunError(f"{path} was written by a different config; use a new --out, "
-                           f"or --force to overwrite it")
-        if run.status == "done":
-            run.close()
-            raise RunError(f"{path} is a finished run; use --force to overwrite it "
-                           f"or a new --out")
-        try:
-            checkpoint = read_checkpoint(path)
-        except RunFileError:
-            checkpoint = None
-        run.truncate_to(-1 if checkpoint is None else min(checkpoint[0], run.last_complete_generation))
-    if run is None or run.last_complete_generation < 0:
-        if run is not None:
-            run.close()
-        path.parent.mkdir(parents=True, exist_ok=True)
+    run, checkpoint = _open_to_resume(path, text, force)
+    if run is None:
         run = RunFile.create(path, text, ss.entropy, force=True)
+        run_id = run.run_id
         rng = np.random.default_rng(ss)
         t = time.perf_counter()
         first = algo.init(rng, genome_size=spec.n_genes)
-        ev = evaluate(config, spec, task, first.genomes, executor)
+        ev = task.evaluate(spec, first.genomes, fingerprint=True, executor=executor)
         eps = len(first) / (time.perf_counter() - t)
         state = algo.tell_init(first.genomes, ev.loss)
         none = np.full(len(first), NONE, np.int8)
         born = _born(ev, np.full(len(first), -1, np.int64), none)
         extras = {k: v[_rows_by_uid(first.uid, state.uid)] for k, v in born.items()}
-        _save(run, path, 0, state, extras, eps, dict(zip(ev.pheno_id.tolist(), ev.phenotypes)),
-              rng, class_counts(none))
+        _save(run, path, 0, state, extras, eps, dict(zip(ev.ids.tolist(), ev.phenotypes)),
+              rng, class_counts(none), run_id)
         done_new = 1
     else:
-        _, arrays, rng_state = checkpoint
+        run_id = run.run_id
+        arrays = dict(checkpoint.arrays)
         extras = {k: arrays.pop(k) for k in _EXTRA}
         state = from_arrays(arrays)
         rng = np.random.default_rng()
-        rng.bit_generator.state = rng_state
+        rng.bit_generator.state = checkpoint.rng_state
         done_new = 0
     bar = _Progress(config.generations, progress)
     try:
@@ -205,25 +217,25 @@ def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: boo
             if stop_after is not None and done_new >= stop_after:
                 return run.summary()
             off = algo.ask(state, rng)
-            ev = evaluate(config, spec, task, off.genomes, executor)
+            ev = task.evaluate(spec, off.genomes, fingerprint=True, executor=executor)
             has_parent = off.parent_index >= 0
             pidx = np.where(has_parent, off.parent_index, 0)
             mclass = classify(has_parent, state.loss[pidx], ev.loss,
-                              extras["x_pheno_raw"][pidx], ev.pheno_raw,
-                              extras["x_fingerprint"][pidx], ev.fingerprint)
+                              extras["x_pheno_raw"][pidx], ev.raw_ids,
+                              extras["x_fingerprint"][pidx], ev.fingerprints)
             new_state = algo.tell(state, off, ev.loss, rng)
             # carry per-individual extras through selection, by uid
             born = _born(ev, off.parent_uid, mclass)
             rows = _rows_by_uid(np.concatenate([state.uid, off.uid]), new_state.uid)
             extras = {k: np.concatenate([extras[k], born[k]])[rows] for k in _EXTRA}
-            pheno = dict(zip(ev.pheno_id.tolist(), ev.phenotypes))
+            pheno = dict(zip(ev.ids.tolist(), ev.phenotypes))
             state = new_state
             # throughput of the whole generation: asking, developing, scoring,
             # selection, bookkeeping and the previous generation's writes
             now = time.perf_counter()
             eps = len(off) / (now - t)
             t = now
-            _save(run, path, g, state, extras, eps, pheno, rng, class_counts(mclass))
+            _save(run, path, g, state, extras, eps, pheno, rng, class_counts(mclass), run_id)
             done_new += 1
             bar.update(g, float(state.loss.min()), eps)
         run.mark_done()

@@ -23,8 +23,25 @@ Two kinds of genotype space:
   neighbourhood is sampled: ``m`` resamples of each gene, drawn from an
   explicit ``numpy.random.Generator`` (so ``L m`` neighbours per genotype).
 
+Both kinds of space have ``check`` (validate genotypes into the space's
+dtype), ``neighbours``, ``mutate(g, rng)`` (one random mutation per
+genotype: the kernel of neutral walks) and ``random(n, rng)``.
+
 Phenotype evaluation dominates every analysis: callers batch, and
-:class:`CachedMap` memoises by genotype.
+:class:`CachedMap` memoises by genotype (:func:`as_cached`).
+
+Rank arithmetic
+---------------
+One definition serves the space's NumPy methods, the Numba kernels of
+:mod:`alife.neutral` and the genonets port: the place values
+``w[pos] = K**(L - 1 - pos)`` (:func:`place_values`), so that
+``rank(g) = sum_pos g[pos] w[pos]``; the letter at ``pos`` is
+``(rank // w[pos]) % K`` (:func:`letter_at`), and the letters come out
+last-first by repeated division (:func:`last_letter`); substituting letter
+``new`` for ``old`` at ``pos`` moves the rank to ``rank + (new - old) w[pos]``
+(:func:`substitution_rank`).  The scalar functions are plain arithmetic, so
+they work element-wise on NumPy arrays and compile (inlined) inside Numba
+kernels.
 """
 from __future__ import annotations
 
@@ -54,6 +71,44 @@ def label_id(label: str) -> int:
     return int.from_bytes(d, "little") & 0x7FFF_FFFF_FFFF_FFFF
 
 
+def is_int(v) -> bool:
+    """True for a Python or NumPy integer that is not a bool."""
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+# ----------------------------------------------------------------------------
+# rank arithmetic (scalars or NumPy arrays; Numba kernels inline them)
+# ----------------------------------------------------------------------------
+
+def place_values(L: int, K: int) -> np.ndarray:
+    """(L,) int64 place values ``K**(L - 1 - pos)``: the first position is the
+    most significant digit of a genotype's rank."""
+    return int(K) ** np.arange(int(L) - 1, -1, -1, dtype=np.int64)
+
+
+def letter_at(rank, weight, K):
+    """The letter of genotype ``rank`` at the position of place value ``weight``."""
+    return (rank // weight) % K
+
+
+def last_letter(rank, K):
+    """``(letter at the last position, rank of the genotype without it)``;
+    applied repeatedly it yields the letters last-first."""
+    return rank % K, rank // K
+
+
+def substitution_rank(rank, old, new, weight):
+    """Rank of the one-mutant that writes letter ``new`` over letter ``old``
+    at the position of place value ``weight``."""
+    return rank + (new - old) * weight
+
+
+def _substitutions(L: int, K: int) -> tuple[np.ndarray, np.ndarray]:
+    """The one-mutant neighbourhood's order: mutant ``j`` changes position
+    ``pos[j]`` by ``shift[j]`` letters (mod K); position-major, shifts 1..K-1."""
+    return np.repeat(np.arange(L), K - 1), np.tile(np.arange(1, K), L)
+
+
 def as_genotype_rows(genotypes, L: int) -> np.ndarray:
     """``(n, L)`` (or one ``(L,)`` genotype as a row) as an array; ValueError otherwise."""
     g = np.asarray(genotypes)
@@ -81,6 +136,14 @@ class DiscreteSpace:
     L : int, genotype length (>= 1)
     K : int, alphabet size (2..255)
     alphabet : str or None, the letters (length K) for text I/O
+
+    Notes
+    -----
+    Ranks (int64, first position most significant): :meth:`rank`,
+    :meth:`unrank`, :meth:`letters`, :attr:`weights`,
+    :meth:`neighbour_ranks`; genotypes: :meth:`check`, :meth:`neighbours`,
+    :meth:`mutate`, :meth:`random`, :meth:`all_genotypes`,
+    :meth:`encode` / :meth:`decode` (text).
     """
 
     L: int
@@ -88,9 +151,9 @@ class DiscreteSpace:
     alphabet: str | None = None
 
     def __post_init__(self):
-        if not isinstance(self.L, (int, np.integer)) or self.L < 1:
+        if not is_int(self.L) or self.L < 1:
             raise ValueError(f"genotype length L must be an integer >= 1, got {self.L!r}")
-        if not isinstance(self.K, (int, np.integer)) or not 2 <= self.K <= 255:
+        if not is_int(self.K) or not 2 <= self.K <= 255:
             raise ValueError(f"alphabet size K must be an integer in 2..255, got {self.K!r}")
         if self.alphabet is not None and (len(self.alphabet) != self.K
                                           or len(set(self.alphabet)) != self.K):
@@ -118,13 +181,17 @@ class DiscreteSpace:
             raise ValueError(f"genotypes must be integer letter indices in 0..{self.K - 1}")
         return g.astype(np.uint8, copy=False)
 
+    @property
+    def weights(self) -> np.ndarray:
+        """(L,) int64 place values of the rank, ``K**(L - 1 - pos)`` (:func:`place_values`)."""
+        return place_values(self.L, self.K)
+
     def rank(self, genotypes) -> np.ndarray:
         """(n,) int64 base-K rank of each genotype (needs K**L < 2**63)."""
         g = self.check(genotypes)
         if self.size >= 2 ** 63:
             raise ValueError(f"space of {self.K}**{self.L} genotypes is too large to rank in int64")
-        w = int(self.K) ** np.arange(self.L - 1, -1, -1, dtype=np.int64)
-        return g.astype(np.int64) @ w
+        return g.astype(np.int64) @ self.weights
 
     def unrank(self, ranks) -> np.ndarray:
         """(n, L) uint8 genotypes of the given ranks."""
@@ -133,9 +200,14 @@ class DiscreteSpace:
             raise ValueError(f"ranks must lie in 0..{self.size - 1}")
         out = np.empty((r.size, self.L), np.uint8)
         for pos in range(self.L - 1, -1, -1):
-            out[:, pos] = r % self.K
-            r = r // self.K
+            out[:, pos], r = last_letter(r, self.K)
         return out
+
+    def letters(self, ranks) -> np.ndarray:
+        """(n, L) int64 letters of the genotypes of the given ranks (:func:`letter_at`;
+        :meth:`unrank` gives the same as validated uint8 genotypes)."""
+        r = np.asarray(ranks, dtype=np.int64).reshape(-1)
+        return letter_at(r[:, None], self.weights[None, :], self.K)
 
     def all_genotypes(self) -> np.ndarray:
         """Every genotype in rank order, (K**L, L) uint8."""
@@ -150,10 +222,36 @@ class DiscreteSpace:
         g = self.check(genotypes)
         L, K = self.L, self.K
         out = np.repeat(g[:, None, :], L * (K - 1), axis=1)
-        pos = np.repeat(np.arange(L), K - 1)
-        shift = np.tile(np.arange(1, K), L)
+        pos, shift = _substitutions(L, K)
         out[:, np.arange(L * (K - 1)), pos] = (g[:, pos] + shift) % K
         return out
+
+    def neighbour_ranks(self, ranks) -> np.ndarray:
+        """(n, L (K - 1)) int64 ranks of all one-mutants of the given ranks, in
+        the order of :meth:`neighbours` (:func:`substitution_rank`)."""
+        r = np.asarray(ranks, dtype=np.int64).reshape(-1)
+        w = self.weights
+        pos, shift = _substitutions(self.L, self.K)
+        old = self.letters(r)[:, pos]
+        return substitution_rank(r[:, None], old, (old + shift) % self.K, w[pos][None, :])
+
+    def mutate(self, genotypes, rng: np.random.Generator) -> np.ndarray:
+        """One random point mutation per row: a uniform position gets a uniform
+        *other* letter (position drawn first, then the letter shift).  (n, L) uint8."""
+        g = self.check(genotypes)
+        n = g.shape[0]
+        rows = np.arange(n)
+        pos = rng.integers(0, self.L, n)
+        out = g.copy()
+        out[rows, pos] = (g[rows, pos].astype(np.int64) + rng.integers(1, self.K, n)) % self.K
+        return out
+
+    def random(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """``n`` uniform random genotypes, (n, L) uint8: uniform ranks where the
+        space can be ranked (``K**L <= 2**63``), else uniform letters."""
+        if self.size <= 2 ** 63:
+            return self.unrank(rng.integers(0, self.size, int(n)))
+        return rng.integers(0, self.K, (int(n), self.L)).astype(np.uint8)
 
     def encode(self, texts) -> np.ndarray:
         """Strings over :attr:`alphabet` -> (n, L) uint8."""
@@ -197,9 +295,9 @@ class ContinuousSpace:
     high: float = 1.0
 
     def __post_init__(self):
-        if not isinstance(self.L, (int, np.integer)) or self.L < 1:
+        if not is_int(self.L) or self.L < 1:
             raise ValueError(f"number of genes L must be an integer >= 1, got {self.L!r}")
-        if not isinstance(self.m, (int, np.integer)) or self.m < 1:
+        if not is_int(self.m) or self.m < 1:
             raise ValueError(f"resamples per gene m must be an integer >= 1, got {self.m!r}")
         if not self.low < self.high:
             raise ValueError(f"gene range needs low < high, got [{self.low}, {self.high}]")
@@ -221,6 +319,17 @@ class ContinuousSpace:
         out = np.repeat(g[:, None, :], L * m, axis=1)
         pos = np.repeat(np.arange(L), m)
         out[:, np.arange(L * m), pos] = rng.uniform(self.low, self.high, (n, L * m)).astype(np.float32)
+        return out
+
+    def mutate(self, genotypes, rng: np.random.Generator) -> np.ndarray:
+        """One random mutation per row: a uniform gene resampled uniformly in
+        ``[low, high]`` (position drawn first).  (n, L) float32."""
+        g = self.check(genotypes)
+        n = g.shape[0]
+        rows = np.arange(n)
+        pos = rng.integers(0, self.L, n)
+        out = g.copy()
+        out[rows, pos] = rng.uniform(self.low, self.high, n).astype(np.float32)
         return out
 
     def random(self, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -289,3 +398,8 @@ class CachedMap(GPMap):
 
     def label(self, pid: int) -> str:
         return self.inner.label(pid)
+
+
+def as_cached(gpmap: GPMap) -> CachedMap:
+    """``gpmap`` itself if it is a :class:`CachedMap`, else a new cache around it."""
+    return gpmap if isinstance(gpmap, CachedMap) else CachedMap(gpmap)

@@ -22,12 +22,18 @@ Two genotype spaces:
   ``lattice`` mutation map exactly.  Lattice maps also accept float genomes
   that lie on the lattice.
 
-Every evaluation is one batched :func:`alife.nca.develop` call per chunk of
-``chunk`` genomes (default 4096) to bound memory; with ``executor=`` (an
-:class:`alife.parallel.Executor`) each batch is first split into one
-contiguous sub-batch per worker process or Dask worker (same results).  :meth:`HNCAMap.evaluate`
+Every evaluation goes through the one evaluator,
+:func:`alife.tasks.evaluate`: one rollout per genome in the map's task mode,
+in batched :func:`alife.nca.develop` calls of ``chunk`` genomes (default
+4096) to bound memory; with ``executor=`` (an :class:`alife.parallel.Executor`)
+each batch is first split into one contiguous sub-batch per worker process or
+Dask worker (same results).  A map with a :class:`~alife.tasks.Task`
+(``task=``, any mode; or ``target=``, mode ``final``) measures phenotypes,
+neutrality and mutation classes under that task: under ``damage`` the
+phenotype is the pattern recovered after the damage, under ``homeostasis``
+the final pattern, and the loss is the task's.  :meth:`HNCAMap.evaluate`
 also returns raw pattern ids (degenerate included), trajectory fingerprints
-and the loss on the map's target: what :func:`alife.evolve.lineage.classify`
+and the loss: what :func:`alife.evolve.lineage.classify`
 needs to class mutations as silent / cryptic / deleterious / beneficial /
 neutral_changed (:func:`mutation_class_counts`).
 :func:`robustness_profile` gives per-gene robustness.
@@ -39,52 +45,17 @@ import numpy as np
 from ..evolve.lineage import (BENEFICIAL, CRYPTIC, DELETERIOUS, NEUTRAL_CHANGED, SILENT,
                               classify)
 from ..evolve.mutation import MAX_LATTICE_K, lattice_values
-from ..nca import HNCASpec, develop
-from ..nca.phenotype import phenotype_ids
+from ..nca import HNCASpec
 from ..parallel import IN_PROCESS
-from .base import ContinuousSpace, DiscreteSpace, GPMap
+from ..tasks import DEFAULT_CHUNK, Task, evaluate
+from ..tasks import target as builtin_target
+from .base import ContinuousSpace, DiscreteSpace, GPMap, is_int
+from .registry import register
 
 __all__ = ["HNCAMap", "robustness_profile", "mutation_class_counts", "profiles_and_classes",
            "DEFAULT_CHUNK"]
 
-#: Genomes per develop call.
-DEFAULT_CHUNK = 4096
 
-
-def _is_int(v) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
-
-
-# Executor tasks: top-level functions of (genomes, ...) -> dict of per-row arrays.
-def _ids_rows(G, spec, steps, method, chunk) -> dict:
-    out = np.empty(G.shape[0], np.int64)
-    for a in range(0, G.shape[0], chunk):
-        out[a:a + chunk] = develop(spec, G[a:a + chunk], steps=steps, method=method).ids
-    return {"ids": out}
-
-
-def _evaluate_rows(G, spec, steps, method, chunk, target) -> dict:
-    from ..tasks import loss as task_loss
-
-    n = G.shape[0]
-    ids = np.empty(n, np.int64)
-    raw = np.empty(n, np.int64)
-    fps = np.empty(n, np.uint64)
-    loss = None if target is None else np.empty(n, np.float64)
-    for a in range(0, n, chunk):
-        dev = develop(spec, G[a:a + chunk], steps=steps, method=method, fingerprint=True)
-        b = a + dev.steps_run.shape[0]
-        r = phenotype_ids(dev.phenotypes)
-        raw[a:b] = r
-        ids[a:b] = np.where(dev.degenerate, -1, r)
-        fps[a:b] = dev.fingerprints
-        if loss is not None:
-            loss[a:b] = task_loss(dev.phenotypes, target)
-    return {"ids": ids, "raw_ids": raw, "fingerprints": fps, "loss": loss}
-
-
-def _pattern_rows(G, spec, steps, method) -> dict:
-    return {"patterns": develop(spec, G, steps=steps, method=method).phenotypes}
 
 
 class HNCAMap(GPMap):
@@ -99,7 +70,12 @@ class HNCAMap(GPMap):
     m : int
         Resamples per gene in a continuous neighbourhood (ignored on a lattice).
     target : None, a target name (:data:`alife.tasks.TARGETS`) or a bool array
-        of the output level's shape; gives :meth:`evaluate` a loss.
+        of the output level's shape; gives :meth:`evaluate` a loss (mode
+        ``final``).  Shorthand for ``task=Task(name, target)``.
+    task : alife.tasks.Task or None
+        A task in any mode (``final``, ``homeostasis``, ``damage``): the
+        phenotypes and losses are those of that task's rollout.  Give
+        ``target`` or ``task``, not both.
     steps : int or None
         Development steps (default ``spec.steps``).
     chunk : int
@@ -114,8 +90,8 @@ class HNCAMap(GPMap):
     """
 
     def __init__(self, spec: HNCASpec, *, lattice_k: int | None = None, m: int = 4,
-                 target=None, steps: int | None = None, chunk: int = DEFAULT_CHUNK,
-                 method: str = "auto", executor=None):
+                 target=None, task: Task | None = None, steps: int | None = None,
+                 chunk: int = DEFAULT_CHUNK, method: str = "auto", executor=None):
         super().__init__()
         if not isinstance(spec, HNCASpec):
             raise ValueError(f"HNCAMap: spec must be an HNCASpec, got {type(spec).__name__}; "
@@ -127,33 +103,30 @@ class HNCAMap(GPMap):
             self.space = ContinuousSpace(D, m, -float(spec.init_scale), float(spec.init_scale))
             self._values = None
         else:
-            if not _is_int(lattice_k) or not 2 <= lattice_k <= min(255, MAX_LATTICE_K):
+            if not is_int(lattice_k) or not 2 <= lattice_k <= min(255, MAX_LATTICE_K):
                 raise ValueError(f"HNCAMap: lattice_k must be an integer in 2..255 (letters are "
                                  f"uint8), got {lattice_k!r}")
             self.lattice_k = int(lattice_k)
             self.space = DiscreteSpace(D, self.lattice_k)
             self._values = lattice_values(self.lattice_k)
-        if steps is not None and (not _is_int(steps) or steps < 1):
+        if steps is not None and (not is_int(steps) or steps < 1):
             raise ValueError(f"HNCAMap: steps must be a positive integer or None, got {steps!r}")
         self.steps = spec.steps if steps is None else int(steps)
-        if not _is_int(chunk) or chunk < 1:
+        if not is_int(chunk) or chunk < 1:
             raise ValueError(f"HNCAMap: chunk must be a positive integer, got {chunk!r}")
         self.chunk = int(chunk)
         self.method = method
         self.executor = executor
-        self.target = self._check_target(target)
+        self.task = self._check_task(target, task)
         kind = "continuous" if self.lattice_k is None else f"lattice{self.lattice_k}"
-        self.name = f"hnca-{kind}-{D}genes"
+        mode = "" if self.task is None or self.task.mode == "final" else f"-{self.task.mode}"
+        self.name = f"hnca-{kind}-{D}genes{mode}"
 
     # ------------------------------------------------------------------ setup
     def _check_target(self, target):
-        if target is None:
-            return None
-        from ..tasks import target as builtin_target
-
         n = self.spec.sizes[self.spec.output_level]
         if isinstance(target, str):
-            return builtin_target(target, n)
+            return Task(target, builtin_target(target, n))
         t = np.asarray(target)
         if t.dtype != np.bool_:
             if t.dtype.kind not in "iu" or (t.size and not np.isin(t, (0, 1)).all()):
@@ -162,7 +135,25 @@ class HNCAMap(GPMap):
         if t.shape != (n, n):
             raise ValueError(f"HNCAMap: target has shape {t.shape} but the phenotype is "
                              f"({n}, {n}); build the target at N = {n}")
-        return t
+        return Task("target", t)
+
+    def _check_task(self, target, task):
+        if target is not None and task is not None:
+            raise ValueError("HNCAMap: give target= (a final-pattern task) or task= (any "
+                             "mode), not both")
+        if task is None:
+            return None if target is None else self._check_target(target)
+        if not isinstance(task, Task):
+            raise ValueError(f"HNCAMap: task must be an alife.tasks.Task, got "
+                             f"{type(task).__name__}; build one with Task.from_name(name, N, "
+                             "mode=...)")
+        task.check(self.spec, self.steps)
+        return task
+
+    @property
+    def target(self):
+        """(N, N) bool target of the map's task, or None without a task."""
+        return None if self.task is None else self.task.target
 
     def __getstate__(self):
         state = dict(self.__dict__)
@@ -262,13 +253,15 @@ class HNCAMap(GPMap):
         """(n,) int64 ids of the developed patterns, -1 degenerate."""
         return super().phenotypes(self.check(genotypes))
 
+    def _evaluate(self, G: np.ndarray, **kw):
+        return evaluate(self.spec, G, self.task, executor=self._ex, steps=self.steps,
+                        method=self.method, chunk=self.chunk, **kw)
+
     def _phenotypes(self, genotypes: np.ndarray) -> np.ndarray:
-        G = self.to_genomes(genotypes)
-        return self._ex.map_rows(_ids_rows, G, self.spec, self.steps, self.method,
-                                 self.chunk)["ids"]
+        return self._evaluate(self.to_genomes(genotypes), phenotypes=False).ids
 
     def evaluate(self, genotypes) -> dict:
-        """Everything the mutation classes need, in batched develop calls.
+        """Everything the mutation classes need, from one rollout per genotype.
 
         Returns
         -------
@@ -276,19 +269,17 @@ class HNCAMap(GPMap):
             ``ids`` (n,) int64, -1 for degenerate patterns;
             ``raw_ids`` (n,) int64 pattern ids, degenerate patterns included;
             ``fingerprints`` (n,) uint64 trajectory hashes;
-            ``loss`` (n,) float64 (:func:`alife.tasks.loss` on the target) or None.
+            ``loss`` (n,) float64 (the task's loss) or None without a task.
         """
         G = self.to_genomes(genotypes)
-        out = self._ex.map_rows(_evaluate_rows, G, self.spec, self.steps, self.method,
-                                self.chunk, self.target)
+        ev = self._evaluate(G, fingerprint=True, phenotypes=False)
         self.n_evaluations += G.shape[0]
-        return out
+        return {"ids": ev.ids, "raw_ids": ev.raw_ids, "fingerprints": ev.fingerprints,
+                "loss": ev.loss}
 
     def patterns(self, genotypes) -> np.ndarray:
         """(n, N, N) bool developed patterns (for pictures and checks)."""
-        G = self.to_genomes(genotypes)
-        return self._ex.map_rows(_pattern_rows, G, self.spec, self.steps,
-                                 self.method)["patterns"]
+        return self._evaluate(self.to_genomes(genotypes)).phenotypes
 
     # ------------------------------------------------------------------ neighbourhoods
     def neighbours(self, genotypes, rng: np.random.Generator | None = None, m: int | None = None):
@@ -307,6 +298,9 @@ class HNCAMap(GPMap):
         m = self.space.m if m is None else m
         space = ContinuousSpace(self.spec.n_genes, m, self.space.low, self.space.high)
         return space.neighbours(g, rng), int(m)
+
+
+register("hnca", HNCAMap)
 
 
 # --------------------------------------------------------------------------- #

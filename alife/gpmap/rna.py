@@ -11,7 +11,7 @@ id is :func:`~alife.gpmap.base.label_id` of the dot-bracket string and
 
 ViennaRNA (PyPI ``viennarna``, module ``RNA``) is an optional extra: it is
 imported at first use and, when missing, an ``ImportError`` says
-``pip install 'alife[rna]'``.
+``pip install 'alife-neutral[rna]'``.
 
 Conventions: the published RNA12 map
 ------------------------------------
@@ -86,13 +86,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import DiscreteSpace, GPMap, label_id
+from .base import DiscreteSpace, GPMap, is_int, label_id
+from .registry import register
 
 __all__ = [
     "ENERGY_PARAMS",
     "TIES",
     "FoldSettings",
     "RNAMap",
+    "rna_map",
     "TableRNAMap",
     "FoldTable",
     "fold_sequences",
@@ -127,7 +129,7 @@ RNA12_PUBLISHED = {"N_p": 58, "f_del": 0.854}
 CACHE_FORMAT = 1
 
 _INSTALL_HINT = ("ViennaRNA is not installed (module 'RNA'); install the extra with "
-                 "pip install 'alife[rna]'")
+                 "pip install 'alife-neutral[rna]'")
 
 
 def _RNA():
@@ -167,8 +169,7 @@ class FoldSettings:
         if self.energy_params not in ENERGY_PARAMS:
             raise ValueError(f"unknown energy_params {self.energy_params!r}; choose one of "
                              f"{', '.join(ENERGY_PARAMS)}")
-        if (not isinstance(self.dangles, (int, np.integer)) or isinstance(self.dangles, bool)
-                or self.dangles not in (0, 1, 2, 3)):
+        if not is_int(self.dangles) or self.dangles not in (0, 1, 2, 3):
             raise ValueError(f"dangles must be 0, 1, 2 or 3, got {self.dangles!r}")
         if (not isinstance(self.temperature, (int, float, np.integer, np.floating))
                 or isinstance(self.temperature, bool) or not math.isfinite(self.temperature)
@@ -257,6 +258,8 @@ class RNAMap(GPMap):
     energy_params, dangles, temperature, noLP, ties : see :class:`FoldSettings`
         (defaults: the published RNA12 conventions, module docstring)
 
+    Notes
+    -----
     ``phenotypes(g)`` folds ``(n, L)`` letter indices (0..3 = A, C, G, U) in
     this process; the unfolded structure (and, with ``ties="undefined"``, a
     degenerate MFE) is ``-1``.  ``label(pid)`` is the dot-bracket of any id
@@ -321,6 +324,15 @@ class RNAMap(GPMap):
             raise KeyError(f"phenotype id {pid} has not been produced by this map; fold a "
                            "sequence with that structure first (or use label_id(structure))") \
                 from None
+
+
+@register("rna")
+def rna_map(length: int, *, energy_params: str = "turner1999", dangles: int = 2,
+            temperature: float = 37.0, no_lp: bool = False, ties: str = "mfe") -> RNAMap:
+    """The :class:`RNAMap` of sequences of ``length`` (map kind ``"rna"``);
+    ``no_lp`` is :class:`FoldSettings`' ``noLP`` (forbid lonely pairs)."""
+    return RNAMap(length, energy_params=energy_params, dangles=dangles, temperature=temperature,
+                  noLP=no_lp, ties=ties)
 
 
 # --------------------------------------------------------------------------- #
@@ -452,9 +464,9 @@ def fold_all(L: int, n_workers: int = 2, *, start: int = 0, stop: int | None = N
     if stop - start > 2 ** 40:
         raise ValueError(f"{stop - start} sequences is too many to fold; give a smaller "
                          "start/stop range")
-    if not isinstance(chunk, (int, np.integer)) or chunk < 1:
+    if not is_int(chunk) or chunk < 1:
         raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
-    if not isinstance(n_workers, (int, np.integer)) or n_workers < 0:
+    if not is_int(n_workers) or n_workers < 0:
         raise ValueError(f"n_workers must be a non-negative integer, got {n_workers!r}")
     RNA = _RNA()
     bounds = [(lo, min(lo + chunk, stop)) for lo in range(start, stop, chunk)]

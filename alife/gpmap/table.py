@@ -23,7 +23,8 @@ Parsing follows genonets' ``InReader.build_data_dicts`` exactly:
 * no kept row at all is an error.
 
 Every problem raises :class:`ValueError` with a one-line message that names
-the problem and the fix.
+the problem and the fix.  :func:`table_map` is registered as map kind
+``"table"`` (``alife.gpmap.make("table", file=..., alphabet="RNA", tau=0.0)``).
 """
 from __future__ import annotations
 
@@ -34,6 +35,9 @@ from pathlib import Path
 import numpy as np
 
 from .base import ALPHABETS, DiscreteSpace, GPMap, label_id
+from .registry import register
+
+__all__ = ["TableMap", "table_map", "REQUIRED_COLUMNS"]
 
 #: The columns a genonets input file must have.
 REQUIRED_COLUMNS = ("Genotypeset", "Delta", "Genotype", "Score")
@@ -63,6 +67,76 @@ def _check_alphabet(alphabet: str) -> str:
         raise ValueError(f"unknown alphabet {alphabet!r}; use one of "
                          f"{', '.join(ALPHABETS)} (case-sensitive, as in genonets)")
     return ALPHABETS[alphabet]
+
+
+def _parse(text: str, path: str, alphabet: str, letters: str, tau: float):
+    """genonets' InReader.build_data_dicts on the text of an input file:
+    ``(set -> genotype -> score, set -> delta, L)`` of the rows kept."""
+    lines = text.splitlines()
+    start = 0  # the header is the first line, as for csv.DictReader
+    if not text.strip():
+        raise ValueError(f"genonets input file {path!r} is empty; it needs the header line "
+                         f"'Genotypeset<TAB>Delta<TAB>Genotype<TAB>Score' and one row per genotype")
+    header = lines[start].split("\t")
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise ValueError(f"genonets input file {path!r} lacks column(s) {', '.join(missing)} in its "
+                         f"header; the first line must name the tab-separated columns "
+                         f"Genotypeset, Delta, Genotype, Score")
+    col = {c: header.index(c) for c in REQUIRED_COLUMNS}
+    ncol = len(header)
+    alpha_set = set(letters)
+    data: dict[str, dict[str, float]] = {}
+    deltas: dict[str, float] = {}
+    L = 0
+    for lineno0 in range(start + 1, len(lines)):
+        line = lines[lineno0]
+        if line == "":
+            continue
+        fields = line.split("\t")
+        if len(fields) < ncol:
+            fields = fields + [""] * (ncol - len(fields))
+        head = fields[:ncol]
+        lineno = lineno0 + 1
+        if all(v == "" for v in head):
+            continue
+        empty = [header[i] for i, v in enumerate(head) if v == ""]
+        if empty:
+            raise ValueError(f"line {lineno}: missing value in column {empty[0]}; every row needs "
+                             f"a Genotypeset, Delta, Genotype and Score")
+        s = fields[col["Score"]]
+        try:
+            score = float(s)
+        except ValueError:
+            raise ValueError(f"line {lineno}: Score {s!r} is not a number; write scores as "
+                             f"decimal numbers") from None
+        if not score >= tau:
+            continue
+        name = fields[col["Genotypeset"]]
+        if name not in data:
+            d = fields[col["Delta"]]
+            try:
+                deltas[name] = float(d)
+            except ValueError:
+                raise ValueError(f"line {lineno}: Delta {d!r} is not a number; write each set's "
+                                 f"delta as a decimal number") from None
+            data[name] = {}
+        g = fields[col["Genotype"]]
+        if L == 0:
+            L = len(g)
+        if len(g) != L:
+            raise ValueError(f"line {lineno}: genotype {g!r} has length {len(g)} but the first "
+                             f"genotype has length {L}; all genotypes must have the same length")
+        if not alpha_set.issuperset(g):
+            bad = next(c for c in g if c not in alpha_set)
+            raise ValueError(f"line {lineno}: genotype {g!r} has letter {bad!r} outside the "
+                             f"{alphabet} alphabet {letters}; fix the genotype or choose the "
+                             f"right alphabet")
+        data[name][g] = score
+    if not data:
+        raise ValueError(f"no genotype in {path!r} has Score >= tau={tau}; lower tau or "
+                         f"check the Score column")
+    return data, deltas, L
 
 
 class TableMap(GPMap):
@@ -107,71 +181,7 @@ class TableMap(GPMap):
         self.alphabet_name = alphabet
         self.tau = tau
         self.path = str(path)
-        text = _read_text(path)
-        lines = text.splitlines()
-        start = 0  # the header is the first line, as for csv.DictReader
-        if not text.strip():
-            raise ValueError(f"genonets input file {self.path!r} is empty; it needs the header line "
-                             f"'Genotypeset<TAB>Delta<TAB>Genotype<TAB>Score' and one row per genotype")
-        header = lines[start].split("\t")
-        missing = [c for c in REQUIRED_COLUMNS if c not in header]
-        if missing:
-            raise ValueError(f"genonets input file {self.path!r} lacks column(s) {', '.join(missing)} in its "
-                             f"header; the first line must name the tab-separated columns "
-                             f"Genotypeset, Delta, Genotype, Score")
-        col = {c: header.index(c) for c in REQUIRED_COLUMNS}
-        ncol = len(header)
-        alpha_set = set(letters)
-        data: dict[str, dict[str, float]] = {}
-        deltas: dict[str, float] = {}
-        L = 0
-        for lineno0 in range(start + 1, len(lines)):
-            line = lines[lineno0]
-            if line == "":
-                continue
-            fields = line.split("\t")
-            if len(fields) < ncol:
-                fields = fields + [""] * (ncol - len(fields))
-            head = fields[:ncol]
-            lineno = lineno0 + 1
-            if all(v == "" for v in head):
-                continue
-            empty = [header[i] for i, v in enumerate(head) if v == ""]
-            if empty:
-                raise ValueError(f"line {lineno}: missing value in column {empty[0]}; every row needs "
-                                 f"a Genotypeset, Delta, Genotype and Score")
-            s = fields[col["Score"]]
-            try:
-                score = float(s)
-            except ValueError:
-                raise ValueError(f"line {lineno}: Score {s!r} is not a number; write scores as "
-                                 f"decimal numbers") from None
-            if not score >= tau:
-                continue
-            name = fields[col["Genotypeset"]]
-            if name not in data:
-                d = fields[col["Delta"]]
-                try:
-                    deltas[name] = float(d)
-                except ValueError:
-                    raise ValueError(f"line {lineno}: Delta {d!r} is not a number; write each set's "
-                                     f"delta as a decimal number") from None
-                data[name] = {}
-            g = fields[col["Genotype"]]
-            if L == 0:
-                L = len(g)
-            if len(g) != L:
-                raise ValueError(f"line {lineno}: genotype {g!r} has length {len(g)} but the first "
-                                 f"genotype has length {L}; all genotypes must have the same length")
-            if not alpha_set.issuperset(g):
-                bad = next(c for c in g if c not in alpha_set)
-                raise ValueError(f"line {lineno}: genotype {g!r} has letter {bad!r} outside the "
-                                 f"{alphabet} alphabet {letters}; fix the genotype or choose the "
-                                 f"right alphabet")
-            data[name][g] = score
-        if not data:
-            raise ValueError(f"no genotype in {self.path!r} has Score >= tau={tau}; lower tau or "
-                             f"check the Score column")
+        data, deltas, L = _parse(_read_text(path), self.path, alphabet, letters, tau)
         self.space = DiscreteSpace(L, len(letters), letters)
         self.set_names = list(data)
         self.deltas = deltas
@@ -200,3 +210,9 @@ class TableMap(GPMap):
             lut[ord(c)] = i
         raw = np.frombuffer("".join(gs).encode("ascii"), np.uint8)
         return lut[raw].reshape(len(gs), self.space.L)
+
+
+@register("table")
+def table_map(file, alphabet: str, tau: float = 0.0) -> TableMap:
+    """The :class:`TableMap` of genonets input ``file`` (map kind ``"table"``)."""
+    return TableMap(file, alphabet=alphabet, tau=tau)

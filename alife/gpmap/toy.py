@@ -11,16 +11,19 @@ holding letter ``a``; ``C(n, k)`` is the binomial coefficient.
 
 Discrete maps: :class:`ThresholdMap`, :class:`CountMap`, :class:`ParityMap`,
 :class:`TableLookupMap`.  Continuous maps (sampled neighbourhoods):
-:class:`SignPatternMap`, :class:`SumIntervalMap`.
+:class:`SignPatternMap`, :class:`SumIntervalMap`.  :func:`toy_map` builds one
+by name; it is registered as map kind ``"toy"`` (``alife.gpmap.make("toy",
+name="count", L=6, K=3)``).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .base import ContinuousSpace, DiscreteSpace, GPMap
+from .registry import register
 
 __all__ = ["ThresholdMap", "CountMap", "ParityMap", "TableLookupMap", "SignPatternMap",
-           "SumIntervalMap"]
+           "SumIntervalMap", "toy_map", "TOY_MAPS"]
 
 
 class ThresholdMap(GPMap):
@@ -31,6 +34,8 @@ class ThresholdMap(GPMap):
     L : int, genotype length
     threshold : int in ``1..L``
 
+    Notes
+    -----
     Networks on paper (``k = |g|_1``, ``t = threshold``):
 
     * phenotype 1 = ``{k >= t}``, ``sum_{k>=t} C(L, k)`` genotypes; phenotype
@@ -67,6 +72,8 @@ class CountMap(GPMap):
     L, K : int, genotype length and alphabet size
     letter : int, the counted letter
 
+    Notes
+    -----
     Networks on paper (``c = |g|_letter``):
 
     * phenotype ``c`` has ``C(L, c) (K - 1)^(L - c)`` genotypes.
@@ -100,6 +107,8 @@ class ParityMap(GPMap):
     ----------
     L, K : int, genotype length and alphabet size (default binary)
 
+    Notes
+    -----
     Networks on paper: a substitution ``a -> b`` is neutral iff ``b - a`` is
     even.
 
@@ -130,6 +139,8 @@ class TableLookupMap(GPMap):
     space : DiscreteSpace, an enumerable space
     phenotype_of_rank : (K**L,) int array of phenotype ids (``-1`` = undefined)
 
+    Notes
+    -----
     Its networks are whatever the table says; tests compare the fast code
     against plain loops over the same table.
     """
@@ -163,6 +174,8 @@ class SignPatternMap(GPMap):
     m : int, resamples per gene in a sampled neighbourhood
     undefined_all_negative : bool, map the all-negative orthant to ``-1``
 
+    Notes
+    -----
     Networks on paper (genes uniform on ``[-1, 1]``): each phenotype is one
     orthant, a convex set, hence one genotype network; every orthant is
     reachable from every other by changing signs one gene at a time.
@@ -200,6 +213,8 @@ class SumIntervalMap(GPMap):
     n_bins : int, number of intervals
     m : int, resamples per gene
 
+    Notes
+    -----
     Networks on paper: each phenotype is a slab ``{a <= sum x < b}`` of the
     cube, a convex set, hence one genotype network; one gene can move the sum
     by at most ``high - low`` = ``n_bins / L`` bin widths, so a mutant's
@@ -220,3 +235,47 @@ class SumIntervalMap(GPMap):
         lo, hi = self.space.L * self.space.low, self.space.L * self.space.high
         b = np.floor((s - lo) / (hi - lo) * self.n_bins).astype(np.int64)
         return np.clip(b, 0, self.n_bins - 1)
+
+
+#: The names :func:`toy_map` knows.
+TOY_MAPS = ("threshold", "count", "parity", "signs", "sum_interval")
+
+
+@register("toy")
+def toy_map(name: str, L: int, K: int = 2, threshold: int | None = None, letter: int = 0, *,
+            m: int = 4, n_bins: int | None = None, undefined_all_negative: bool = False) -> GPMap:
+    """A toy map by name (map kind ``"toy"``).
+
+    Parameters
+    ----------
+    name : {"threshold", "count", "parity", "signs", "sum_interval"}
+    L : int, genotype length (number of genes for the continuous maps)
+    K : int, alphabet size of ``count`` and ``parity`` (``threshold`` is
+        binary and does not read it)
+    threshold : int, required by ``threshold``
+    letter : int, the letter ``count`` counts
+    m : int, resamples per gene of the continuous maps (``signs``, ``sum_interval``)
+    n_bins : int, required by ``sum_interval``
+    undefined_all_negative : bool, ``signs``: the all-negative orthant is ``-1``
+
+    Notes
+    -----
+    Parameters a map does not read are ignored (``threshold`` ignores ``K``
+    and ``letter``, ``parity`` ignores ``threshold`` and ``letter``), so one
+    table of keys can describe any toy map.
+    """
+    if name == "threshold":
+        if threshold is None:
+            raise ValueError("the threshold toy map needs threshold= (an integer in 1..L)")
+        return ThresholdMap(L, threshold)
+    if name == "count":
+        return CountMap(L, K, letter=letter)
+    if name == "parity":
+        return ParityMap(L, K)
+    if name == "signs":
+        return SignPatternMap(L, m, undefined_all_negative=undefined_all_negative)
+    if name == "sum_interval":
+        if n_bins is None:
+            raise ValueError("the sum_interval toy map needs n_bins= (an integer >= 1)")
+        return SumIntervalMap(L, n_bins, m)
+    raise ValueError(f"unknown toy map {name!r}; choose one of {', '.join(TOY_MAPS)}")

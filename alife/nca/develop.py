@@ -226,11 +226,70 @@ def _blas_one_thread():
     return threadpool_limits(limits=1, user_api="blas")
 
 
+def _is_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
 def _steps(spec, steps):
     T = spec.steps if steps is None else steps
-    if not isinstance(T, (int, np.integer)) or isinstance(T, bool) or T < 0:
+    if not _is_int(T) or T < 0:
         raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
     return int(T)
+
+
+def check_rect(spec: HNCASpec, rect, where: str = "damage") -> tuple[int, int, int, int]:
+    """Validate a damage rectangle ``(row0, col0, height, width)`` in base-level cells.
+
+    Returns the four ints; one-line ValueError (prefixed by ``where``) unless
+    height, width >= 1 and the rectangle lies inside the base grid (it does
+    not wrap around the torus).
+    """
+    N = spec.base_size
+    ok = (isinstance(rect, (tuple, list, np.ndarray)) and len(rect) == 4
+          and all(_is_int(v) for v in rect))
+    if ok:
+        r0, c0, h, w = (int(v) for v in rect)
+        ok = h >= 1 and w >= 1 and r0 >= 0 and c0 >= 0 and r0 + h <= N and c0 + w <= N
+    if not ok:
+        raise ValueError(f"{where}: rect must be (row0, col0, height, width) integers in "
+                         f"base-level cells with height, width >= 1 and the rectangle "
+                         f"inside the {N}x{N} base grid (row0 + height <= {N}, "
+                         f"col0 + width <= {N}), got {rect!r}")
+    return r0, c0, h, w
+
+
+def _check_damage(spec: HNCASpec, damage, T: int) -> np.ndarray:
+    """``damage`` -> (5,) int64 ``(t_damage, row0, col0, height, width)``;
+    t_damage = -1 for none."""
+    if damage is None:
+        return np.full(5, -1, np.int64)
+    if not isinstance(damage, (tuple, list)) or len(damage) != 2:
+        raise ValueError(f"damage must be (t_damage, (row0, col0, height, width)), got {damage!r}")
+    td, rect = damage
+    if not _is_int(td) or not 0 <= td <= T:
+        raise ValueError(f"damage: t_damage must be an integer in 0..{T} (the steps), "
+                         f"got {td!r}")
+    return np.array((int(td),) + check_rect(spec, rect), np.int64)
+
+
+def _check_scoring(spec: HNCASpec, target, score_steps, T: int):
+    """-> (target (N*N,) int64, steps (R,) int64); empty arrays when not scoring."""
+    if target is None and score_steps is None:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if target is None or score_steps is None:
+        raise ValueError("scoring needs both target and score_steps (or neither)")
+    n = spec.sizes[spec.output_level]
+    t = np.asarray(target)
+    if t.shape != (n, n) or (t.dtype != np.bool_ and (t.dtype.kind not in "iu" or (
+            t.size and not np.isin(t, (0, 1)).all()))):
+        raise ValueError(f"target must be a bool (0/1) array of shape ({n}, {n}) (the output "
+                         f"level {spec.output_level}), got {t.dtype} {t.shape}")
+    st = np.asarray(score_steps)
+    if st.ndim != 1 or (st.size and (st.dtype.kind not in "iu" or st.min() < 0
+                                     or st.max() > T or (np.diff(st) <= 0).any())):
+        raise ValueError(f"score_steps must be increasing integers in 0..{T} (the steps), "
+                         f"got {score_steps!r}")
+    return t.astype(np.int64).reshape(-1), st.astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -253,13 +312,23 @@ class Development:
         by the same method with equal fingerprints had identical
         trajectories (up to a 2**-64 collision chance): the test for a
         *silent* mutation.  Fingerprints are comparable only within one
-        method (``lanes`` and ``gemm`` round differently).
+        method (``lanes`` and ``gemm`` round differently).  With ``damage``,
+        step ``t_damage`` is hashed as computed, before the damage (which is
+        a function of that state, so the hash still fixes the trajectory).
+    step_wrong, step_on : (P, R) int64 or None
+        With ``develop(..., target=, score_steps=)``: at each of the R scored
+        steps, the number of cells of the binarised output-level pattern that
+        differ from the target, and that are on (1).  From these the loss of
+        every step follows without keeping the patterns
+        (:func:`alife.tasks.loss_from_counts`).
     """
 
     spec: HNCASpec
     states: list
     steps_run: np.ndarray
     fingerprints: np.ndarray | None = None
+    step_wrong: np.ndarray | None = None
+    step_on: np.ndarray | None = None
 
     @cached_property
     def phenotypes(self) -> np.ndarray:
@@ -280,7 +349,8 @@ class Development:
 
 
 def develop(spec: HNCASpec, genomes: np.ndarray, states=None, steps: int | None = None,
-            method: str = "auto", fingerprint: bool = False) -> Development:
+            method: str = "auto", fingerprint: bool = False, target=None, score_steps=None,
+            damage=None) -> Development:
     """Develop every genome of a population from the seed (or given states).
 
     Parameters
@@ -291,7 +361,7 @@ def develop(spec: HNCASpec, genomes: np.ndarray, states=None, steps: int | None 
     states : list of per-level arrays (N_l, N_l, C) or (P, N_l, N_l, C), optional
         Initial states; default ``spec.initial_states()``.
     steps : int, optional
-        Number of steps; default ``spec.steps``.
+        Number of steps T; default ``spec.steps``.
     method : {"auto", "lanes", "gemm", "mapped"}
         Kernel strategy (see :mod:`alife.nca.kernels`); results agree to float
         rounding, and "auto" picks the faster one for the spec ("mapped" is
@@ -299,6 +369,21 @@ def develop(spec: HNCASpec, genomes: np.ndarray, states=None, steps: int | None 
     fingerprint : bool
         Also hash every genome's full trajectory (``.fingerprints``); costs
         one extra pass over the state per step and disables early stopping.
+    target : (N_out, N_out) bool array, optional
+        With ``score_steps``: compare the output level's binarised pattern
+        (``state > spec.threshold``, channel 0) with ``target`` at every
+        step of ``score_steps`` during the rollout (``.step_wrong``,
+        ``.step_on``): what a loss averaged over steps needs, in one rollout.
+    score_steps : sequence of int, optional
+        Increasing steps in ``0..T`` (0 is the initial state).  A scored step
+        sees the state as computed, before a damage at that step.
+    damage : (t_damage, (row0, col0, height, width)), optional
+        After step ``t_damage`` (``0..T``; 0 damages the initial state) zero
+        the rectangle, given in base-level cells, on every level and every
+        channel: at level ``l`` the rows ``row0 >> l .. (row0 + height - 1)
+        >> l`` and the columns likewise, i.e. every cell that contains a
+        damaged base cell.  The rectangle must lie inside the base grid.
+        With ``t_damage = T`` the final states are the damaged ones.
 
     Returns
     -------
@@ -309,6 +394,8 @@ def develop(spec: HNCASpec, genomes: np.ndarray, states=None, steps: int | None 
     -----
     Parallel over genomes with Numba threads; every genome is computed by
     one thread in a fixed order, so results do not depend on the thread count.
+    Scoring and damage add work only at the chosen steps: a plain rollout
+    runs the same kernel loop as without them.
     """
     if not isinstance(spec, HNCASpec):
         raise ValueError(f"spec must be an HNCASpec, got {type(spec).__name__}")
@@ -317,46 +404,82 @@ def develop(spec: HNCASpec, genomes: np.ndarray, states=None, steps: int | None 
     T = _steps(spec, steps)
     init = _check_states(spec, states, P)
     method = choose_method(spec, method)
+    tgt, rec = _check_scoring(spec, target, score_steps, T)
+    dmg = _check_damage(spec, damage, T)
     user_spec, user_G = spec, G
     spec, G = kernel_form(spec, G, fold=method != "mapped")
     geo = geometry(spec)
     S = pad_states(spec, geo, init, P)
-    residual = spec.update == "residual"
-    can_stop = spec.zero_is_fixed_point
-    oact = K.ACT_CODES[spec.output_activation]
     if P == 0:
-        return Development(user_spec, unpad_states(spec, geo, np.zeros((0, geo.rows), np.float32)),
-                           np.zeros(0, np.int64),
-                           np.zeros(0, np.uint64) if fingerprint else None)
-    if method == "mapped":
-        steps_run = np.zeros(P, np.int64)
-        S = np.repeat(S, P, axis=0) if S.shape[0] != P else S
-        fps = np.zeros((P, 1 if fingerprint else 0), np.uint64)
-        K.mapped_rollout(_weight_tables(spec, G), S, T, geo.sizes, geo.offs,
-                         _kernel_links(user_spec, user_G), oact, residual, can_stop, steps_run, fps)
-        final = S
-        fps = fps[:, 0] if fingerprint else None
-    elif method == "lanes":
-        Wx, Sb = pack_lanes(spec, G, S)
-        steps_b = np.zeros(Wx.shape[0], np.int64)
-        fps = np.zeros((Wx.shape[0], K.LANES if fingerprint else 0), np.uint64)
-        K.lanes_rollout(Wx, Sb, T, geo.sizes, geo.offs, oact, residual, can_stop, steps_b, fps)
-        final = Sb[:, :-1, :].transpose(0, 2, 1).reshape(-1, geo.rows)[:P]
-        steps_run = np.repeat(steps_b, K.LANES)[:P]
-        fps = fps.reshape(-1)[:P] if fingerprint else None
+        final, steps_run = np.zeros((0, geo.rows), np.float32), np.zeros(0, np.int64)
+        fps, wrong = np.zeros(0, np.uint64), np.zeros((0, rec.shape[0]), np.int64)
+        on = wrong
+    elif method == "mapped":
+        final, steps_run, fps, wrong, on = _run_mapped(spec, geo, G, S, T, fingerprint, tgt,
+                                                       rec, dmg, _kernel_links(user_spec, user_G))
     else:
-        steps_run = np.zeros(P, np.int64)
-        S = np.repeat(S, P, axis=0) if S.shape[0] != P else S
-        fps = np.zeros((P, 1 if fingerprint else 0), np.uint64)
-        with _blas_one_thread():
-            K.gemm_rollout(G, S, T, geo.sizes, geo.offs, geo.gstart, geo.ninp,
-                           spec.hidden or spec.channels, geo.b1start,
-                           geo.w2start, geo.b2start, spec.hidden, spec.channels,
-                           K.ACT_CODES[spec.hidden_activation], oact, residual, can_stop,
-                           steps_run, fps)
-        final = S
-        fps = fps[:, 0] if fingerprint else None
-    return Development(user_spec, unpad_states(spec, geo, final), steps_run, fps)
+        run = _run_lanes if method == "lanes" else _run_gemm
+        final, steps_run, fps, wrong, on = run(spec, geo, G, S, T, fingerprint, tgt, rec, dmg)
+    scoring = target is not None
+    return Development(user_spec, unpad_states(spec, geo, final), steps_run,
+                       fps if fingerprint else None,
+                       wrong if scoring else None, on if scoring else None)
+
+
+def _kernel_args(spec: HNCASpec):
+    """Scalars every rollout kernel takes: output activation, residual, can_stop,
+    and the (output level, float32 threshold) pair of the scoring."""
+    return (K.ACT_CODES[spec.output_activation], spec.update == "residual",
+            spec.zero_is_fixed_point, (np.int64(spec.output_level), np.float32(spec.threshold)))
+
+
+def _run_lanes(spec, geo, G, S, T, fingerprint, tgt, rec, dmg):
+    """The lanes kernel on packed batches; -> per-genome (final padded states,
+    steps_run, fingerprints, wrong, on)."""
+    P, R, B = G.shape[0], rec.shape[0], K.LANES
+    oact, residual, can_stop, score = _kernel_args(spec)
+    Wx, Sb = pack_lanes(spec, G, S)
+    nb = Wx.shape[0]
+    steps_b = np.zeros(nb, np.int64)
+    fps = np.zeros((nb, B if fingerprint else 0), np.uint64)
+    wrong, on = np.zeros((nb, R, B), np.int64), np.zeros((nb, R, B), np.int64)
+    K.lanes_rollout(Wx, Sb, T, geo.sizes, geo.offs, oact, residual, can_stop, steps_b, fps,
+                    score, tgt, rec, wrong, on, dmg)
+    final = Sb[:, :-1, :].transpose(0, 2, 1).reshape(-1, geo.rows)[:P]
+    wrong, on = (np.ascontiguousarray(a.transpose(0, 2, 1).reshape(nb * B, R)[:P])
+                 for a in (wrong, on))
+    return final, np.repeat(steps_b, B)[:P], fps.reshape(-1)[:P], wrong, on
+
+
+def _run_mapped(spec, geo, G, S, T, fingerprint, tgt, rec, dmg, links):
+    """The mapped kernel, one genome per task, links (P, L, 5, 3) int64 read
+    through tables; returns as :func:`_run_lanes`."""
+    P, R = G.shape[0], rec.shape[0]
+    oact, residual, can_stop, score = _kernel_args(spec)
+    steps_run = np.zeros(P, np.int64)
+    S = np.repeat(S, P, axis=0) if S.shape[0] != P else S
+    fps = np.zeros((P, 1 if fingerprint else 0), np.uint64)
+    wrong, on = np.zeros((P, R, 1), np.int64), np.zeros((P, R, 1), np.int64)
+    K.mapped_rollout(_weight_tables(spec, G), S, T, geo.sizes, geo.offs, links, oact, residual,
+                     can_stop, steps_run, fps, score, tgt, rec, wrong, on, dmg)
+    return S, steps_run, fps.reshape(-1), wrong[:, :, 0], on[:, :, 0]
+
+
+def _run_gemm(spec, geo, G, S, T, fingerprint, tgt, rec, dmg):
+    """The gemm kernel, one genome per task; returns as :func:`_run_lanes`."""
+    P, R = G.shape[0], rec.shape[0]
+    oact, residual, can_stop, score = _kernel_args(spec)
+    steps_run = np.zeros(P, np.int64)
+    S = np.repeat(S, P, axis=0) if S.shape[0] != P else S
+    fps = np.zeros((P, 1 if fingerprint else 0), np.uint64)
+    wrong, on = np.zeros((P, R, 1), np.int64), np.zeros((P, R, 1), np.int64)
+    with _blas_one_thread():
+        K.gemm_rollout(G, S, T, geo.sizes, geo.offs, geo.gstart, geo.ninp,
+                       spec.hidden or spec.channels, geo.b1start,
+                       geo.w2start, geo.b2start, spec.hidden, spec.channels,
+                       K.ACT_CODES[spec.hidden_activation], oact, residual, can_stop,
+                       steps_run, fps, score, tgt, rec, wrong, on, dmg)
+    return S, steps_run, fps.reshape(-1), wrong[:, :, 0], on[:, :, 0]
 
 
 def trajectory(spec: HNCASpec, genome: np.ndarray, states=None, steps: int | None = None,

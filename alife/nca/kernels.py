@@ -244,6 +244,77 @@ def _pack_hashes(h1, h2, fp):
         fp[b] = (np.uint64(h1[b]) << np.uint64(32)) | np.uint64(h2[b])
 
 
+# --------------------------------------------------------------------------
+# scoring and damage: what the homeostasis and damage tasks need in one rollout
+# --------------------------------------------------------------------------
+@njit(**_JIT)
+def _score_level(S, off, N, C, thr, tgt, wrong, on):
+    """Compare one level's binarised channel 0 with a target, for K genomes.
+
+    S : (rows, K) padded states, the level at row ``off``, side N, C channels.
+    thr : float32 threshold (a cell is on when its value > thr, compared in
+    float32 as numpy compares a float32 array with a Python float).
+    tgt : (N * N,) int64 target, 0/1, row-major.  wrong, on : (K,) int64
+    receive the number of cells that differ from the target and that are on.
+    """
+    K = S.shape[1]
+    for b in range(K):
+        wrong[b] = 0
+        on[b] = 0
+    for i in range(N):
+        for j in range(N):
+            r = off + ((i + 1) * (N + 2) + j + 1) * C
+            tv = tgt[i * N + j]
+            for b in range(K):
+                x = np.int64(S[r, b] > thr)
+                on[b] += x
+                wrong[b] += x ^ tv
+
+
+@njit(**_JIT)
+def _score_steps(S, t, ri, rec, offs, sizes, C, out_lvl, thr, tgt, wrong, on):
+    """Score the state of step ``t`` if it is the next scored step ``rec[ri]``;
+    returns the index of the next scored step.  wrong, on : (R, K) int64."""
+    if ri < rec.shape[0] and rec[ri] == t:
+        _score_level(S, offs[out_lvl], sizes[out_lvl], C, thr, tgt, wrong[ri], on[ri])
+        return ri + 1
+    return ri
+
+
+@njit(**_JIT)
+def _score_rest(ri, rec, wrong, on):
+    """After an early stop the state is fixed: every scored step still to come
+    sees the last scored one's counts (the caller scored the final state)."""
+    for r in range(ri, rec.shape[0]):
+        wrong[r, :] = wrong[ri - 1, :]
+        on[r, :] = on[ri - 1, :]
+
+
+@njit(**_JIT)
+def _damage(S, sizes, offs, C, dmg):
+    """Zero a rectangle on every level of padded states S (rows, K), in place.
+
+    dmg : (5,) int64 ``(t_damage, row0, col0, height, width)``, the rectangle
+    in base-level cells; at level l the rows ``row0 >> l .. (row0 + height -
+    1) >> l`` and the columns likewise (every cell containing a damaged base
+    cell), all channels.  The ghost borders are refilled.
+    """
+    K = S.shape[1]
+    for lvl in range(sizes.shape[0]):
+        N = sizes[lvl]
+        r0 = dmg[1] >> lvl
+        r1 = (dmg[1] + dmg[3] - 1) >> lvl
+        c0 = dmg[2] >> lvl
+        c1 = (dmg[2] + dmg[4] - 1) >> lvl
+        for i in range(r0, r1 + 1):
+            for j in range(c0, c1 + 1):
+                for c in range(C):
+                    r = offs[lvl] + ((i + 1) * (N + 2) + j + 1) * C + c
+                    for b in range(K):
+                        S[r, b] = _ZERO
+        fill_ghosts(S, offs[lvl], N, C)
+
+
 #: Rows of a level's weight table in the lanes strategy: down (4), around (9),
 #: up, bias.  Absent blocks have zero weights and read the zero row.
 NW = 15
@@ -450,7 +521,8 @@ def _lanes_level_body(Wl, S, Sc, Sp, Snew, N, has_down, has_up, act, residual, k
 
 
 @njit(**_JIT)
-def _lanes_rollout_batch(Wx, S, T, sizes, offs, act, residual, can_stop, hist, fp):
+def _lanes_rollout_batch(Wx, S, T, sizes, offs, act, residual, can_stop, hist, fp,
+                         score, tgt, rec, wrong, on, dmg):
     """Advance one batch of LANES genomes for T steps, in place in S.
 
     Wx : (L, NW, LANES) weight tables.  S : (rows + 1, LANES) padded states;
@@ -458,6 +530,12 @@ def _lanes_rollout_batch(Wx, S, T, sizes, offs, act, residual, can_stop, hist, f
     every step when it has T+1 rows.  fp : (LANES,) uint64 trajectory
     fingerprints, computed when it has LANES entries (the batch then never
     stops early, so a fingerprint always covers all T steps).
+    score : (out_level, threshold) and tgt : (N_out**2,) int64 target;
+    rec : (R,) increasing steps in 0..T at which the output level is scored
+    into wrong, on : (R, LANES) int64 (see :func:`_score_level`).
+    dmg : (5,) int64 ``(t_damage, row0, col0, height, width)``: the
+    rectangle is zeroed on every level after step t_damage (after that
+    step is recorded, scored and hashed); t_damage < 0 for none.
     Returns the number of steps computed.
     """
     L = sizes.shape[0]
@@ -475,6 +553,10 @@ def _lanes_rollout_batch(Wx, S, T, sizes, offs, act, residual, can_stop, hist, f
     if record:
         for r in range(zrow):
             hist[0, r] = S[r, 0]
+    out_lvl, thr = score
+    ri = _score_steps(S, 0, 0, rec, offs, sizes, 1, out_lvl, thr, tgt, wrong, on)
+    if dmg[0] == 0:
+        _damage(S, sizes, offs, 1, dmg)
     t = 0
     while t < T:
         for lvl in range(L):
@@ -494,6 +576,9 @@ def _lanes_rollout_batch(Wx, S, T, sizes, offs, act, residual, can_stop, hist, f
         if record:
             for r in range(zrow):
                 hist[t, r] = S[r, 0]
+        ri = _score_steps(S, t, ri, rec, offs, sizes, 1, out_lvl, thr, tgt, wrong, on)
+        if dmg[0] == t:
+            _damage(S, sizes, offs, 1, dmg)
         # a batch dies only when all its genomes do (rare): check every
         # STOP_EVERY steps; stopping late changes nothing, the state is fixed
         if can_stop and t % STOP_EVERY == 0 and _all_zero(S):
@@ -501,6 +586,10 @@ def _lanes_rollout_batch(Wx, S, T, sizes, offs, act, residual, can_stop, hist, f
                 for tt in range(t + 1, T + 1):
                     for r in range(zrow):
                         hist[tt, r] = S[r, 0]
+            if ri < rec.shape[0]:
+                ri = _score_steps(S, rec[ri], ri, rec, offs, sizes, 1, out_lvl, thr, tgt,
+                                  wrong, on)
+                _score_rest(ri, rec, wrong, on)
             break
     if t % 2 == 1:
         S_in[:, :] = S
@@ -510,7 +599,8 @@ def _lanes_rollout_batch(Wx, S, T, sizes, offs, act, residual, can_stop, hist, f
 
 
 @njit(parallel=True, **_JIT)
-def lanes_rollout(Wx, S, T, sizes, offs, act, residual, can_stop, steps_run, fps):
+def lanes_rollout(Wx, S, T, sizes, offs, act, residual, can_stop, steps_run, fps,
+                  score, tgt, rec, wrong, on, dmg):
     """Population rollout, ``lanes`` strategy (one channel, linear rule), in place.
 
     Wx : (nbatch, L, NW, LANES) float32 weight tables, lanes last.
@@ -518,19 +608,25 @@ def lanes_rollout(Wx, S, T, sizes, offs, act, residual, can_stop, steps_run, fps
     steps_run : (nbatch,) int64, receives the steps computed per batch.
     fps : (nbatch, LANES) uint64 receives trajectory fingerprints, or
         (nbatch, 0) for none.
+    score, tgt, rec, dmg : as in :func:`_lanes_rollout_batch` (rec empty and
+        dmg[0] < 0 for a plain rollout); wrong, on : (nbatch, R, LANES) int64.
     """
     nb = Wx.shape[0]
     nohist = np.zeros((0, S.shape[1]), np.float32)
     for bi in prange(nb):
         steps_run[bi] = _lanes_rollout_batch(Wx[bi], S[bi], T, sizes, offs, act, residual,
-                                             can_stop, nohist, fps[bi])
+                                             can_stop, nohist, fps[bi], score, tgt, rec,
+                                             wrong[bi], on[bi], dmg)
 
 
 @njit(**_JIT)
 def lanes_trajectory(Wx, S, T, sizes, offs, act, residual, can_stop, hist):
     """Lane 0's full trajectory; Wx (L, NW, LANES), S (rows+1, LANES), hist (T+1, rows)."""
+    none = np.zeros((0, S.shape[1]), np.int64)
     return _lanes_rollout_batch(Wx, S, T, sizes, offs, act, residual, can_stop, hist,
-                                np.zeros(0, np.uint64))
+                                np.zeros(0, np.uint64), (0, np.float32(0.0)),
+                                np.zeros(0, np.int64), np.zeros(0, np.int64), none, none,
+                                np.full(5, -1, np.int64))
 
 
 # --------------------------------------------------------------------------
@@ -629,9 +725,11 @@ def _write_cells(Z, S, Snew, off, N, C, residual):
 
 @njit(**_JIT)
 def _gemm_rollout_one(g, S, T, sizes, offs, gstart, ninp, nout1, b1start, w2start, b2start,
-                      H, C, hact, oact, residual, can_stop, hist, fp):
+                      H, C, hact, oact, residual, can_stop, hist, fp, score, tgt, rec, wrong,
+                      on, dmg):
     """One genome's rollout in place in S (rows,); fp (1,) uint64 receives its
-    trajectory fingerprint when it has one entry (no early stop then)."""
+    trajectory fingerprint when it has one entry (no early stop then).
+    score, tgt, rec, dmg as in :func:`_lanes_rollout_batch`; wrong, on : (R, 1)."""
     L = sizes.shape[0]
     R = S.shape[0]
     Snew = S.copy()
@@ -655,6 +753,11 @@ def _gemm_rollout_one(g, S, T, sizes, offs, gstart, ninp, nout1, b1start, w2star
     record = hist.shape[0] == T + 1
     if record:
         hist[0, :] = S
+    out_lvl, thr = score
+    ri = _score_steps(Sv, 0, 0, rec, offs, sizes, C, out_lvl, thr, tgt, wrong, on)
+    if dmg[0] == 0:
+        _damage(Sv, sizes, offs, C, dmg)
+        S[:] = Snew
     t = 0
     while t < T:
         for lvl in range(L):
@@ -685,10 +788,18 @@ def _gemm_rollout_one(g, S, T, sizes, offs, gstart, ninp, nout1, b1start, w2star
                             h1, h2, acc, buf)
         if record:
             hist[t, :] = S
+        ri = _score_steps(Sv, t, ri, rec, offs, sizes, C, out_lvl, thr, tgt, wrong, on)
+        if dmg[0] == t:
+            _damage(Sv, sizes, offs, C, dmg)
+            S[:] = Snew
         if can_stop and _all_zero(Sv):
             if record:
                 for tt in range(t + 1, T + 1):
                     hist[tt, :] = S
+            if ri < rec.shape[0]:
+                ri = _score_steps(Sv, rec[ri], ri, rec, offs, sizes, C, out_lvl, thr, tgt,
+                                  wrong, on)
+                _score_rest(ri, rec, wrong, on)
             break
     if hashing:
         _pack_hashes(h1, h2, fp)
@@ -697,12 +808,15 @@ def _gemm_rollout_one(g, S, T, sizes, offs, gstart, ninp, nout1, b1start, w2star
 
 @njit(parallel=True, **_JIT)
 def gemm_rollout(G, S, T, sizes, offs, gstart, ninp, nout1, b1start, w2start, b2start,
-                 H, C, hact, oact, residual, can_stop, steps_run, fps):
+                 H, C, hact, oact, residual, can_stop, steps_run, fps, score, tgt, rec,
+                 wrong, on, dmg):
     """Population rollout, ``gemm`` strategy, in place.
 
     G : (P, D) float32 genomes.  S : (P, rows) padded states: initial in, final out.
     steps_run : (P,) int64.  fps : (P, 1) uint64 trajectory fingerprints or
-    (P, 0) for none.  Call with BLAS limited to one thread (the wrapper does).
+    (P, 0) for none.  score, tgt, rec, dmg as in :func:`_lanes_rollout_batch`;
+    wrong, on : (P, R, 1) int64.  Call with BLAS limited to one thread (the
+    wrapper does).
     """
     P = G.shape[0]
     R = S.shape[1]
@@ -710,16 +824,20 @@ def gemm_rollout(G, S, T, sizes, offs, gstart, ninp, nout1, b1start, w2start, b2
     for p in prange(P):
         steps_run[p] = _gemm_rollout_one(G[p], S[p], T, sizes, offs, gstart, ninp, nout1,
                                          b1start, w2start, b2start, H, C, hact, oact,
-                                         residual, can_stop, nohist, fps[p])
+                                         residual, can_stop, nohist, fps[p], score, tgt, rec,
+                                         wrong[p], on[p], dmg)
 
 
 @njit(**_JIT)
 def gemm_trajectory(g, S, T, sizes, offs, gstart, ninp, nout1, b1start, w2start, b2start,
                     H, C, hact, oact, residual, can_stop, hist):
     """One genome's full trajectory (S: (rows,), in place); ``hist`` (T+1, rows)."""
+    none = np.zeros((0, 1), np.int64)
     return _gemm_rollout_one(g, S, T, sizes, offs, gstart, ninp, nout1, b1start, w2start,
                              b2start, H, C, hact, oact, residual, can_stop, hist,
-                             np.zeros(0, np.uint64))
+                             np.zeros(0, np.uint64), (0, np.float32(0.0)),
+                             np.zeros(0, np.int64), np.zeros(0, np.int64), none, none,
+                             np.full(5, -1, np.int64))
 
 
 # --------------------------------------------------------------------------
@@ -828,10 +946,13 @@ def _mapped_level(w, S, Snew, off, N, rtab, ctab, present, act, residual, keys, 
 
 
 @njit(**_JIT)
-def _mapped_rollout_one(w, S, T, sizes, offs, links, act, residual, can_stop, hist, fp):
+def _mapped_rollout_one(w, S, T, sizes, offs, links, act, residual, can_stop, hist, fp,
+                        score, tgt, rec, wrong, on, dmg):
     """One genome's rollout in place in S (rows,), its links read through
     tables; fp (1,) uint64 receives its trajectory fingerprint when it has one
-    entry (no early stop then).  Returns the number of steps computed."""
+    entry (no early stop then).  score, tgt, rec, dmg as in
+    :func:`_lanes_rollout_batch`; wrong, on : (R, 1).  Returns the number of
+    steps computed."""
     L = sizes.shape[0]
     R = S.shape[0]
     S_in = S
@@ -855,6 +976,10 @@ def _mapped_rollout_one(w, S, T, sizes, offs, links, act, residual, can_stop, hi
     record = hist.shape[0] == T + 1
     if record:
         hist[0, :] = S
+    out_lvl, thr = score
+    ri = _score_steps(S.reshape(R, 1), 0, 0, rec, offs, sizes, 1, out_lvl, thr, tgt, wrong, on)
+    if dmg[0] == 0:
+        _damage(S.reshape(R, 1), sizes, offs, 1, dmg)
     t = 0
     while t < T:
         for lvl in range(L):
@@ -868,12 +993,20 @@ def _mapped_rollout_one(w, S, T, sizes, offs, links, act, residual, can_stop, hi
         t += 1
         if record:
             hist[t, :] = S
+        Sv = S.reshape(R, 1)
+        ri = _score_steps(Sv, t, ri, rec, offs, sizes, 1, out_lvl, thr, tgt, wrong, on)
+        if dmg[0] == t:
+            _damage(Sv, sizes, offs, 1, dmg)
         # a dead genome stays dead: check every STOP_EVERY steps (a scan of
         # the whole, mostly empty, state every step costs more than it saves)
-        if can_stop and t % STOP_EVERY == 0 and _all_zero(S.reshape(R, 1)):
+        if can_stop and t % STOP_EVERY == 0 and _all_zero(Sv):
             if record:
                 for tt in range(t + 1, T + 1):
                     hist[tt, :] = S
+            if ri < rec.shape[0]:
+                ri = _score_steps(Sv, rec[ri], ri, rec, offs, sizes, 1, out_lvl, thr, tgt,
+                                  wrong, on)
+                _score_rest(ri, rec, wrong, on)
             break
     if t % 2 == 1:
         S_in[:] = S
@@ -883,24 +1016,30 @@ def _mapped_rollout_one(w, S, T, sizes, offs, links, act, residual, can_stop, hi
 
 
 @njit(parallel=True, **_JIT)
-def mapped_rollout(Wt, S, T, sizes, offs, links, act, residual, can_stop, steps_run, fps):
+def mapped_rollout(Wt, S, T, sizes, offs, links, act, residual, can_stop, steps_run, fps,
+                   score, tgt, rec, wrong, on, dmg):
     """Population rollout, ``mapped`` strategy (one channel, linear rule), in place.
 
     Wt : (P, L, NW) float32 weight tables.  S : (P, rows) float32 padded
     states: initial in, final out.  links : (P, L, 5, 3) int64 every genome's
     links.  steps_run : (P,) int64.  fps : (P, 1) uint64 trajectory
-    fingerprints or (P, 0) for none.
+    fingerprints or (P, 0) for none.  score, tgt, rec, dmg as in
+    :func:`_lanes_rollout_batch`; wrong, on : (P, R, 1) int64.
     """
     P = Wt.shape[0]
     nohist = np.zeros((0, S.shape[1]), np.float32)
     for p in prange(P):
         steps_run[p] = _mapped_rollout_one(Wt[p], S[p], T, sizes, offs, links[p], act, residual,
-                                           can_stop, nohist, fps[p])
+                                           can_stop, nohist, fps[p], score, tgt, rec,
+                                           wrong[p], on[p], dmg)
 
 
 @njit(**_JIT)
 def mapped_trajectory(w, S, T, sizes, offs, links, act, residual, can_stop, hist):
     """One genome's full trajectory: w (L, NW), S (rows,) in place, links
     (L, 5, 3), hist (T+1, rows)."""
+    none = np.zeros((0, 1), np.int64)
     return _mapped_rollout_one(w, S, T, sizes, offs, links, act, residual, can_stop, hist,
-                               np.zeros(0, np.uint64))
+                               np.zeros(0, np.uint64), (0, np.float32(0.0)),
+                               np.zeros(0, np.int64), np.zeros(0, np.int64), none, none,
+                               np.full(5, -1, np.int64))

@@ -39,24 +39,32 @@
     profile = true                  # hnca: per-gene robustness profile and
                                     # mutation classes of the seeds
 
-Validation is strict, as for evolution configs (:mod:`alife.config`): an
-unknown or misspelt key, a wrong type or an impossible value is a one-line
-:class:`~alife.config.ConfigError` naming the key.  A relative file path is
-resolved against the config file's folder.
+Validation is strict, as for evolution configs (the toolkit of
+:mod:`alife.config`): an unknown or misspelt key, a wrong type or an
+impossible value is a one-line :class:`~alife.config.ConfigError` naming the
+key.  A relative file path is resolved against the config file's folder.
+
+The canonical text (:attr:`NeutralConfig.text`, stored in NET.h5 and keying
+the progress file) follows the policy of :mod:`alife.config`: the keys as
+given, in schema order, file paths absolute; ``[task]`` holds the target (or
+file), and the mode with its parameters when the mode is not ``"final"``.
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from ..config import (ConfigError, FrozenDict, _check_keys, _check_kind, _Invalid, _model, _path,
-                      _resolve, _table, _task, _unknown_name, dump_toml, parse_toml,
-                      read_config_text, seed_and_tables)
+from ..config import (FrozenDict, Invalid, TopLevel, check_keys, check_kind, dump_toml, get_table,
+                      key_path, parse_toml, read_config_text, reporting, required_int,
+                      resolve_path, unknown_name)
+from ..nca.config import model_spec, model_table_dict, parse_model_table
+from ..task_config import parse_task_table, task_object, task_table_dict
 
 MAP_KINDS = ("hnca", "rna", "toy", "table")
 TOY_NAMES = ("threshold", "count", "parity")
 METHODS = ("bfs", "exhaustive")
-_TABLES = ("map", "model", "task", "seeds", "build", "measures")
+#: The top level of a neutral-analysis config.
+TOP_LEVEL = TopLevel(keys=("seed",), tables=("map", "model", "task", "seeds", "build", "measures"))
 _MAP_KEYS = {
     "hnca": {"lattice_k": ("int", 0), "m": ("int", 4)},
     "rna": {"length": ("int", None), "dangles": ("int", 2), "energy_params": ("str", None),
@@ -87,150 +95,152 @@ class NeutralConfig:
     build: FrozenDict
     measures: FrozenDict
     text: str
-    base_dir: str
+    base_dir: str = field(compare=False)
 
     def gpmap(self):
-        """The GP map this config describes (imports ViennaRNA only for rna)."""
-        kind = self.map["kind"]
-        if kind == "hnca":
-            from ..gpmap.hnca import HNCAMap
-            from ..nca import HNCASpec
-            m = dict(self.model)
-            spec = HNCASpec.preset(m.pop("preset"), **m)
-            target = None
-            if self.task is not None:
-                target = self.task.target if self.task.file is None else _bitmap(self.task.file, spec)
-            k = self.map.get("lattice_k", 0)
-            return HNCAMap(spec, lattice_k=k or None, m=self.map.get("m", 4), target=target)
-        if kind == "rna":
-            from ..gpmap.rna import RNAMap
-            kw = {k: v for k, v in self.map.items() if k not in ("kind", "length")}
-            if "no_lp" in kw:
-                kw["noLP"] = kw.pop("no_lp")
-            return RNAMap(self.map["length"], **kw)
-        if kind == "toy":
-            from ..gpmap import toy
-            name, L, K = self.map["name"], self.map["L"], self.map.get("K", 2)
-            if name == "threshold":
-                return toy.ThresholdMap(L, self.map["threshold"])
-            if name == "count":
-                return toy.CountMap(L, K, letter=self.map.get("letter", 0))
-            return toy.ParityMap(L, K)
-        from ..gpmap.table import TableMap
-        return TableMap(self.map["file"], alphabet=self.map["alphabet"],
-                        tau=self.map.get("tau", 0.0))
+        """The GP map this config describes, built by name through
+        :func:`alife.gpmap.make` (ViennaRNA is imported only for rna).
 
-
-def _bitmap(path, spec):
-    from ..tasks import Task
-    return Task.from_file(path, spec.sizes[spec.output_level]).target
+        An hnca map scores its genomes on the ``[task]`` table when there is
+        one, in its mode (final, homeostasis or damage), so the mutation
+        classes and profiles measure neutrality under that task.
+        """
+        from ..gpmap import make
+        params = {k: v for k, v in self.map.items() if k != "kind"}
+        if self.map["kind"] == "hnca":
+            spec = model_spec(self.model)
+            task = None if self.task is None else task_object(self.task, spec)
+            params.update(spec=spec, task=task, lattice_k=params.get("lattice_k") or None)
+        return make(self.map["kind"], **params)
 
 
 def _scalars(table: str, given: dict, schema: dict, required=()) -> dict:
-    _check_keys(table, given, list(schema))
+    check_keys(table, given, list(schema), top=TOP_LEVEL)
     out = {}
     for key, (kind, default) in schema.items():
         if key in given:
-            out[key] = _check_kind(kind, given[key], _path(table, key))
+            out[key] = check_kind(kind, given[key], key_path(table, key))
         elif key in required:
-            raise _Invalid(_path(table, key), f"missing required key ({kind})")
+            raise Invalid(key_path(table, key), f"missing required key ({kind})")
     return out
 
 
 def _positive(table: str, d: dict, keys, low: int = 1):
     for k in keys:
         if k in d and d[k] < low:
-            raise _Invalid(_path(table, k), f"must be >= {low}, got {d[k]}")
+            raise Invalid(key_path(table, k), f"must be >= {low}, got {d[k]}")
 
 
-def _build(data: dict, base_dir: str) -> NeutralConfig:
-    seed = seed_and_tables(data, _TABLES)
-    t = {name: _table(data, name) for name in _TABLES}
-
-    # [map]
-    given = dict(t["map"])
-    kind = _check_kind("str", given.pop("kind", None) or "", _path("map", "kind"))
+def _map_table(given: dict, base_dir: str) -> dict:
+    """The validated ``[map]`` table: ``kind`` first, then the kind's keys as given."""
+    given = dict(given)
+    kind = check_kind("str", given.pop("kind", None) or "", key_path("map", "kind"))
     if kind not in MAP_KINDS:
-        raise _Invalid(_path("map", "kind"), _unknown_name("map kind", kind, MAP_KINDS))
+        raise Invalid(key_path("map", "kind"), unknown_name("map kind", kind, MAP_KINDS))
     required = {"rna": ("length",), "toy": ("name", "L"), "table": ("file", "alphabet")}.get(kind, ())
     mp = _scalars("map", given, _MAP_KEYS[kind], required)
     _positive("map", mp, ("length", "L", "m"))
     if kind == "hnca" and mp.get("lattice_k", 0) not in (0,) and not 2 <= mp["lattice_k"] <= 255:
-        raise _Invalid(_path("map", "lattice_k"), f"must be 0 (continuous) or in 2..255, got {mp['lattice_k']}")
+        raise Invalid(key_path("map", "lattice_k"), f"must be 0 (continuous) or in 2..255, got {mp['lattice_k']}")
     if kind == "toy":
         if mp["name"] not in TOY_NAMES:
-            raise _Invalid(_path("map", "name"), _unknown_name("toy map", mp["name"], TOY_NAMES))
+            raise Invalid(key_path("map", "name"), unknown_name("toy map", mp["name"], TOY_NAMES))
         if mp["name"] == "threshold" and "threshold" not in mp:
-            raise _Invalid(_path("map", "threshold"), "missing required key for the threshold map (int)")
+            raise Invalid(key_path("map", "threshold"), "missing required key for the threshold map (int)")
     if kind == "table":
-        mp["file"] = _resolve(mp["file"], base_dir)
+        mp["file"] = resolve_path(mp["file"], base_dir, key_path("map", "file"))
         if not os.path.isfile(mp["file"]):
-            raise _Invalid(_path("map", "file"), f"no such file: {mp['file']}")
-    mp = {"kind": kind, **mp}
+            raise Invalid(key_path("map", "file"), f"no such file: {mp['file']}")
+    return {"kind": kind, **mp}
 
-    # [model] and [task]: HNCA only
-    model = task = None
+
+def _model_and_task(t: dict, kind: str, base_dir: str):
+    """``(model, task)``: the ``[model]`` and ``[task]`` tables of an hnca map
+    (task None when absent); both None for other kinds, which must not have them."""
     if kind == "hnca":
-        model, spec = _model(t["model"])
-        if t["task"]:
-            task = _task(t["task"], spec, base_dir)
-    else:
-        for name in ("model", "task"):
-            if t[name]:
-                raise _Invalid(f"[{name}]", f"[{name}] is only used with [map] kind = \"hnca\" "
-                                            f"(kind is \"{kind}\"); remove it", keyed=False)
+        model, spec = parse_model_table(t["model"], top=TOP_LEVEL)
+        task = parse_task_table(t["task"], spec, base_dir, top=TOP_LEVEL) if t["task"] else None
+        return model, task
+    for name in ("model", "task"):
+        if t[name]:
+            raise Invalid(f"[{name}]", f"[{name}] is only used with [map] kind = \"hnca\" "
+                                       f"(kind is \"{kind}\"); remove it", keyed=False)
+    return None, None
 
-    # [build]
-    bd = _scalars("build", t["build"], _BUILD_KEYS)
-    bd.setdefault("method", "bfs")
+
+def _build_table(given: dict, mp: dict) -> dict:
+    """The validated ``[build]`` table (``method`` filled in, the other keys as given)."""
+    bd = _scalars("build", given, _BUILD_KEYS)
+    bd = {"method": bd.get("method", "bfs"), **bd}     # schema order: method first
     if bd["method"] not in METHODS:
-        raise _Invalid(_path("build", "method"), _unknown_name("method", bd["method"], METHODS))
+        raise Invalid(key_path("build", "method"), unknown_name("method", bd["method"], METHODS))
     _positive("build", bd, ("max_nodes", "max_evaluations", "walk_steps"))
     _positive("build", bd, ("walks",), low=0)
-    if bd["method"] == "exhaustive" and kind == "hnca" and not mp.get("lattice_k"):
-        raise _Invalid(_path("build", "method"), "exhaustive needs an enumerable discrete space; "
-                                                 "an hnca map with continuous genes can only be sampled "
-                                                 "(use method = \"bfs\", or set [map] lattice_k)")
+    if bd["method"] == "exhaustive" and mp["kind"] == "hnca" and not mp.get("lattice_k"):
+        raise Invalid(key_path("build", "method"), "exhaustive needs an enumerable discrete space; "
+                                                   "an hnca map with continuous genes can only be sampled "
+                                                   "(use method = \"bfs\", or set [map] lattice_k)")
+    return bd
 
-    # [seeds]
-    sd_given = dict(t["seeds"])
+
+def _genotypes(genotypes) -> tuple:
+    """Explicit seed genotypes: a tuple of strings or of tuples of numbers."""
+    if not isinstance(genotypes, list) or not genotypes:
+        raise Invalid(key_path("seeds", "genotypes"), "must be a non-empty array of genotypes "
+                                                      "(strings, or arrays of numbers)")
+    for g in genotypes:
+        ok = isinstance(g, str) or (isinstance(g, list) and all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) for x in g))
+        if not ok:
+            raise Invalid(key_path("seeds", "genotypes"), "every genotype must be a string or an "
+                                                          f"array of numbers, got {g!r}"[:200])
+    return tuple(g if isinstance(g, str) else tuple(g) for g in genotypes)
+
+
+def _seeds_table(given: dict, kind: str, method: str, base_dir: str) -> dict:
+    """The validated ``[seeds]`` table (a run file's path made absolute)."""
+    sd_given = dict(given)
     genotypes = sd_given.pop("genotypes", None)
     sd = _scalars("seeds", sd_given, {k: v for k, v in _SEED_KEYS.items() if v is not None})
     _positive("seeds", sd, ("best",))
     _positive("seeds", sd, ("random",), low=0)
     if "best" in sd and "run" not in sd:
-        raise _Invalid(_path("seeds", "best"), "only used with run = \"RUN.h5\"; add run or remove best")
+        raise Invalid(key_path("seeds", "best"), "only used with run = \"RUN.h5\"; add run or remove best")
     if genotypes is not None:
-        if not isinstance(genotypes, list) or not genotypes:
-            raise _Invalid(_path("seeds", "genotypes"), "must be a non-empty array of genotypes "
-                                                        "(strings, or arrays of numbers)")
-        for g in genotypes:
-            ok = isinstance(g, str) or (isinstance(g, list) and all(
-                isinstance(x, (int, float)) and not isinstance(x, bool) for x in g))
-            if not ok:
-                raise _Invalid(_path("seeds", "genotypes"), "every genotype must be a string or an "
-                                                            f"array of numbers, got {g!r}"[:200])
-        sd["genotypes"] = tuple(g if isinstance(g, str) else tuple(g) for g in genotypes)
+        sd["genotypes"] = _genotypes(genotypes)
     if "run" in sd:
-        sd["run"] = _resolve(sd["run"], base_dir)
+        sd["run"] = resolve_path(sd["run"], base_dir, key_path("seeds", "run"))
         if kind != "hnca":
-            raise _Invalid(_path("seeds", "run"), "seeds from an evolution run need [map] kind = \"hnca\"")
-    if bd["method"] == "bfs" and not (sd.get("genotypes") or sd.get("run") or sd.get("random")):
-        raise _Invalid("[seeds]", "method = \"bfs\" needs seeds: give genotypes, run (with best) "
-                                  "or random = n", keyed=False)
+            raise Invalid(key_path("seeds", "run"), "seeds from an evolution run need [map] kind = \"hnca\"")
+    if method == "bfs" and not (sd.get("genotypes") or sd.get("run") or sd.get("random")):
+        raise Invalid("[seeds]", "method = \"bfs\" needs seeds: give genotypes, run (with best) "
+                                 "or random = n", keyed=False)
+    return sd
 
-    ms = _scalars("measures", t["measures"], _MEASURE_KEYS)
-    _positive("measures", ms, ("path_sources",))
 
+def _canonical_text(seed: int, mp: dict, model, task, sd: dict, bd: dict, ms: dict) -> str:
+    """The canonical TOML text (the policy of :mod:`alife.config`): the keys as given."""
     canonical = {"seed": seed, "map": mp}
     if model is not None:
-        canonical["model"] = dict(model)
+        canonical["model"] = model_table_dict(model)
     if task is not None:
-        canonical["task"] = {k: v for k, v in (("target", task.target), ("file", task.file))
-                             if v is not None}
+        canonical["task"] = task_table_dict(task, write_final_mode=False)
     canonical.update(seeds={k: (list(map(lambda g: g if isinstance(g, str) else list(g), v))
                                 if k == "genotypes" else v) for k, v in sd.items()},
                      build=bd, measures=ms)
+    return dump_toml(canonical)
+
+
+def _build(data: dict, base_dir: str) -> NeutralConfig:
+    TOP_LEVEL.check(data)
+    seed = required_int(data, "seed", 0)
+    t = {name: get_table(data, name) for name in TOP_LEVEL.tables}
+    mp = _map_table(t["map"], base_dir)
+    model, task = _model_and_task(t, mp["kind"], base_dir)
+    bd = _build_table(t["build"], mp)
+    sd = _seeds_table(t["seeds"], mp["kind"], bd["method"], base_dir)
+    ms = _scalars("measures", t["measures"], _MEASURE_KEYS)
+    _positive("measures", ms, ("path_sources",))
     # the run reads every [build] / [measures] key: fill the defaults there
     # (the canonical text keeps the keys as given)
     bd_full = {k: bd.get(k, default) for k, (_, default) in _BUILD_KEYS.items()}
@@ -238,16 +248,15 @@ def _build(data: dict, base_dir: str) -> NeutralConfig:
     return NeutralConfig(seed=seed, map=FrozenDict(mp), model=model, task=task,
                          seeds=FrozenDict(sd), build=FrozenDict(bd_full),
                          measures=FrozenDict(ms_full),
-                         text=dump_toml(canonical), base_dir=str(base_dir))
+                         text=_canonical_text(seed, mp, model, task, sd, bd, ms),
+                         base_dir=str(base_dir))
 
 
 def loads_neutral(text: str, name: str = "<string>", base_dir=None) -> NeutralConfig:
     """Parse and validate neutral-analysis TOML text (see the module docstring)."""
     data = parse_toml(text, name, "loads_neutral", "load_neutral_config")
-    try:
+    with reporting(name):
         return _build(data, os.getcwd() if base_dir is None else os.fspath(base_dir))
-    except _Invalid as e:
-        raise ConfigError(name, e.key, e.reason, keyed=e.keyed) from None
 
 
 def load_neutral_config(path) -> NeutralConfig:

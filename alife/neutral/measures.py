@@ -15,7 +15,7 @@ genotype surrounded by undefined mutants has ``r = 0``, as a mutation to an
 undefined (unfolded, dead) phenotype destroys the phenotype.  Undefined
 genotypes themselves have no network: their ``r`` is NaN and ``e`` is -1.
 
-Sampled networks (:class:`~alife.neutral.build.SampledNetwork`) give
+Sampled networks (:class:`~alife.neutral.sampling.SampledNetwork`) give
 *estimates* from what was evaluated: ``r``/``e`` are exact for every expanded
 node of a discrete space (its whole neighbourhood was evaluated) and Monte
 Carlo estimates for a continuous one; ``R`` is the mean over expanded nodes
@@ -33,7 +33,8 @@ import numpy as np
 from scipy import sparse, stats
 from scipy.sparse import csgraph
 
-from .build import ExhaustiveNetworks, SampledNetwork
+from .enumeration import ExhaustiveNetworks
+from .sampling import SampledNetwork
 
 __all__ = ["genotype_robustness", "genotype_evolvability", "PhenotypeMeasures",
            "phenotype_measures", "ComponentMeasures", "component_measures", "SampledMeasures",

@@ -4,14 +4,14 @@ Two methods:
 
 * ``bfs`` — for every seed genotype, the neutral network of its phenotype is
   grown by breadth-first search under node and evaluation budgets
-  (:func:`alife.neutral.build.sample_bfs`), optionally explored further by
+  (:func:`alife.neutral.sampling.sample_bfs`), optionally explored further by
   neutral random walks; Wagner's measures are estimated on it
   (:func:`alife.neutral.measures.sampled_measures`) with its size,
   components, diameter and mean path length.  For an HNCA map the seeds also
   get a per-gene robustness profile and mutation classes.
 * ``exhaustive`` — every genotype of an enumerable discrete space is
   evaluated; every phenotype's neutral set and genotype networks are built and
-  measured (:func:`alife.neutral.build.exhaustive`).
+  measured (:func:`alife.neutral.enumeration.exhaustive`).
 
 Every random stream is a child of one ``numpy.random.SeedSequence(seed)``.
 The result file is written once, atomically (:func:`alife.store.write_results`);
@@ -21,24 +21,30 @@ Nothing is lost: the work is done in units (one per seed network, then the
 seeds' profile and mutation classes; the whole exhaustive analysis is one
 unit), and after each unit its results, the random generators' states and
 the evaluation count are saved atomically in ``NET.h5.partial``
-(:func:`alife.store.write_progress`), keyed by the canonical config text.
-Rerunning the same command after a crash resumes after the last saved unit
-and writes the same NET.h5 as an uninterrupted run: restoring the
-generators' states exactly means a resumed unit draws the same numbers.  A
-progress file of another config is refused (``force`` discards it); the
-progress file is removed once NET.h5 is written.
+(:func:`alife.store.write_progress`: plain data, never a pickle), keyed by
+the canonical config text.  Rerunning the same command after a crash
+resumes after the last saved unit and writes the same NET.h5 as an
+uninterrupted run: restoring the generators' states exactly means a resumed
+unit draws the same numbers.  A progress file of another config is refused
+(``force`` discards it), and so is one that does not hold what this module
+writes; the progress file is removed once NET.h5 is written.
+
+One writer: ``NET.h5``'s lock and the figures folder's lock
+(:func:`alife.store.output_lock`, :func:`alife.store.folder_lock`) are held
+for the whole run, taken before anything there is looked at.
 """
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 
-from ..store import (RunFile, RunFileError, progress_key, progress_path, read_progress,
-                     write_progress, write_results)
-from . import build as B
+from ..store import (RunFile, RunFileError, check_target, folder_lock, output_lock,
+                     progress_key, progress_path, read_progress, write_progress, write_results)
+from . import enumeration, sampling, walks
 from . import measures as M
 from .config import NeutralConfig
 
@@ -81,8 +87,7 @@ def seed_genotypes(config: NeutralConfig, gpmap, rng: np.random.Generator) -> tu
             if tries > 50:
                 raise ValueError(f"found only {len(found)} of {n_random} random genotypes with a "
                                  f"defined phenotype in {tries} batches; lower [seeds] random")
-            cand = (space.unrank(rng.integers(0, space.size, 256)) if space.discrete
-                    else space.random(256, rng))
+            cand = space.random(256, rng)
             ids = gpmap.phenotypes(cand)
             found.extend(cand[ids >= 0][: n_random - len(found)])
             tries += 1
@@ -129,11 +134,23 @@ def run_neutral(config: NeutralConfig, out_path, *, force: bool = False, figs=No
     Returns
     -------
     dict, the summary stored in the file's ``summary_json`` attribute.
+
+    Raises
+    ------
+    alife.store.OutputLockedError
+        Another process is writing ``out_path`` or ``figs`` (even with ``force``).
+    ValueError
+        One line: an existing result without ``force``, a bad progress file, ...
     """
     out_path = Path(out_path)
-    if out_path.exists() and not force:
-        raise ValueError(f"{out_path} already exists; use --force to overwrite it or a new --out")
     figs = Path(figs) if figs is not None else out_path.with_name(out_path.stem + "_figs")
+    with output_lock(out_path), folder_lock(figs):
+        check_target(out_path, force=force)
+        return _run_locked(config, out_path, force, figs, executor)
+
+
+def _run_locked(config: NeutralConfig, out_path: Path, force: bool, figs: Path,
+                executor) -> dict:
     progress = _Progress(out_path, config.text, force)
     ss = np.random.SeedSequence(config.seed)
     r_seeds, r_build, r_measure = (np.random.default_rng(s) for s in ss.spawn(3))
@@ -154,9 +171,9 @@ def run_neutral(config: NeutralConfig, out_path, *, force: bool = False, figs=No
                                            progress=progress)
     summary.update(map=gpmap.name, method=config.build["method"],
                    n_evaluations=int(gpmap.n_evaluations))
-    from .. import plots
+    from .plots import plot_neutral
     figs.mkdir(parents=True, exist_ok=True)
-    written = plots.plot_neutral(summary, arrays, graphs, figs)
+    written = plot_neutral(summary, arrays, graphs, figs)
     for name, G in graphs.items():
         path = figs / f"{name}.graphml"
         nx.write_graphml(_graphml_safe(G), path)
@@ -177,6 +194,10 @@ class _Progress:
     it); ``get(name)`` returns a unit's saved result or None; ``restore(gpmap,
     *rngs)`` puts back the state saved with the last unit, so the first unit
     computed afresh draws what it would have drawn without the interruption.
+
+    The file holds plain data only (:mod:`alife.store.plain`; networks as
+    node and edge lists), and what is read back must have the shape of what
+    this class writes (:func:`_from_saved`), else it is refused in one line.
     """
 
     def __init__(self, out_path: Path, key: str, force: bool):
@@ -193,8 +214,8 @@ class _Progress:
                                      f"or use --force to discard it (or a new --out)")
                 progress_path(out_path).unlink()
             elif found is not None:
-                saved = read_progress(out_path, key)
-                self.units, self.state = saved["units"], saved["state"]
+                self.units, self.state = _from_saved(read_progress(out_path, key),
+                                                     progress_path(out_path))
         except RunFileError as e:
             if not force:
                 raise ValueError(str(e)) from None
@@ -208,7 +229,8 @@ class _Progress:
         self.restored = True          # the live generators are ahead of any saved state
         self.state = {"n_evaluations": int(gpmap.n_evaluations),
                       "rngs": [r.bit_generator.state for r in rngs]}
-        write_progress(self.out_path, self.key, {"units": self.units, "state": self.state})
+        units = {k: _unit_to_plain(k, v) for k, v in self.units.items()}
+        write_progress(self.out_path, self.key, {"units": units, "state": self.state})
 
     def restore(self, gpmap, *rngs) -> None:
         """Once, before the first unit computed in this process."""
@@ -216,8 +238,13 @@ class _Progress:
             return
         self.restored = True
         gpmap.n_evaluations = self.state["n_evaluations"]
-        for r, st in zip(rngs, self.state["rngs"]):
-            r.bit_generator.state = st
+        try:
+            for r, st in zip(rngs, self.state["rngs"]):
+                r.bit_generator.state = st
+        except (TypeError, ValueError, KeyError) as e:
+            raise ValueError(f"{progress_path(self.out_path)} holds a random generator state "
+                             f"this run cannot use ({type(e).__name__}); use --force to "
+                             f"discard its progress and start afresh") from None
 
     def check(self, name, value) -> None:
         """``value`` (e.g. the seed genotypes) must equal the interrupted run's."""
@@ -230,6 +257,94 @@ class _Progress:
 
     def remove(self) -> None:
         progress_path(self.out_path).unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- #
+# the progress file's contents: plain data, checked on the way back
+# --------------------------------------------------------------------------- #
+_NETWORK_UNIT = re.compile(r"network (0|[1-9][0-9]{0,8})")
+
+
+def _graph_to_plain(G) -> dict:
+    """A networkx Graph as node and edge lists (node order and edge order kept)."""
+    return {"nodes": [[n, dict(d)] for n, d in G.nodes(data=True)],
+            "edges": [[u, v, dict(d)] for u, v, d in G.edges(data=True)],
+            "graph": dict(G.graph)}
+
+
+def _graph_from_plain(d: dict):
+    G = nx.Graph()
+    G.graph.update(d["graph"])
+    G.add_nodes_from((n, a) for n, a in d["nodes"])
+    G.add_edges_from((u, v, a) for u, v, a in d["edges"])
+    return G
+
+
+def _unit_to_plain(name: str, value):
+    if name == "exhaustive" or _NETWORK_UNIT.fullmatch(name):
+        head, arrays, graphs = value
+        return head, arrays, {k: _graph_to_plain(G) for k, G in graphs.items()}
+    return value
+
+
+def _is_attrs(d) -> bool:
+    return isinstance(d, dict) and all(isinstance(k, str) and isinstance(v, (str, int, float, bool))
+                                       for k, v in d.items())
+
+
+def _valid_graph(d) -> bool:
+    if not (isinstance(d, dict) and set(d) == {"nodes", "edges", "graph"} and _is_attrs(d["graph"])
+            and isinstance(d["nodes"], list) and isinstance(d["edges"], list)):
+        return False
+    nodes = set()
+    for n in d["nodes"]:
+        if not (isinstance(n, list) and len(n) == 2 and isinstance(n[0], (int, str))
+                and _is_attrs(n[1])):
+            return False
+        nodes.add(n[0])
+    return all(isinstance(e, list) and len(e) == 3 and e[0] in nodes and e[1] in nodes
+               and _is_attrs(e[2]) for e in d["edges"])
+
+
+def _valid_unit(name, v) -> bool:
+    def named(d, kinds):
+        return isinstance(d, dict) and all(isinstance(k, str) and isinstance(x, kinds)
+                                           for k, x in d.items())
+    if name == "seed genotypes":
+        return isinstance(v, np.ndarray) and v.ndim == 2
+    if name == "profile":
+        return (isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], np.ndarray)
+                and named(v[1], np.ndarray))
+    if name == "exhaustive" or (isinstance(name, str) and _NETWORK_UNIT.fullmatch(name)):
+        return (isinstance(v, tuple) and len(v) == 3 and isinstance(v[0], dict)
+                and named(v[1], (np.ndarray, list))
+                and all(isinstance(x, np.ndarray) or all(isinstance(t, str) for t in x)
+                        for x in v[1].values())
+                and named(v[2], dict) and all(_valid_graph(g) for g in v[2].values()))
+    return False
+
+
+def _from_saved(saved, path: Path) -> tuple[dict, dict]:
+    """``(units, state)`` from what :func:`read_progress` returned, networks
+    rebuilt; RunFileError (one line) if it is not what ``_Progress`` writes."""
+    ok = (isinstance(saved, dict) and set(saved) == {"units", "state"}
+          and isinstance(saved["units"], dict) and isinstance(saved["state"], dict)
+          and set(saved["state"]) == {"n_evaluations", "rngs"}
+          and isinstance(saved["state"]["n_evaluations"], int)
+          and not isinstance(saved["state"]["n_evaluations"], bool)
+          and saved["state"]["n_evaluations"] >= 0
+          and isinstance(saved["state"]["rngs"], list)
+          and all(isinstance(r, dict) for r in saved["state"]["rngs"])
+          and all(_valid_unit(k, v) for k, v in saved["units"].items()))
+    if not ok:
+        raise RunFileError(f"{path} does not hold the progress of an alife neutral run; "
+                           f"delete it (or pass --force) to start afresh")
+    units = {}
+    for k, v in saved["units"].items():
+        if k == "exhaustive" or _NETWORK_UNIT.fullmatch(k):
+            v = (v[0], v[1], {name: _graph_from_plain(g) for name, g in v[2].items()})
+        units[k] = v
+    return units, saved["state"]
 
 
 def _graphml_safe(G):
@@ -268,8 +383,8 @@ def _sampled(config, gpmap, r_seeds, r_build, r_measure, progress=None):
         progress.restore(gpmap, r_build, r_measure)
         unit_arrays, unit_graphs = {}, {}
         before = gpmap.n_evaluations
-        net = B.sample_bfs(gpmap, g[None], max_nodes=bd["max_nodes"],
-                           max_evaluations=bd["max_evaluations"], rng=r_build)
+        net = sampling.sample_bfs(gpmap, g[None], max_nodes=bd["max_nodes"],
+                                  max_evaluations=bd["max_evaluations"], rng=r_build)
         sm = M.sampled_measures(net)
         csr = _csr(net)
         ds = M.distance_stats(csr, n_sources=config.measures["path_sources"], rng=r_measure)
@@ -288,7 +403,7 @@ def _sampled(config, gpmap, r_seeds, r_build, r_measure, progress=None):
                             p + "evolvability": sm.genotype_evolvability, p + "edges": net.edges,
                             p + "boundary_phenotype": net.boundary_phenotype})
         if bd["walks"]:
-            w = B.neutral_walks(gpmap, g, bd["walk_steps"], bd["walks"], r_build)
+            w = walks.neutral_walks(gpmap, g, bd["walk_steps"], bd["walks"], r_build)
             row.update(walk_acceptance=w.acceptance_rate,
                        walk_final_distance_mean=float(w.distance[-1].mean()),
                        walk_visited=int(w.visited().shape[0]))
@@ -349,7 +464,7 @@ def _csr(net):
 
 
 def _exhaustive(config, gpmap, r_measure):
-    nets = B.exhaustive(gpmap)
+    nets = enumeration.exhaustive(gpmap)
     pm = M.phenotype_measures(nets)
     wc = M.wagner_correlations(nets, rng=r_measure)
     rf = M.robustness_frequency(pm.robustness, pm.frequency)

@@ -1,8 +1,9 @@
 """Executors: where a batch of genomes is evaluated.
 
-Every batched evaluation of evolution (:func:`alife.evolve.runner.evaluate`)
-and of the HNCA genotype-phenotype map (:class:`alife.gpmap.hnca.HNCAMap`)
-goes through one call, :meth:`Executor.map_rows`::
+Every batched evaluation of HNCAs (:func:`alife.tasks.evaluate`, which
+evolution and the HNCA genotype-phenotype map
+:class:`alife.gpmap.hnca.HNCAMap` both call) goes through one call,
+:meth:`Executor.map_rows`::
 
     result = executor.map_rows(func, rows, *args, **kwargs)
 

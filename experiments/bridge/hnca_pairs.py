@@ -1,7 +1,7 @@
 """Pairs of HNCA genotypes with the same phenotype: are they neutrally connected?
 
-Two sources of pairs (DESIGN.md, "Bridge to ML" and "Genotype–phenotype maps
-and neutral networks"):
+Two sources of pairs (``docs/concepts/mode-connectivity.md`` and
+``docs/concepts/neutral-networks.md``):
 
 (a) **evolved**: independent runs (different seeds) of the Bielawski HNCA
     (4 levels, 1 channel, linear rule, 51 genes) at base 8, 10 steps, on the
@@ -27,7 +27,7 @@ and neutral networks"):
 For every pair (g_A, g_B):
 
 * ``neutral_path``: the continuous guided walk of
-  :func:`alife.neutral.build.neutral_path` on :class:`alife.gpmap.hnca.HNCAMap`
+  :func:`alife.neutral.neutral_path` on :class:`alife.gpmap.hnca.HNCAMap`
   under an evaluation budget: found or not, its number of steps and its
   Euclidean length (vs ``distance`` = ‖g_B − g_A‖), the evaluations it used
   and why it stopped (``path_stop``: found / budget / max_steps).  Each step
@@ -65,11 +65,11 @@ from torch.func import functional_call
 from alife.bridge.hnca_train import mismatch_loss, surrogate_loss, train_hnca
 from alife.bridge.models import HNCAModel
 from alife.bridge.paths import BezierPath, LinearPath, train_curve
-from alife.config import dumps, loads
+from alife.evolve.config import dumps, loads
 from alife.evolve.runner import evolve
 from alife.gpmap.hnca import HNCAMap
 from alife.nca import HNCASpec, develop
-from alife.neutral.build import neutral_path, staircase_path
+from alife.neutral import neutral_path, staircase_path
 from alife.store import RunFile
 from alife.tasks import target as make_target
 

@@ -10,7 +10,7 @@ both evolved by AFPO with the ``resample`` mutation (one gene redrawn from
 U(-1, 1)) on three built-in targets: ``square``, ``diamond`` and
 ``hollow_circle``.  Every (arm, task, trial) is one run: its config is written
 to ``OUT/configs/<arm>-<task>-<trial>.toml`` (canonical text,
-:func:`alife.config.dumps`) and evolved into ``OUT/runs/<arm>-<task>-<trial>.h5``,
+:func:`alife.evolve.config.dumps`) and evolved into ``OUT/runs/<arm>-<task>-<trial>.h5``,
 one run after another.  A finished run is skipped; an unfinished one resumes
 from its checkpoint (:func:`alife.evolve.runner.evolve` does that); a run file
 or config file written by a different config (another variant in the same
@@ -39,7 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
-from alife.config import ConfigError, dumps, from_dict
+from alife.config import ConfigError
+from alife.evolve.config import dumps, from_dict
 from alife.evolve.runner import RunError, evolve
 from alife.store import RunFile, RunFileError
 
@@ -93,7 +94,7 @@ def run_name(arm: str, task: str, trial: int) -> str:
 
 
 def make_config(variant: str, arm: str, task: str, trial: int):
-    """The :class:`alife.config.EvolveConfig` of one run (validated)."""
+    """The :class:`alife.evolve.config.EvolveConfig` of one run (validated)."""
     v = VARIANTS[variant]
     data = {
         "seed": run_seed(variant, arm, task, trial),

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from alife.config import loads
+from alife.evolve.config import loads
 from alife.evolve.runner import evolve
 from alife.nca.phenotype import new_figure
 from alife.neutral.config import loads_neutral

@@ -59,7 +59,8 @@ from pathlib import Path
 
 import numpy as np
 
-from alife.config import ConfigError, dumps, from_dict
+from alife.config import ConfigError
+from alife.evolve.config import dumps, from_dict
 from alife.evolve.mutation import resample
 from alife.evolve.runner import RunError, evolve
 from alife.gpmap.hnca import HNCAMap

@@ -7,7 +7,7 @@
    a spawn pool of 2 workers, RNA12 conventions of Greenbury, Louis & Ahnert
    2022), cached to HDF5 (reused when the settings match).
 2. Build every phenotype's neutral set and genotype networks
-   (:func:`alife.neutral.build.networks_from_table`).
+   (:func:`alife.neutral.networks_from_table`).
 3. Measure: number of phenotypes and unfolded fraction (the published RNA12
    figures), Wagner's four measures and his two correlations, robustness vs
    log frequency and rho_p / f_p, per-network measures, Cowperthwaite's
@@ -28,7 +28,7 @@ import numpy as np
 from alife.gpmap.rna import (RNA12_PUBLISHED, TableRNAMap, fold_all, load_fold_cache,
                              save_fold_cache)
 from alife.neutral import measures as M
-from alife.neutral.build import networks_from_table
+from alife.neutral import networks_from_table
 from alife.nca.phenotype import new_figure
 
 HERE = Path(__file__).resolve().parent

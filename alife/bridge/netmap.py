@@ -1,4 +1,4 @@
-"""Trained neural nets as genotype–phenotype maps (DESIGN.md, "Bridge to ML").
+"""Trained neural nets as genotype–phenotype maps.
 
 The same words on both sides of the bridge:
 
@@ -10,15 +10,15 @@ The same words on both sides of the bridge:
 * its **neighbourhood** is ``m`` Gaussian perturbations of the whole vector,
   ``N(0, sigma^2)`` per weight (:class:`GaussianSpace`), so that Wagner's
   r(g) and e(g) (:func:`net_robustness`, or :func:`alife.neutral.sample_bfs`
-  + :func:`alife.neutral.measures.sampled_measures`) become "the fraction of
+  + :func:`alife.neutral.sampled_measures`) become "the fraction of
   random weight perturbations of size sigma that keep the function" and "the
   number of distinct other functions among them".
 
 Evaluation is batched: a chunk of parameter vectors is unflattened into
 batched parameter dicts and run through ``torch.vmap`` over
 ``torch.func.functional_call`` (no per-genotype Python loop).  This module
-imports torch (like :mod:`alife.bridge`), so it is not imported by
-:mod:`alife.gpmap`'s package init.
+imports torch, so it lives in :mod:`alife.bridge`; importing it registers
+:class:`NetMap` as map kind ``"net"`` of :func:`alife.gpmap.make`.
 """
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
-from .base import GPMap, label_id, real_genotypes
+from alife.gpmap.base import GPMap, is_int, label_id, real_genotypes
+from alife.gpmap.registry import register
 
 __all__ = ["GaussianSpace", "NetMap", "net_robustness", "prediction_id", "model_vector"]
 
@@ -54,12 +55,12 @@ class GaussianSpace:
 
     Same interface as :class:`~alife.gpmap.base.ContinuousSpace`
     (``discrete = False``, ``L``, ``n_neighbours``, ``check``,
-    ``neighbours(g, rng)``, ``random(n, rng)``), so
-    :func:`alife.neutral.build.sample_bfs` and
-    :func:`~alife.neutral.measures.sampled_measures` run on it unchanged.
+    ``neighbours(g, rng)``, ``mutate(g, rng)``, ``random(n, rng)``), so
+    :func:`alife.neutral.sample_bfs` and
+    :func:`~alife.neutral.sampled_measures` run on it unchanged.
     Neutral walks use :meth:`mutate` (the same Gaussian kernel, one mutant
     per walker).  ``low``/``high`` (default ``-1``, ``1``) are only used by
-    the detours of the guided :func:`~alife.neutral.build.neutral_path`
+    the detours of the guided :func:`~alife.neutral.neutral_path`
     (which resample one gene uniformly) and by :meth:`random`.
 
     Parameters
@@ -78,9 +79,9 @@ class GaussianSpace:
     discrete = False
 
     def __post_init__(self):
-        if not isinstance(self.L, (int, np.integer)) or self.L < 1:
+        if not is_int(self.L) or self.L < 1:
             raise ValueError(f"number of genes L must be an integer >= 1, got {self.L!r}")
-        if not isinstance(self.m, (int, np.integer)) or self.m < 1:
+        if not is_int(self.m) or self.m < 1:
             raise ValueError(f"perturbations m must be an integer >= 1, got {self.m!r}")
         if not (np.isfinite(self.sigma) and self.sigma >= 0):
             raise ValueError(f"sigma must be a finite number >= 0, got {self.sigma!r}")
@@ -121,6 +122,8 @@ class NetMap(GPMap):
     chunk : parameter vectors evaluated per vmap call
     low, high : range of :meth:`GaussianSpace.random` / single-gene resamples
 
+    Notes
+    -----
     Every defined genotype has a phenotype (no ``-1``), except non-finite
     outputs, which map to ``-1``.  :meth:`predictions` gives the raw argmax
     arrays; :attr:`labels` remembers them by id for :meth:`label`.
@@ -198,6 +201,9 @@ class NetMap(GPMap):
     def label(self, pid: int) -> str:
         row = self.labels.get(int(pid))
         return str(int(pid)) if row is None else "".join(map(str, row.tolist()))
+
+
+register("net", NetMap)
 
 
 def net_robustness(model: nn.Module, probe_x, sigma: float, n: int,

@@ -1,0 +1,172 @@
+"""Graph helpers of the genonets port (:mod:`alife.neutral.genonets`).
+
+A genotype network is a :class:`Graph`: its vertices (indices into the
+sorted universe of listed genotypes, in genonets' vertex order), an
+undirected CSR adjacency (``indptr``, ``indices``; neighbour lists sorted)
+and the graph- and vertex-level attributes genonets' igraph objects carry.
+The functions here build such graphs from mutation pairs, order components
+as igraph does and compute the measures that need more than one kernel call
+(assortativity, shortest accessible paths to the summits).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from . import _genonets_kernels as kernels
+
+
+@dataclass
+class Graph:
+    """A genotype network: vertices (genonets order), CSR adjacency and the
+    attributes genonets' igraph objects carry (insertion-ordered dicts)."""
+    name: str
+    vid: np.ndarray            # universe index of each vertex
+    indptr: np.ndarray
+    indices: np.ndarray
+    attrs: dict = field(default_factory=dict)
+    vattrs: dict = field(default_factory=dict)
+
+    @property
+    def n(self):
+        return self.vid.size
+
+    @property
+    def degree(self):
+        return np.diff(self.indptr)
+
+
+def uniq(x, counts=False):
+    """Sorted unique values (and counts) of a 1-d integer array by sorting
+    (numpy 2.x's hash-based ``np.unique`` is far slower on millions of int64)."""
+    s = np.sort(np.asarray(x).ravel())
+    if s.size == 0:
+        return (s, np.zeros(0, np.int64)) if counts else s
+    m = np.empty(s.size, bool)
+    m[0] = True
+    np.not_equal(s[1:], s[:-1], out=m[1:])
+    u = s[m]
+    if counts:
+        starts = np.flatnonzero(m)
+        return u, np.diff(np.append(starts, s.size))
+    return u
+
+
+def csr_from_pairs(n, i, j):
+    """Undirected CSR adjacency on ``n`` vertices from vertex pairs ``(i, j)``
+    (pairs with ``i < j`` kept once each); returns ``(indptr, indices, i, j)``
+    with the distinct edges ``i < j`` in sorted order."""
+    keep = i < j
+    i, j = i[keep], j[keep]
+    if i.size:
+        key = uniq(i.astype(np.int64) * n + j)
+        i, j = key // n, key % n
+    a = sp.coo_matrix((np.ones(2 * i.size, np.int8), (np.concatenate([i, j]), np.concatenate([j, i]))),
+                      shape=(n, n)).tocsr()
+    a.sort_indices()
+    return a.indptr.astype(np.int64), a.indices.astype(np.int64), i, j
+
+
+def subgraph(indptr, indices, keep_idx, n):
+    """CSR adjacency of the subgraph induced by vertices ``keep_idx`` (renumbered 0..k-1)."""
+    a = sp.csr_matrix((np.ones(indices.size, np.int8), indices, indptr), shape=(n, n))
+    s = a[keep_idx][:, keep_idx].tocsr()
+    s.sort_indices()
+    return s.indptr.astype(np.int64), s.indices.astype(np.int64)
+
+
+def component_order(indptr, indices, n):
+    """Component labels renumbered in igraph order (by lowest vertex id) and sizes."""
+    a = sp.csr_matrix((np.ones(indices.size, np.int8), indices, indptr), shape=(n, n))
+    nc, lab = connected_components(a, directed=False)
+    first = np.full(nc, n, np.int64)
+    np.minimum.at(first, lab, np.arange(n))
+    rank = np.empty(nc, np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(nc)
+    lab = rank[lab]
+    sizes = np.bincount(lab, minlength=nc)
+    return lab, sizes
+
+
+def assortativity(indptr, indices):
+    """igraph assortativity_degree on an undirected graph (NaN when undefined)."""
+    deg = np.diff(indptr).astype(np.float64)
+    src = np.repeat(np.arange(indptr.size - 1), np.diff(indptr))
+    keep = src < indices
+    j, k = deg[src[keep]], deg[indices[keep]]
+    m = j.size
+    if m == 0:
+        return float("nan")
+    num1 = np.sum(j * k) / m
+    num2 = (np.sum(j + k) / (2 * m)) ** 2
+    den1 = np.sum(j * j + k * k) / (2 * m)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return float((num1 - num2) / (den1 - num2))
+
+
+def shortest_paths(indptr, indices, summits, score, gmax, delta):
+    """genonets' PathAnalyzer.compute_shortest_paths: returns
+    (Ratio_of_accessible_mutational_paths, Accessible_paths_from, Shortest_path_length)."""
+    n = indptr.size - 1
+    dist, order = kernels.bfs_levels(indptr, indices, summits)
+    is_summit = np.zeros(n, np.bool_)
+    is_summit[summits] = True
+    acc, inacc, overflow = kernels.accessible_path_counts(indptr, indices, dist, order, is_summit,
+                                                          score, float(gmax), float(delta))
+    if overflow:  # path counts beyond int64: redo with Python integers
+        acc, inacc = shortest_paths_exact(indptr, indices, dist, order, is_summit, score, gmax, delta)
+    else:
+        acc, inacc = acc.tolist(), inacc.tolist()
+    maxlen = int(dist.max()) if n else 0
+    ratio = {}
+    accs = [0] * (maxlen + 1)
+    inaccs = [0] * (maxlen + 1)
+    for d, a, b in zip(dist.tolist(), acc, inacc):
+        accs[d] += a
+        inaccs[d] += b
+    for i in range(2, maxlen + 1):
+        ratio[i] = accs[i] / (accs[i] + inaccs[i])
+    return ratio, acc, dist.tolist()
+
+
+def shortest_paths_exact(indptr, indices, dist, order, is_summit, score, gmax, delta):
+    """The path counts of :func:`shortest_paths` with unbounded Python
+    integers (used only if int64 would overflow)."""
+    n = indptr.size - 1
+    acc = [0] * n
+    inacc = [0] * n
+    mins = [None] * n
+    ind, ptr, dl, sc = indices.tolist(), indptr.tolist(), dist.tolist(), score.tolist()
+    for v in order.tolist():
+        if dl[v] == 1:
+            mins[v] = {gmax: 1}
+    for v in order.tolist():
+        if is_summit[v]:
+            continue
+        vs = sc[v]
+        good = []
+        for m, c in (mins[v] or {}).items():
+            if vs <= m + delta:
+                acc[v] += c
+                good.append((min(m, vs), c))
+            else:
+                inacc[v] += c
+        for k in range(ptr[v], ptr[v + 1]):
+            u = ind[k]
+            if dl[u] == dl[v] + 1:
+                mu = mins[u]
+                if mu is None:
+                    mu = mins[u] = {}
+                for key, c in good:
+                    mu[key] = mu.get(key, 0) + c
+                inacc[u] += inacc[v]
+    return acc, inacc
+
+
+def summits(genotypes, score):
+    """The genotypes (strings, sorted) of maximal score."""
+    mx = score.max()
+    return sorted(genotypes[i] for i in np.flatnonzero(score == mx))

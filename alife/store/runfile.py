@@ -1,0 +1,628 @@
+"""The HDF5 run file of one evolution run (layout: :mod:`alife.store.layout`).
+
+Crash safety and resume
+-----------------------
+A generation's rows are written, the file is flushed (and fsync'ed), and only
+then is ``last_complete_generation`` advanced and flushed again.  A file
+killed at any moment is therefore readable up to its last flush and
+``last_complete_generation`` never names a generation whose rows are not on
+disk.  Rows (and phenotypes) of a generation that was being written when the
+process died are discarded by :meth:`RunFile.truncate_to_last_complete` (or
+:meth:`RunFile.truncate_to`).  A file that was never flushed is not
+readable at all (HDF5 writes its superblock on flush/close), which is why
+:meth:`RunFile.create` builds the file under a temporary name and moves it
+into place only once it is complete (:func:`alife.store.atomic_write`).
+
+A chunk whose checksum fails raises :class:`RunFileError` naming the file
+and the dataset, never a bare ``OSError``; :meth:`RunFile.verify` reads every
+chunk once and recomputes every generation's CRC, and opening a file to
+append (``mode="a"``, i.e. to resume) verifies it first, so a damaged run is
+never continued.  Files written before these checks (no filter, no
+``header_crc32``, no ``generation_crc32``) are read as before.
+
+Every write is a deterministic function of its inputs (no timestamps in
+object headers, phenotypes in a fixed order), so a resumed run produces the
+same datasets, bit for bit, as an uninterrupted one.
+
+Example
+-------
+>>> rf = RunFile.create(path, config_toml, seed_entropy=1234)   # doctest: +SKIP
+>>> rf.add_phenotypes(ids, patterns)                            # doctest: +SKIP
+>>> rf.append_generation(0, genomes=..., loss=..., age=..., uid=...,
+...                      parent_uid=..., phenotype_id=..., mutation_class=...,
+...                      evals_per_s=812.5)                     # doctest: +SKIP
+>>> rf.mark_done(); rf.close()                                  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import zlib
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from .. import __version__ as _ALIFE_VERSION
+from .. import provenance as _provenance
+from . import phenotypes as _pheno
+from .atomic import atomic_write, check_regular_input, check_target, remove_stale_temps
+from .checkpoint import checkpoint_path
+from .errors import RunFileError, error_line, is_integer
+from .layout import (CORRUPT_FIX, COUNTS, CRC, DATASETS, GENERATION_DATASETS, HEADER_CRC,
+                     MUTATION_CLASS_NAMES, PHENO_GROUP, RUN_GROUP, RUN_ID, RUN_ID_CRC, PROVENANCE, PROVENANCE_CRC,
+                     SCHEMA_VERSION, STATE_CRC, TIMING_DATASETS, TIMING_GROUP, TIMING_PATH,
+                     check_block_crcs, check_generation_rows, generation_crc, header_crc,
+                     reading, series, state_crc, validate_layout)
+
+__all__ = ["RunFile"]
+
+#: Write every dataset with the Fletcher-32 checksum filter, and the
+#: per-generation CRC-32 dataset ``generation_crc32`` (tests turn it off to
+#: write files like those of older versions).
+_CHECKSUM = True
+
+
+class RunFile:
+    """One evolution run's HDF5 file; use :meth:`create` or :meth:`open`.
+
+    A context manager (closes on exit).  Readers return only complete
+    generations (``0 .. last_complete_generation``).
+    """
+
+    def __init__(self, h5: h5py.File, path: Path, mode: str, fsync: bool):
+        # private: use RunFile.create / RunFile.open
+        self._f = h5
+        self.path = path
+        self.mode = mode
+        self._fsync = fsync
+        self._pheno_ids: set | None = None
+        self._pheno_done: int | None = None   # phenotype rows of complete generations
+
+    # ------------------------------------------------------------------ open
+    @classmethod
+    def create(cls, path, config_toml: str, seed_entropy, *, force: bool = False,
+               fsync: bool = True) -> "RunFile":
+        """Create a new run file and return it open in mode ``"a"``.
+
+        The file is built under a temporary name in the same directory and
+        moved into place with :func:`os.replace`, so a half-created file never
+        exists under ``path``.
+
+        Parameters
+        ----------
+        path : str or Path
+        config_toml : str, the canonical config text of the run
+        seed_entropy : int (or its decimal string), the root seed entropy
+        force : bool, replace an existing file (and delete its stale checkpoint
+            first, so no checkpoint of the old run ever sits beside the new file)
+        fsync : bool, fsync the file after every generation (durability
+            against power loss, not only against a killed process)
+
+        Raises
+        ------
+        RunFileError
+            If ``path`` exists and ``force`` is False, is not a regular file
+            (even with ``force``), or the arguments are invalid.
+        """
+        path = Path(path)
+        if not isinstance(config_toml, str):
+            raise RunFileError(f"{path}: config_toml must be a str, got {type(config_toml).__name__}")
+        if isinstance(seed_entropy, str) and seed_entropy.strip().lstrip("-").isdigit():
+            seed_entropy = int(seed_entropy)
+        if not is_integer(seed_entropy) or seed_entropy < 0:
+            raise RunFileError(f"{path}: seed_entropy must be a non-negative integer, got {seed_entropy!r}")
+        check_target(path, force=force)
+        if force:
+            checkpoint_path(path).unlink(missing_ok=True)
+        with atomic_write(path, "creating") as tmp, h5py.File(tmp, "x", track_order=False) as f:
+            a = f.attrs
+            a["schema_version"] = np.int64(SCHEMA_VERSION)
+            a["alife_version"] = str(_ALIFE_VERSION)
+            a["config_toml"] = config_toml
+            a["seed_entropy"] = str(int(seed_entropy))
+            a["status"] = "running"
+            a["last_complete_generation"] = np.int64(-1)
+            a[HEADER_CRC] = np.int64(header_crc(a))
+            if _CHECKSUM:
+                a[STATE_CRC] = np.int64(state_crc("running", -1))
+                run_id = secrets.token_hex(16)
+                g = f.create_group(RUN_GROUP, track_order=False)
+                g.attrs[RUN_ID] = run_id
+                g.attrs[RUN_ID_CRC] = np.int64(zlib.crc32(run_id.encode("ascii")))
+                made_by = json.dumps(_provenance.recorded(), sort_keys=True)
+                g.attrs[PROVENANCE] = made_by
+                g.attrs[PROVENANCE_CRC] = np.int64(zlib.crc32(made_by.encode("utf-8")))
+            _pheno.create_datasets(f, checksum=_CHECKSUM)
+        return cls.open(path, "a", fsync=fsync)
+
+    @classmethod
+    def open(cls, path, mode: str = "r", *, fsync: bool = True,
+             verify: bool | None = None) -> "RunFile":
+        """Open and validate an existing run file.
+
+        Parameters
+        ----------
+        path : str or Path
+        mode : ``"r"`` (read only) or ``"a"`` (append generations)
+        fsync : bool, see :meth:`create`
+        verify : bool or None, read every chunk and check its checksum
+            (:meth:`verify`) before returning; None (default): only for
+            ``mode="a"``, so a damaged run is never resumed
+
+        Raises
+        ------
+        RunFileError
+            With one line naming ``path`` and the problem: missing, not a
+            readable HDF5 file (truncated, corrupt, empty, another format),
+            not an alife run file (attributes missing or invalid), a schema
+            version this package does not read, datasets shorter than
+            ``last_complete_generation`` claims, or (with ``verify``) a chunk
+            whose checksum fails.
+        """
+        path = Path(path)
+        if mode not in ("r", "a"):
+            raise RunFileError(f"{path}: mode must be 'r' or 'a', got {mode!r}")
+        if not path.exists():
+            raise RunFileError(f"{path} does not exist")
+        if path.is_dir():
+            raise RunFileError(f"{path} is a directory, not a run file")
+        if check_regular_input(path).st_size == 0:
+            # checked here because HDF5 2.0 opens an empty file in r+ mode
+            # as a new file (and writes a superblock into it)
+            raise RunFileError(f"{path} is not a readable alife run file (truncated or "
+                               "corrupt): the file is empty")
+        # validate read-only first: a damaged file is never opened for writing
+        h5 = cls._open_h5(path, "r", lenient=mode == "a")
+        if mode == "a" if verify is None else verify:
+            try:
+                cls(h5, path, "r", fsync).verify()
+            except RunFileError:
+                h5.close()
+                raise
+        if mode == "a":
+            h5.close()
+            h5 = cls._open_h5(path, "r+", lenient=True)
+            # a resume: clear what a killed writer left half-written
+            remove_stale_temps(path)
+            remove_stale_temps(checkpoint_path(path))
+        return cls(h5, path, mode, fsync)
+
+    @classmethod
+    def _open_h5(cls, path: Path, h5mode: str, lenient: bool = False) -> h5py.File:
+        try:
+            h5 = h5py.File(path, h5mode)
+        except Exception as e:  # OSError for everything HDF5 rejects
+            msg = error_line(e)
+            if "unable to lock file" in msg:
+                raise RunFileError(f"{path} is locked by another process (is a run still "
+                                   f"writing it?): {msg}") from None
+            raise RunFileError(f"{path} is not a readable alife run file "
+                               f"(truncated or corrupt): {msg}") from None
+        try:
+            validate_layout(h5, path, lenient)
+        except RunFileError:
+            h5.close()
+            raise
+        except Exception as e:  # corrupt metadata found while reading it
+            h5.close()
+            raise RunFileError(f"{path} is not a readable alife run file "
+                               f"(truncated or corrupt): {error_line(e)}") from None
+        return h5
+
+    # ------------------------------------------------------------- lifecycle
+    def close(self) -> None:
+        """Close the file (idempotent)."""
+        if self._f is not None:
+            self._f.close()
+            self._f = None
+
+    def __enter__(self) -> "RunFile":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        if self._f is None:
+            return f"<RunFile {self.path} (closed)>"
+        return (f"<RunFile {self.path} mode={self.mode!r} status={self.status!r} "
+                f"generations_done={self.generations_done}>")
+
+    @property
+    def _h5(self) -> h5py.File:
+        if self._f is None:
+            raise RunFileError(f"{self.path}: run file is closed")
+        return self._f
+
+    def _writable(self) -> h5py.File:
+        f = self._h5
+        if self.mode != "a":
+            raise RunFileError(f"{self.path} is open read-only (mode 'r'); open it with mode 'a' to write")
+        return f
+
+    def flush(self) -> None:
+        """Flush HDF5's buffers to the OS (and fsync when enabled)."""
+        f = self._writable()
+        f.flush()
+        if self._fsync:
+            os.fsync(f.id.get_vfd_handle())
+
+    # ------------------------------------------------------------- integrity
+    def verify(self) -> None:
+        """Read every chunk that holds complete generations (and their
+        phenotypes) once, so HDF5 checks each chunk's Fletcher-32 checksum,
+        and recompute each generation's CRC-32 (``generation_crc32``).
+
+        Rows of a generation that never completed are not read: they are
+        discarded on resume.  Files written without checksums are only
+        checked for readability.
+
+        Raises
+        ------
+        RunFileError
+            Naming the file and the dataset (or generation) that is damaged.
+        """
+        f = self._h5
+        G = self.generations_done
+        with reading(self.path, "the index of its groups"):
+            f.visit(lambda name: None)   # every group's links (as h5dump would list them)
+        cols, ends = _pheno.read_index(f[PHENO_GROUP], self.path, G)
+        if not G:
+            return
+        names = list(series(0, 0)) + ([CRC] if CRC in f else [])
+        dsets = {name: f[name] for name in names}
+        # blocks of whole chunks of about 16 MiB of the widest dataset
+        widest = max(max(1, ds.dtype.itemsize * int(np.prod(ds.shape[1:], dtype=np.int64)))
+                     for ds in dsets.values())
+        step = max(256, ((1 << 24) // widest) // 256 * 256)
+        bits = f[PHENO_GROUP]["bits"]
+        for a in range(0, G, step):
+            b = min(a + step, G)
+            block = {}
+            for name, ds in dsets.items():
+                with reading(self.path, f"dataset {name}"):
+                    block[name] = ds[a:b]
+            r0, r1 = np.searchsorted(cols["generation"], [a, b], side="left")
+            m0 = int(cols["start"][r0]) if r1 > r0 else 0
+            with reading(self.path, f"{PHENO_GROUP}/bits"):
+                packed = bits[m0:int(ends[r1 - 1])] if r1 > r0 else np.zeros(0, np.uint8)
+            if CRC in block:
+                check_block_crcs(self.path, a, b, block, cols, ends, packed, m0)
+
+    # ------------------------------------------------------------ properties
+    @property
+    def config_toml(self) -> str:
+        return self._h5.attrs["config_toml"]
+
+    @property
+    def seed_entropy(self) -> int:
+        return int(self._h5.attrs["seed_entropy"])
+
+    @property
+    def alife_version(self) -> str:
+        return self._h5.attrs["alife_version"]
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._h5.attrs["schema_version"])
+
+    @property
+    def status(self) -> str:
+        return self._h5.attrs["status"]
+
+    @property
+    def run_id(self) -> str | None:
+        """The run's random id (32 hex digits), None for files written before
+        run ids.  Raises :class:`RunFileError` if it fails its checksum."""
+        grp = self._h5.get(RUN_GROUP)
+        if grp is None:
+            return None
+        with reading(self.path, f"{RUN_GROUP}/ attributes"):
+            rid, crc = grp.attrs.get(RUN_ID), grp.attrs.get(RUN_ID_CRC)
+        if not isinstance(rid, str) or not is_integer(crc) or \
+                int(crc) != zlib.crc32(rid.encode("utf-8", "surrogatepass")):
+            raise RunFileError(f"{self.path} is corrupt: its run id does not match its "
+                               f"checksum ({RUN_GROUP}/{RUN_ID_CRC}); {CORRUPT_FIX}")
+        return rid
+
+    @property
+    def provenance(self) -> dict | None:
+        """What wrote the file (:func:`alife.provenance.recorded`: package
+        versions, git commit, platform), None for files written before it.
+        Raises :class:`RunFileError` if it fails its checksum."""
+        grp = self._h5.get(RUN_GROUP)
+        if grp is None or PROVENANCE not in grp.attrs:
+            return None
+        with reading(self.path, f"{RUN_GROUP}/ attributes"):
+            text, crc = grp.attrs.get(PROVENANCE), grp.attrs.get(PROVENANCE_CRC)
+        if not isinstance(text, str) or not is_integer(crc) or \
+                int(crc) != zlib.crc32(text.encode("utf-8", "surrogatepass")):
+            raise RunFileError(f"{self.path} is corrupt: its provenance does not match its "
+                               f"checksum ({RUN_GROUP}/{PROVENANCE_CRC}); {CORRUPT_FIX}")
+        return json.loads(text)
+
+    def generation_checksum(self, g: int) -> int | None:
+        """The stored CRC-32 of complete generation ``g`` (``generation_crc32``),
+        None for files written without it."""
+        f = self._h5
+        if CRC not in f:
+            return None
+        if not is_integer(g) or not 0 <= g < self.generations_done:
+            raise RunFileError(f"{self.path}: generation {g!r} is not complete")
+        with reading(self.path, f"dataset {CRC}"):
+            return int(f[CRC][int(g)])
+
+    @property
+    def last_complete_generation(self) -> int:
+        return int(self._h5.attrs["last_complete_generation"])
+
+    @property
+    def generations_done(self) -> int:
+        """Number of complete generations, ``last_complete_generation + 1``."""
+        return self.last_complete_generation + 1
+
+    @property
+    def pop_size(self) -> int | None:
+        """P, or None before the first complete generation."""
+        return int(self._h5["loss"].shape[1]) if self.generations_done else None
+
+    @property
+    def genome_size(self) -> int | None:
+        """D, or None before the first complete generation."""
+        return int(self._h5["genomes"].shape[2]) if self.generations_done else None
+
+    # ---------------------------------------------------------------- writes
+    def _set_state(self, status: str, g: int) -> None:
+        # modify() rewrites the attribute in place (same shape and dtype); the
+        # caller's one flush writes both with their checksum
+        a = self._f.attrs
+        if a["status"] != status:
+            a["status"] = status
+        a.modify("last_complete_generation", np.int64(g))
+        if _CHECKSUM or STATE_CRC in a:
+            a.modify(STATE_CRC, np.int64(state_crc(status, g)))
+
+    def _set_last_complete(self, g: int) -> None:
+        self._set_state(self.status, g)
+
+    def append_generation(self, g: int, *, genomes, loss, age, uid, parent_uid,
+                          phenotype_id, mutation_class, evals_per_s, class_counts=None) -> None:
+        """Write generation ``g`` and mark it complete.
+
+        Rows are written and flushed, then ``last_complete_generation = g`` is
+        set and flushed: the attribute never runs ahead of the data.
+
+        Parameters
+        ----------
+        g : int, must equal ``last_complete_generation + 1``
+        genomes : (P, D) float32
+        loss : (P,) float64 (float32 or integers accepted: cast exactly)
+        age, uid : (P,) int64
+        parent_uid : (P,) int64, -1 for none
+        phenotype_id : (P,) int64, -1 for degenerate
+        mutation_class : (P,) int8 codes (:data:`~alife.store.MUTATION_CLASS_NAMES`)
+        evals_per_s : float
+        class_counts : (6,) int, mutation-class counts over all offspring
+            (codes -1..4); None for zeros
+
+        Notes
+        -----
+        ``P`` and ``D`` are fixed by the first generation; integer arrays of
+        another integer dtype are accepted when their values fit, floats are
+        never narrowed (a float64 genome is an error, not a silent cast).
+
+        Raises
+        ------
+        RunFileError
+            Wrong generation number, shape or dtype, invalid values, rows of
+            an incomplete generation still present (call
+            :meth:`truncate_to_last_complete` first), a read-only or finished run.
+        """
+        f = self._writable()
+        if self.status != "running":
+            raise RunFileError(f"{self.path}: run is marked {self.status!r}; "
+                               "call mark_running() to append more generations")
+        last = self.last_complete_generation
+        if not is_integer(g) or g != last + 1:
+            raise RunFileError(f"{self.path}: expected generation {last + 1} "
+                               f"(last complete is {last}), got {g!r}")
+        given = dict(genomes=genomes, loss=loss, age=age, uid=uid, parent_uid=parent_uid,
+                     phenotype_id=phenotype_id, mutation_class=mutation_class)
+        rows = check_generation_rows(self.path, given, evals_per_s, class_counts,
+                                     self.pop_size, self.genome_size)
+        P, D = rows["genomes"].shape
+        if g == 0:
+            # fresh datasets shaped by this generation; any left by a first
+            # generation that never completed hold nothing worth keeping
+            self._delete_datasets(f)
+            self._create_datasets(f, P, D)
+        for name in list(series(P, D)) + ([CRC] if CRC in f else []):
+            n = f[name].shape[0]
+            if n != g:
+                raise RunFileError(f"{self.path}: {name} holds {n} generation(s) but "
+                                   f"{g} are complete; call truncate_to_last_complete() first")
+        grp = f[PHENO_GROUP]
+        n_pheno = grp["id"].shape[0]
+        if CRC in f:
+            if self._pheno_done is None:
+                self._pheno_done = _pheno.complete_rows(grp, self.path, g - 1)
+            pending = _pheno.pending_rows(grp, self.path, self._pheno_done, n_pheno, g)
+            rows[CRC] = np.uint32(generation_crc(rows, pending))
+        for name, row in rows.items():
+            ds = f[name]
+            ds.resize(g + 1, axis=0)
+            ds[g] = row
+        self.flush()
+        self._set_last_complete(g)
+        self.flush()
+        self._pheno_done = n_pheno
+
+    @staticmethod
+    def _delete_datasets(f: h5py.File) -> None:
+        for name in list(series(0, 0)) + [CRC]:
+            if name in f:
+                del f[name]
+
+    @staticmethod
+    def _create_datasets(f: h5py.File, P: int, D: int) -> None:
+        for name, (dtype, trail) in series(P, D).items():
+            rows_per_chunk = 1 if name in DATASETS else 256
+            f.create_dataset(name, shape=(0,) + trail, maxshape=(None,) + trail,
+                             chunks=(rows_per_chunk,) + trail, dtype=dtype, track_times=False,
+                             fletcher32=_CHECKSUM)
+        if _CHECKSUM:
+            f.create_dataset(CRC, shape=(0,), maxshape=(None,), chunks=(256,), dtype=np.uint32,
+                             track_times=False, fletcher32=True)
+        f["mutation_class"].attrs["codes"] = json.dumps(
+            {str(k): v for k, v in sorted(MUTATION_CLASS_NAMES.items())})
+
+    def add_phenotypes(self, ids, patterns) -> int:
+        """Store the patterns whose ids are not stored yet; return how many were new.
+
+        Call it for a generation's phenotypes *before* that generation's
+        :meth:`append_generation`: each new pattern is tagged with the pending
+        generation (``last_complete_generation + 1``), so patterns of a
+        generation that never completed are removed by :meth:`truncate_to`.
+
+        Parameters
+        ----------
+        ids : (K,) int array, phenotype ids (>= 0; -1, degenerate, is skipped)
+        patterns : (K, H, W) bool (or 0/1 integer) array, ``patterns[k]`` has
+            id ``ids[k]``; repeated ids are stored once (first occurrence)
+        """
+        f = self._writable()
+        return _pheno.append(f[PHENO_GROUP], self.path, ids, patterns,
+                             self.last_complete_generation + 1, self._known_phenotypes())
+
+    def _known_phenotypes(self) -> set:
+        """Ids of the stored phenotypes (read once, then kept up to date)."""
+        if self._pheno_ids is None:
+            self._pheno_ids = set(_pheno.stored_ids(self._h5[PHENO_GROUP], self.path).tolist())
+        return self._pheno_ids
+
+    def truncate_to(self, generation: int) -> None:
+        """Keep generations ``0 .. generation`` only (``-1``: none).
+
+        Shrinks every dataset to ``generation + 1`` rows (``-1`` deletes the
+        datasets; the next first generation creates them), deletes phenotypes
+        first stored for a later generation, sets ``last_complete_generation``
+        and flushes.  Used on resume with the checkpoint's generation, which
+        may be behind the file's ``last_complete_generation`` when the process
+        died between appending a generation and checkpointing it.
+        """
+        f = self._writable()
+        last = self.last_complete_generation
+        if not is_integer(generation) or not -1 <= generation <= last:
+            raise RunFileError(f"{self.path}: can truncate to a generation in -1..{last} "
+                               f"(last complete), got {generation!r}")
+        n = generation + 1
+        if n == 0:
+            self._delete_datasets(f)  # the first append creates them anew
+        for name in list(series(0, 0)) + [CRC]:
+            if name in f and f[name].shape[0] > n:
+                f[name].resize(n, axis=0)
+        n_keep = _pheno.truncate(f[PHENO_GROUP], self.path, generation)
+        self._pheno_ids = None
+        self._pheno_done = n_keep
+        self._set_last_complete(generation)
+        self.flush()
+
+    def truncate_to_last_complete(self) -> None:
+        """Discard rows and phenotypes of a generation written but never marked
+        complete (the process died mid-generation): ``truncate_to(last_complete_generation)``."""
+        self.truncate_to(self.last_complete_generation)
+
+    def mark_done(self) -> None:
+        """Set ``status = "done"`` and flush."""
+        self._writable()
+        self._set_state("done", self.last_complete_generation)
+        self.flush()
+
+    def mark_running(self) -> None:
+        """Set ``status = "running"`` (to extend a finished run) and flush."""
+        self._writable()
+        self._set_state("running", self.last_complete_generation)
+        self.flush()
+
+    # ----------------------------------------------------------------- reads
+    def read(self, name: str, gen: int | None = None) -> np.ndarray:
+        """A dataset's complete generations, or one generation's row.
+
+        Parameters
+        ----------
+        name : one of :data:`~alife.store.DATASETS`, ``class_counts`` or ``evals_per_s``
+        gen : int or None; negative counts from the last complete generation
+
+        Returns
+        -------
+        ndarray: ``(G, ...)`` for ``gen=None`` (``G = generations_done``; an
+        empty ``(0,)`` array before the first generation), else ``(...)``.
+        """
+        f = self._h5
+        known = list(DATASETS) + list(GENERATION_DATASETS) + list(TIMING_DATASETS)
+        if name not in known:
+            raise RunFileError(f"{self.path}: unknown dataset {name!r}; known: {known}")
+        G = self.generations_done
+        if G == 0:
+            if gen is None:
+                dtype = series(0, 0)[TIMING_PATH if name in TIMING_DATASETS else name][0]
+                return np.zeros((0,), dtype=dtype)
+            raise RunFileError(f"{self.path}: no complete generation yet")
+        ds = f[f"{TIMING_GROUP}/{name}" if name in TIMING_DATASETS else name]
+        if gen is None:
+            with reading(self.path, f"dataset {ds.name.lstrip('/')}"):
+                return ds[:G]
+        if not is_integer(gen) or not -G <= gen < G:
+            raise RunFileError(f"{self.path}: generation {gen!r} is not complete "
+                               f"({G} generation(s) done)")
+        with reading(self.path, f"dataset {ds.name.lstrip('/')}, generation {int(gen) % G}"):
+            return ds[int(gen) % G]
+
+    def class_counts(self) -> np.ndarray:
+        """(G, 6) int64 mutation-class counts over all offspring of each complete
+        generation, columns for codes -1 (none), 0 .. 4 (:data:`~alife.store.MUTATION_CLASS_NAMES`)."""
+        G = self.generations_done
+        return self.read(COUNTS) if G else np.zeros((0, 6), np.int64)
+
+    def phenotype_ids(self) -> np.ndarray:
+        """Sorted int64 ids of the stored phenotypes."""
+        return np.sort(_pheno.stored_ids(self._h5[PHENO_GROUP], self.path))
+
+    def phenotype(self, pid: int) -> np.ndarray:
+        """The stored pattern with id ``pid``: bool array of shape (H, W).
+
+        Raises
+        ------
+        KeyError
+            If no pattern with that id is stored.
+        """
+        return _pheno.pattern(self._h5[PHENO_GROUP], self.path, pid)
+
+    def summary(self) -> dict:
+        """A small dict describing the run.
+
+        Keys: ``path``, ``config_toml``, ``seed_entropy``, ``status``,
+        ``schema_version``, ``alife_version``, ``generations_done``,
+        ``pop_size``, ``genome_size``, ``best_loss`` ((G,) float64, the
+        lowest loss of each complete generation), ``mean_evals_per_s`` (float,
+        NaN before the first generation), ``n_phenotypes``.
+        """
+        loss = self.read("loss")
+        eps = self.read("evals_per_s")
+        return {
+            "path": str(self.path),
+            "config_toml": self.config_toml,
+            "seed_entropy": self.seed_entropy,
+            "status": self.status,
+            "schema_version": self.schema_version,
+            "alife_version": self.alife_version,
+            "generations_done": self.generations_done,
+            "pop_size": self.pop_size,
+            "genome_size": self.genome_size,
+            "best_loss": loss.min(axis=1) if loss.ndim == 2 and loss.shape[0] else
+            np.zeros(0, dtype=np.float64),
+            "mean_evals_per_s": float(eps.mean()) if eps.size else float("nan"),
+            "n_phenotypes": int(self._h5[PHENO_GROUP]["id"].shape[0]),
+        }
