@@ -204,7 +204,8 @@ def test_every_preset_algorithm_and_operator_round_trips(preset, algo, op):
     assert algorithm.name == algo and algorithm.mutation == op and algorithm.pop_size == 4
     # random genomes are drawn like the model's own (U(-0.03, 0.03) for "neural")
     assert algorithm.init_scale == spec.init_scale
-    assert c.task_object().N == spec.base_size
+    assert c.task_object().N == spec.sizes[spec.output_level]   # the phenotype's side
+    assert spec.output_level > 0 or c.task_object().N == spec.base_size
 
 
 def test_every_library_parameter_is_accepted_with_its_default():

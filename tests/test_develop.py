@@ -29,6 +29,7 @@ def _torch_step(spec, genome, states):
 STEPPERS = {
     "numba-lanes": _numba_step("lanes"),
     "numba-gemm": _numba_step("gemm"),
+    "numba-mapped": _numba_step("mapped"),
     "torch": _torch_step,
     "reference": reference_step,
 }

@@ -471,6 +471,32 @@ class _Algorithm:
     init_scale: float = 1.0
 
     name = ""  # the registry name, set on each subclass
+    #: None, or (mutable (D,) bool, draw(n, rng) -> (n, n_fixed) float32): see
+    #: :meth:`with_fixed_genes`.  Not a parameter: set from the model, not a config.
+    _fixed = None
+
+    def with_fixed_genes(self, mutable, draw) -> "_Algorithm":
+        """A copy that never mutates the genes where ``mutable`` is False.
+
+        Parameters
+        ----------
+        mutable : (D,) bool array
+            False for genes that belong to an individual but must not mutate
+            (an HNCA's wiring genes, ``HNCASpec.layout.mutable``): the
+            mutation operator sees only the mutable columns and children
+            inherit the others from their parent.
+        draw : callable ``draw(n, rng) -> (n, n_fixed) float32``
+            How random genomes (generation 0, AFPO newcomers) get those genes,
+            e.g. ``HNCASpec.random_wiring_genes``; called after the mutable
+            genes are drawn, from the same generator.
+        """
+        mutable = np.array(mutable, dtype=bool, copy=True)
+        if mutable.ndim != 1 or not mutable.any():
+            raise ValueError("mutable must be a 1-D bool mask with at least one mutable gene")
+        mutable.flags.writeable = False
+        new = dataclasses.replace(self)
+        object.__setattr__(new, "_fixed", (mutable, draw))
+        return new
 
     def __post_init__(self):
         if not _is_int(self.pop_size) or self.pop_size < 1:
@@ -484,12 +510,31 @@ class _Algorithm:
 
     # -- helpers ----------------------------------------------------------- #
     def _mutate(self, parents: np.ndarray, rng: np.random.Generator):
-        return get_operator(self.mutation, **self.mutation_params)(parents, rng)
+        op = get_operator(self.mutation, **self.mutation_params)
+        if self._fixed is None:
+            return op(parents, rng)
+        mutable = self._check_width(parents.shape[1])
+        sub, sub_mutated = op(np.ascontiguousarray(parents[:, mutable]), rng)
+        children = np.array(parents, dtype=np.float32, order="C", copy=True)
+        children[:, mutable] = sub
+        mutated = np.zeros(parents.shape, bool)
+        mutated[:, mutable] = sub_mutated
+        return children, mutated
+
+    def _check_width(self, D: int) -> np.ndarray:
+        mutable = self._fixed[0]
+        if mutable.shape[0] != D:
+            raise ValueError(f"genomes have {D} genes but the fixed-gene mask has "
+                             f"{mutable.shape[0]}; build the algorithm for this genome")
+        return mutable
 
     def _random_genomes(self, rng: np.random.Generator, n: int, D: int) -> np.ndarray:
         g = rng.uniform(-self.init_scale, self.init_scale, size=(n, D)).astype(np.float32)
         if self.mutation == "lattice":
             g = to_lattice(g, self.mutation_params.get("k", DEFAULT_LATTICE_K))
+        if self._fixed is not None:
+            mutable = self._check_width(D)
+            g[:, ~mutable] = self._fixed[1](n, rng)
         return g
 
     def _check_state(self, state) -> PopulationState:
@@ -567,7 +612,8 @@ class _Algorithm:
             g = _check_genomes(genomes, self.pop_size)
             if self.mutation == "lattice":
                 k = self.mutation_params.get("k", DEFAULT_LATTICE_K)
-                if not on_lattice(g, k):
+                free = g if self._fixed is None else g[:, self._check_width(g.shape[1])]
+                if not on_lattice(free, k):
                     raise ValueError(f"genomes are not on the k={k} lattice; snap them with to_lattice(genomes, {k})")
         P, D = g.shape
         empty = PopulationState(

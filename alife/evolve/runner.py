@@ -236,6 +236,8 @@ def _evolve_locked(config: EvolveConfig, path: Path | None, force: bool, progres
                    executor, hooks: Hooks = NO_HOOKS, memory: RunFile | None = None) -> dict:
     text = hooks.config_text(dumps(config))
     spec, task, algo = config.spec(), config.task_object(), config.algorithm_object()
+    if not spec.layout.mutable.all():   # wiring genes: inherited, drawn by the wiring's rules
+        algo = algo.with_fixed_genes(spec.layout.mutable, spec.random_wiring_genes)
     ss = np.random.SeedSequence(config.seed)
     run, checkpoint = memory, None
     if memory is None:

@@ -3,6 +3,14 @@
 This layer validates, packs genomes and states into the kernels' plain
 arrays, picks a kernel strategy and unpacks the results; the arithmetic is in
 :mod:`alife.nca.kernels`.
+
+The fixed-offset kernels (``lanes``, ``gemm``) run the model's wiring only:
+``hierarchy`` with ``children`` down links.  Other fixed wirings reach them
+through :func:`kernel_form`, as genomes of that wiring that compute the same
+rule: ``below_only`` gets zero ``up`` weights, and ``down_wiring="gecco2024"``
+(all four down inputs read the top-left child at levels >= 2) gets, at those
+levels, the sum of its four down weights on child (2i, 2j) and zeros on the
+other three.  Random wirings (links per genome) run on the ``mapped`` kernel.
 """
 from __future__ import annotations
 
@@ -15,7 +23,7 @@ from . import kernels as K
 from .phenotype import binarise, degenerate, phenotype_ids
 from .spec import HNCASpec
 
-METHODS = ("auto", "lanes", "gemm")
+METHODS = ("auto", "lanes", "gemm", "mapped")
 
 
 @dataclass(frozen=True)
@@ -119,6 +127,52 @@ def pack_lanes(spec: HNCASpec, G: np.ndarray, S: np.ndarray):
     return Wx, Sb
 
 
+def kernel_form(spec: HNCASpec, G: np.ndarray, fold: bool = True):
+    """The spec and genomes the kernels run for ``spec`` and its genomes ``G``.
+
+    Parameters
+    ----------
+    spec : HNCASpec
+    G : (P, spec.n_genes) float32 validated genomes
+    fold : bool
+        Fold ``gecco2024`` down weights into child (2i, 2j) (for the
+        fixed-offset kernels); False keeps them in place (the ``mapped``
+        kernel reads the spec's own links instead).
+
+    Returns
+    -------
+    kspec : HNCASpec
+        ``spec`` with ``wiring="hierarchy"``, ``down_wiring="children"``.
+    KG : (P, kspec.n_genes) float32
+        The rule blocks of ``G`` at their places in ``kspec``'s layout (absent
+        ``up`` blocks zero, wiring genes dropped).  ``G`` itself when ``spec``
+        already has the model's wiring.
+    """
+    if spec.wiring == "hierarchy" and spec.down_wiring == "children":
+        return spec, G
+    kspec = spec.replace(wiring="hierarchy", down_wiring="children")
+    KG = np.zeros((G.shape[0], kspec.n_genes), np.float32)
+    for lv, kv in zip(spec.layout.levels, kspec.layout.levels):
+        for b in lv.blocks:
+            if not b.mutable:
+                continue
+            w = G[:, b.slice]
+            if b.name == "down" and fold and spec.down_wiring == "gecco2024" and lv.level >= 2:
+                w4 = w.reshape((-1,) + b.shape)
+                folded = np.zeros_like(w4)
+                folded[:, 0] = (w4[:, 0] + w4[:, 1]) + (w4[:, 2] + w4[:, 3])
+                w = folded.reshape(w.shape)
+            KG[:, kv.block(b.name).slice] = w
+    return kspec, KG
+
+
+def _kernel_links(spec: HNCASpec, G: np.ndarray) -> np.ndarray:
+    """(P, L, 5, 3) int64 links for the ``mapped`` kernel (-1 = absent)."""
+    if spec.has_genome_links:
+        return np.ascontiguousarray(spec.links(G))
+    return np.ascontiguousarray(np.broadcast_to(spec.links(), (G.shape[0], spec.levels, 5, 3)))
+
+
 def _check_states(spec: HNCASpec, states, P: int) -> list[np.ndarray]:
     if states is None:
         return spec.initial_states()
@@ -137,16 +191,30 @@ def _check_states(spec: HNCASpec, states, P: int) -> list[np.ndarray]:
 
 
 def choose_method(spec: HNCASpec, method: str = "auto") -> str:
-    """``lanes`` for one-channel linear rules (Bielawski-like), else ``gemm``."""
+    """``lanes`` for one-channel linear rules (Bielawski-like), else ``gemm``;
+    ``mapped`` for per-genome links (random wirings)."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     lanes_ok = spec.hidden == 0 and spec.channels == 1
+    if spec.has_genome_links:
+        if method in ("auto", "mapped"):
+            return "mapped"
+        raise ValueError(f"wiring {spec.wiring!r} reads links stored in each genome, which only "
+                         f"method 'mapped' supports; use 'mapped' or 'auto', not {method!r}")
     if method == "auto":
         return "lanes" if lanes_ok else "gemm"
-    if method == "lanes" and not lanes_ok:
-        raise ValueError("method 'lanes' supports only one-channel linear rules "
+    if method in ("lanes", "mapped") and not lanes_ok:
+        raise ValueError(f"method {method!r} supports only one-channel linear rules "
                          "(channels = 1, hidden = 0); use 'gemm' or 'auto'")
     return method
+
+
+def _weight_tables(kspec: HNCASpec, KG: np.ndarray) -> np.ndarray:
+    """(P, L, NW) float32 per-genome weight tables (down 4, around 9, up, bias)."""
+    idx = lanes_gene_table(kspec)
+    Gz = np.zeros((KG.shape[0], KG.shape[1] + 1), np.float32)   # last column: a zero gene
+    Gz[:, :-1] = KG
+    return np.ascontiguousarray(Gz[:, idx])
 
 
 def _blas_one_thread():
@@ -294,9 +362,10 @@ def develop(spec: HNCASpec, genomes: np.ndarray, states=None, steps: int | None 
         Initial states; default ``spec.initial_states()``.
     steps : int, optional
         Number of steps T; default ``spec.steps``.
-    method : {"auto", "lanes", "gemm"}
+    method : {"auto", "lanes", "gemm", "mapped"}
         Kernel strategy (see :mod:`alife.nca.kernels`); results agree to float
-        rounding, and "auto" picks the faster one for the spec.
+        rounding, and "auto" picks the faster one for the spec ("mapped" is
+        the only one for random wirings).
     fingerprint : bool
         Also hash every genome's full trajectory (``.fingerprints``); costs
         one extra pass over the state per step and disables early stopping.
@@ -337,17 +406,22 @@ def develop(spec: HNCASpec, genomes: np.ndarray, states=None, steps: int | None 
     method = choose_method(spec, method)
     tgt, rec = _check_scoring(spec, target, score_steps, T)
     dmg = _check_damage(spec, damage, T)
+    user_spec, user_G = spec, G
+    spec, G = kernel_form(spec, G, fold=method != "mapped")
     geo = geometry(spec)
     S = pad_states(spec, geo, init, P)
     if P == 0:
         final, steps_run = np.zeros((0, geo.rows), np.float32), np.zeros(0, np.int64)
         fps, wrong = np.zeros(0, np.uint64), np.zeros((0, rec.shape[0]), np.int64)
         on = wrong
+    elif method == "mapped":
+        final, steps_run, fps, wrong, on = _run_mapped(spec, geo, G, S, T, fingerprint, tgt,
+                                                       rec, dmg, _kernel_links(user_spec, user_G))
     else:
         run = _run_lanes if method == "lanes" else _run_gemm
         final, steps_run, fps, wrong, on = run(spec, geo, G, S, T, fingerprint, tgt, rec, dmg)
     scoring = target is not None
-    return Development(spec, unpad_states(spec, geo, final), steps_run,
+    return Development(user_spec, unpad_states(spec, geo, final), steps_run,
                        fps if fingerprint else None,
                        wrong if scoring else None, on if scoring else None)
 
@@ -375,6 +449,20 @@ def _run_lanes(spec, geo, G, S, T, fingerprint, tgt, rec, dmg):
     wrong, on = (np.ascontiguousarray(a.transpose(0, 2, 1).reshape(nb * B, R)[:P])
                  for a in (wrong, on))
     return final, np.repeat(steps_b, B)[:P], fps.reshape(-1)[:P], wrong, on
+
+
+def _run_mapped(spec, geo, G, S, T, fingerprint, tgt, rec, dmg, links):
+    """The mapped kernel, one genome per task, links (P, L, 5, 3) int64 read
+    through tables; returns as :func:`_run_lanes`."""
+    P, R = G.shape[0], rec.shape[0]
+    oact, residual, can_stop, score = _kernel_args(spec)
+    steps_run = np.zeros(P, np.int64)
+    S = np.repeat(S, P, axis=0) if S.shape[0] != P else S
+    fps = np.zeros((P, 1 if fingerprint else 0), np.uint64)
+    wrong, on = np.zeros((P, R, 1), np.int64), np.zeros((P, R, 1), np.int64)
+    K.mapped_rollout(_weight_tables(spec, G), S, T, geo.sizes, geo.offs, links, oact, residual,
+                     can_stop, steps_run, fps, score, tgt, rec, wrong, on, dmg)
+    return S, steps_run, fps.reshape(-1), wrong[:, :, 0], on[:, :, 0]
 
 
 def _run_gemm(spec, geo, G, S, T, fingerprint, tgt, rec, dmg):
@@ -410,12 +498,17 @@ def trajectory(spec: HNCASpec, genome: np.ndarray, states=None, steps: int | Non
     T = _steps(spec, steps)
     init = _check_states(spec, states, 1)
     method = choose_method(spec, method)
+    links = _kernel_links(spec, G)[0] if method == "mapped" else None
+    spec, G = kernel_form(spec, G, fold=method != "mapped")
     geo = geometry(spec)
     S = pad_states(spec, geo, init, 1)[0]
     hist = np.zeros((T + 1, geo.rows), np.float32)
     residual = spec.update == "residual"
     oact = K.ACT_CODES[spec.output_activation]
-    if method == "lanes":
+    if method == "mapped":
+        K.mapped_trajectory(_weight_tables(spec, G)[0], S, T, geo.sizes, geo.offs, links, oact,
+                            residual, spec.zero_is_fixed_point, hist)
+    elif method == "lanes":
         Wx, Sb = pack_lanes(spec, G, S[None, :])
         K.lanes_trajectory(Wx[0], Sb[0], T, geo.sizes, geo.offs, oact, residual,
                            spec.zero_is_fixed_point, hist)

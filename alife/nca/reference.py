@@ -13,6 +13,15 @@ page ``docs/concepts/hnca.md``):
   -1, 0, 1, cell ((i+dy) mod N, (j+dx) mod N);
 * ``up``: the parent at level l+1, cell (i//2, j//2) (absent at the top).
 
+Other wirings (:mod:`alife.nca.wiring`), each written out literally:
+
+* ``down_wiring="gecco2024"``: at levels l >= 2 all four down inputs are the
+  top-left child (2i, 2j); at level 1 the four children as above;
+* ``wiring="below_only"`` / ``"random_below"``: no ``up`` input;
+* ``wiring="random_below"`` / ``"random_maps"``: down (and, for
+  ``random_maps``, up) input k is the cell given by the genome's link
+  (m, r, c): ``(((i << l) >> m) + (r >> m)) mod N_m``, likewise for j.
+
 Do not use it for anything but small grids in tests.
 """
 from __future__ import annotations
@@ -20,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from .spec import AROUND_OFFSETS, DOWN_OFFSETS, HNCASpec
+from .wiring import UP_SLOT, source_cell
 
 
 def _activation(name: str, x: np.ndarray) -> np.ndarray:
@@ -41,25 +51,42 @@ def _activation(name: str, x: np.ndarray) -> np.ndarray:
     raise ValueError(f"unknown activation {name!r}")
 
 
+def _linked(spec: HNCASpec, states, level: int, link, i: int, j: int) -> np.ndarray:
+    """The state read through one genome link by cell (i, j) of ``level``."""
+    m, a, b = source_cell(level, link, i, j, spec.sizes)
+    return states[m][a, b, :]
+
+
 def _cell_inputs(spec: HNCASpec, states: list[np.ndarray], level: int,
-                 i: int, j: int) -> np.ndarray:
+                 i: int, j: int, links=None) -> np.ndarray:
     """The input vector of cell (i, j) of ``level``: down, around, up.
+
+    ``links`` (L, 5, 3): the genome's links, for the random wirings.
 
     Returns
     -------
     (n_inputs,) float64 array
     """
     parts = []
-    if level > 0:
+    lv = spec.layout.levels[level]
+    if lv.block("down") is not None:
         child = states[level - 1]
-        for di, dj in DOWN_OFFSETS:
-            parts.append(child[2 * i + di, 2 * j + dj, :])
+        for k, (di, dj) in enumerate(DOWN_OFFSETS):
+            if spec.has_genome_links:
+                parts.append(_linked(spec, states, level, links[level, k], i, j))
+            elif spec.down_wiring == "gecco2024" and level >= 2:
+                parts.append(child[2 * i, 2 * j, :])
+            else:
+                parts.append(child[2 * i + di, 2 * j + dj, :])
     grid = states[level]
     n = grid.shape[0]
     for dy, dx in AROUND_OFFSETS:
         parts.append(grid[(i + dy) % n, (j + dx) % n, :])
-    if level < spec.levels - 1:
-        parts.append(states[level + 1][i // 2, j // 2, :])
+    if lv.block("up") is not None:
+        if spec.wiring == "random_maps":
+            parts.append(_linked(spec, states, level, links[level, UP_SLOT], i, j))
+        else:
+            parts.append(states[level + 1][i // 2, j // 2, :])
     return np.concatenate(parts).astype(np.float64)
 
 
@@ -83,6 +110,7 @@ def reference_step(spec: HNCASpec, genome: np.ndarray,
     genome = np.asarray(genome, dtype=np.float64)
     if genome.shape != (spec.n_genes,):
         raise ValueError(f"genome must have shape ({spec.n_genes},), got {genome.shape}")
+    links = spec.links(genome.astype(np.float32))[0] if spec.has_genome_links else None
     states = [np.asarray(s, dtype=np.float64) for s in states]
     for lvl, (s, n) in enumerate(zip(states, spec.sizes)):
         if s.shape != (n, n, spec.channels):
@@ -95,7 +123,7 @@ def reference_step(spec: HNCASpec, genome: np.ndarray,
         new = np.zeros((n, n, spec.channels), dtype=np.float64)
         for i in range(n):
             for j in range(n):
-                x = _cell_inputs(spec, states, lvl, i, j)
+                x = _cell_inputs(spec, states, lvl, i, j, links)
                 y = x @ w1
                 if b1 is not None:
                     y = y + b1

@@ -30,6 +30,13 @@ down, around, up.
 The Bielawski preset (1 channel, no hidden layer, no bias, 4 levels) therefore
 has 9 + 1 = 10 genes at level 0, 4 + 9 + 1 = 14 at levels 1 and 2 and
 4 + 9 = 13 at level 3: 51 genes.  The flat NCA (one level) has 9.
+
+Wirings (:mod:`alife.nca.wiring`) change which cells the ``down`` and ``up``
+inputs read.  ``wiring="below_only"`` drops the ``up`` blocks;
+``random_below`` / ``random_maps`` also drop or keep them and add, after each
+level's rule blocks, the non-mutable wiring-gene blocks ``down_map`` (levels
+l > 0) and ``up_map`` (``random_maps``, levels l < L-1) that hold the
+genome's own links.
 """
 from __future__ import annotations
 
@@ -38,6 +45,9 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from . import wiring as W
+from .wiring import DOWN_WIRINGS, WIRINGS
 
 ACTIVATIONS = ("rectified_sigmoid", "sigmoid", "tanh", "relu", "identity")
 UPDATE_MODES = ("replace", "residual")
@@ -57,13 +67,15 @@ class Block:
     level : int
         Level index (0 = base).
     name : str
-        ``down``, ``around``, ``up``, ``bias``, ``w2`` or ``b2``.
+        ``down``, ``around``, ``up``, ``bias``, ``w2``, ``b2``, or the
+        wiring-gene blocks ``down_map`` and ``up_map``.
     slice : slice
         Where the block's genes lie in the flat genome.
     shape : tuple of int
         The block's shape: ``(positions, in_channels, out_units)`` for
-        ``down``/``around``/``up``, ``(out_units,)`` for ``bias``/``b2`` and
-        ``(hidden, channels)`` for ``w2``.
+        ``down``/``around``/``up``, ``(out_units,)`` for ``bias``/``b2``,
+        ``(hidden, channels)`` for ``w2`` and ``(positions, 3)`` (level,
+        row, col codes of one link per position) for ``down_map``/``up_map``.
     """
 
     level: int
@@ -74,6 +86,11 @@ class Block:
     @property
     def size(self) -> int:
         return self.slice.stop - self.slice.start
+
+    @property
+    def mutable(self) -> bool:
+        """False for wiring-gene blocks (``down_map``, ``up_map``)."""
+        return self.name not in ("down_map", "up_map")
 
 
 @dataclass(frozen=True)
@@ -133,7 +150,7 @@ class GenomeLayout:
                 n_in += 4 * C
             add("around", (9, C, out1))
             n_in += 9 * C
-            if lvl < spec.levels - 1:
+            if W.has_up(spec.wiring, lvl, spec.levels):
                 add("up", (1, C, out1))
                 n_in += C
             if spec.bias:
@@ -142,10 +159,20 @@ class GenomeLayout:
                 add("w2", (H, C))
                 if spec.bias:
                     add("b2", (C,))
+            for name, shape in W.map_blocks(spec.wiring, lvl, spec.levels):
+                add(name, shape)
             levels.append(LevelLayout(lvl, blocks[0].slice.start, n_in, out1,
                                       spec.bias, H, C, tuple(blocks)))
         self.levels: tuple[LevelLayout, ...] = tuple(levels)
         self.n_genes: int = pos
+        mutable = np.ones(pos, bool)
+        for b in self.blocks:
+            if not b.mutable:
+                mutable[b.slice] = False
+        mutable.flags.writeable = False
+        #: (n_genes,) bool, read-only: False for wiring genes, which mutation
+        #: must leave alone (they are drawn once, by the wiring's rules).
+        self.mutable: np.ndarray = mutable
 
     @property
     def blocks(self) -> tuple[Block, ...]:
@@ -163,12 +190,15 @@ class GenomeLayout:
 
         Positions are child offsets (down), (dy,dx) offsets (around) or
         nothing (up); ``c``/``o``/``h`` index input channel, output unit and
-        hidden unit.
+        hidden unit.  Wiring genes are named by slot and field, e.g.
+        ``L2.down_map[1].level`` or ``L0.up_map[0].col``.
         """
         names: list[str] = []
         for b in self.blocks:
             p = f"L{b.level}.{b.name}"
-            if b.name in ("down", "around", "up"):
+            if not b.mutable:
+                names.extend(f"{p}[{k}].{f}" for k in range(b.shape[0]) for f in W.LINK_FIELDS)
+            elif b.name in ("down", "around", "up"):
                 offs = {"down": DOWN_OFFSETS, "around": AROUND_OFFSETS,
                         "up": ((0, 0),)}[b.name]
                 unit = "h" if self.spec.hidden > 0 else "o"
@@ -225,6 +255,15 @@ _PRESETS = {
     "neural": dict(levels=2, base_size=32, channels=16, hidden=64, bias=True,
                    hidden_activation="relu", output_activation="identity",
                    update="residual", steps=64, init_scale=0.03),
+    # Bielawski & Bongard, ISAL 2024 (the per-layer neutrality study): the
+    # GECCO model with the phenotype read from the coarsest level (8x8),
+    # development started there from one "on" cell at its centre (4, 4), and
+    # 99 updates (the reference stores 100 states, the first the seed).  The
+    # reference code's down links are down_wiring="gecco2024" (see
+    # alife.nca.wiring); the preset keeps the model's definition.
+    "isal2024": dict(levels=4, base_size=64, channels=1, hidden=0, bias=False,
+                     output_activation="rectified_sigmoid", update="replace",
+                     steps=99, seed_level=3, output_level=3),
 }
 
 
@@ -252,8 +291,9 @@ class HNCASpec:
     steps : int
         Synchronous update steps T >= 1.
     seed_cell : tuple of int or None
-        Level-0 cell set to ``seed_value`` in every channel at t = 0;
-        None = the centre (N_0/2, N_0/2).  Everything else starts at 0.
+        Cell of level ``seed_level`` set to ``seed_value`` in every channel
+        at t = 0; None = the centre (N_l/2, N_l/2) of that level.  Everything
+        else starts at 0.
     seed_value : float
     output_level : int
         Level whose channel 0 is the phenotype.
@@ -261,6 +301,23 @@ class HNCASpec:
         Phenotype = state > threshold.
     init_scale : float
         Random genomes are drawn from U(-init_scale, init_scale).
+    seed_level : int
+        Level that holds the seed cell (0 = base).
+    down_wiring : str
+        Which cells the four ``down`` inputs read: ``children`` (the
+        model: child (2i+di, 2j+dj) for position (di, dj)) or ``gecco2024``
+        (a compatibility option reproducing the reference code of Bielawski
+        et al., whose down offsets are not scaled to the child level: at
+        levels >= 2 all four down weights read the top-left child (2i, 2j)).
+        See :mod:`alife.nca.wiring`.
+    wiring : str
+        How levels connect: ``hierarchy`` (down and up inputs),
+        ``below_only`` (no input from above, no ``up`` genes),
+        ``random_below`` (no input from above; every genome carries random
+        down links to its own level or any level below) or ``random_maps``
+        (random down and up links per genome, to any level).  The random
+        wirings need one channel and a linear rule; their links are stored
+        in the genome as non-mutable wiring genes (:mod:`alife.nca.wiring`).
     """
 
     levels: int = 4
@@ -277,6 +334,9 @@ class HNCASpec:
     output_level: int = 0
     threshold: float = 0.0
     init_scale: float = 1.0
+    seed_level: int = 0
+    down_wiring: str = "children"
+    wiring: str = "hierarchy"
     _layout: GenomeLayout | None = field(default=None, init=False, repr=False,
                                          compare=False, hash=False)
 
@@ -285,7 +345,8 @@ class HNCASpec:
             if not cond:
                 raise ValueError(f"HNCASpec: {msg}")
 
-        for name in ("levels", "base_size", "channels", "hidden", "steps", "output_level"):
+        for name in ("levels", "base_size", "channels", "hidden", "steps", "output_level",
+                     "seed_level"):
             v = getattr(self, name)
             need(isinstance(v, (int, np.integer)) and not isinstance(v, bool),
                  f"{name} must be an integer, got {v!r}")
@@ -310,12 +371,30 @@ class HNCASpec:
             need(isinstance(v, (int, float, np.floating, np.integer)) and math.isfinite(v),
                  f"{name} must be a finite number, got {v!r}")
         need(self.init_scale > 0, f"init_scale must be > 0, got {self.init_scale}")
+        need(0 <= self.seed_level < self.levels,
+             f"seed_level must be in 0..{self.levels - 1} (a level of this spec), "
+             f"got {self.seed_level}")
         if self.seed_cell is not None:
-            sc = tuple(self.seed_cell)
-            need(len(sc) == 2 and all(isinstance(v, (int, np.integer)) for v in sc)
-                 and all(0 <= v < self.base_size for v in sc),
-                 f"seed_cell must be two integers in 0..{self.base_size - 1}, got {self.seed_cell!r}")
+            n = self.base_size >> self.seed_level
+            sc = tuple(self.seed_cell) if isinstance(self.seed_cell, (tuple, list)) else ()
+            need(len(sc) == 2 and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                                      for v in sc) and all(0 <= v < n for v in sc),
+                 f"seed_cell must be two integers in 0..{n - 1} (a cell of seed level "
+                 f"{self.seed_level}, side {n}), got {self.seed_cell!r}; pick a cell inside "
+                 "that level, or leave seed_cell unset for its centre")
             object.__setattr__(self, "seed_cell", (int(sc[0]), int(sc[1])))
+        need(self.down_wiring in DOWN_WIRINGS,
+             f"unknown down_wiring {self.down_wiring!r}; choose one of {', '.join(DOWN_WIRINGS)}")
+        need(self.wiring in WIRINGS,
+             f"unknown wiring {self.wiring!r}; choose one of {', '.join(WIRINGS)}")
+        if W.random_down(self.wiring):
+            need(self.channels == 1 and self.hidden == 0,
+                 f"wiring {self.wiring!r} needs one channel and a linear rule (channels = 1, "
+                 f"hidden = 0), got channels = {self.channels}, hidden = {self.hidden}; "
+                 "use wiring 'hierarchy' or 'below_only' for other rules")
+            need(self.down_wiring == "children",
+                 f"down_wiring {self.down_wiring!r} applies to fixed down links, but wiring "
+                 f"{self.wiring!r} draws its own; leave down_wiring at 'children'")
         object.__setattr__(self, "_layout", GenomeLayout(self))
 
     # ------------------------------------------------------------------ presets
@@ -325,7 +404,10 @@ class HNCASpec:
 
         ``HNCASpec.preset("bielawski")`` is the GECCO 2024 HNCA (51 genes);
         ``HNCASpec.preset("bielawski", levels=1)`` the flat NCA (9 genes);
-        ``HNCASpec.preset("neural")`` a 16-channel MLP-rule HNCA.
+        ``HNCASpec.preset("neural")`` a 16-channel MLP-rule HNCA;
+        ``HNCASpec.preset("isal2024")`` the ISAL 2024 setting (phenotype and
+        seed on the coarsest level, 99 updates; add
+        ``down_wiring="gecco2024"`` to reproduce the reference code exactly).
         """
         if name not in _PRESETS:
             raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(_PRESETS)}")
@@ -359,9 +441,16 @@ class HNCASpec:
 
     @property
     def seed_position(self) -> tuple[int, int]:
+        """The seed cell of level ``seed_level``."""
         if self.seed_cell is None:
-            return (self.base_size // 2, self.base_size // 2)
+            n = self.base_size >> self.seed_level
+            return (n // 2, n // 2)
         return self.seed_cell
+
+    @property
+    def has_genome_links(self) -> bool:
+        """True when links come from the genome (``random_below``, ``random_maps``)."""
+        return W.random_down(self.wiring)
 
     @property
     def zero_is_fixed_point(self) -> bool:
@@ -378,7 +467,7 @@ class HNCASpec:
         lead = () if n is None else (int(n),)
         states = [np.zeros(lead + (s, s, self.channels), np.float32) for s in self.sizes]
         i, j = self.seed_position
-        states[0][..., i, j, :] = self.seed_value
+        states[self.seed_level][..., i, j, :] = self.seed_value
         return states
 
     def to_dict(self) -> dict:
@@ -387,6 +476,10 @@ class HNCASpec:
     # ------------------------------------------------------------------ genomes
     def random_genomes(self, n: int, seed=0) -> np.ndarray:
         """``n`` genomes with genes i.i.d. U(-init_scale, init_scale).
+
+        With a random wiring the wiring genes are then overwritten with
+        links drawn by the wiring's rules (:func:`random_wiring_genes`, from
+        the same generator, after the weights).
 
         Parameters
         ----------
@@ -401,12 +494,112 @@ class HNCASpec:
             raise ValueError(f"n must be a non-negative integer, got {n!r}")
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         g = rng.uniform(-self.init_scale, self.init_scale, size=(int(n), self.n_genes))
-        return g.astype(np.float32)
+        g = g.astype(np.float32)
+        if self.has_genome_links:
+            g[:, ~self.layout.mutable] = self.random_wiring_genes(int(n), rng)
+        return g
+
+    def random_wiring_genes(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """(n, number of wiring genes) float32: random links coded as wiring genes.
+
+        The values of ``genomes[:, ~spec.layout.mutable]`` for ``n`` new
+        genomes (none for fixed wirings).  Source levels and offsets are
+        uniform over the ranges of :mod:`alife.nca.wiring`.
+        """
+        links = W.draw_links(self.wiring, self.levels, self.base_size, int(n), rng)
+        return self._links_to_genes(links)
+
+    def _map_slots(self):
+        """[(block, level, slot0)] of every wiring-gene block, in genome order."""
+        out = []
+        for b in self.layout.blocks:
+            if not b.mutable:
+                out.append((b, b.level, 0 if b.name == "down_map" else W.UP_SLOT))
+        return out
+
+    def _links_to_genes(self, links: np.ndarray) -> np.ndarray:
+        P = links.shape[0]
+        cols = []
+        for b, lvl, s0 in self._map_slots():
+            part = links[:, lvl, s0:s0 + b.shape[0], :]
+            codes = np.empty(part.shape, np.float32)
+            codes[..., 0] = W.encode(part[..., 0], self.levels)
+            codes[..., 1:] = W.encode(part[..., 1:], self.base_size)
+            cols.append(codes.reshape(P, -1))
+        return np.concatenate(cols, axis=1) if cols else np.zeros((P, 0), np.float32)
+
+    def links(self, genomes=None) -> np.ndarray:
+        """The links every cell reads through (see :mod:`alife.nca.wiring`).
+
+        Parameters
+        ----------
+        genomes : (P, n_genes) or (n_genes,) array, optional
+            Needed for random wirings (their links are wiring genes).
+
+        Returns
+        -------
+        (L, 5, 3) int64 when ``genomes`` is None, else (P, L, 5, 3): for each
+        level, the four down slots then the up slot, each ``(m, r, c)`` =
+        source level and offset in base cells; ``m = -1`` for an absent input
+        (and, without genomes, for a random slot).
+        """
+        fixed = W.fixed_links(self.levels, self.wiring, self.down_wiring)
+        if genomes is None:
+            return fixed
+        g = np.asarray(genomes)
+        if g.ndim == 1:
+            g = g[None]
+        if g.ndim != 2 or g.shape[1] != self.n_genes:
+            raise ValueError(f"genomes must have shape (P, {self.n_genes}), got {np.shape(genomes)}")
+        out = np.broadcast_to(fixed, (g.shape[0],) + fixed.shape).copy()
+        if self.has_genome_links:
+            self._decode_links(g, out)
+        return out
+
+    def _decode_links(self, g: np.ndarray, out: np.ndarray) -> None:
+        """Decode and check the wiring genes of ``g`` into ``out`` (P, L, 5, 3)."""
+        names = None
+        for b, lvl, s0 in self._map_slots():
+            codes = np.asarray(g[:, b.slice], np.float32).reshape(-1, b.shape[0], 3)
+            m, ok_m = W.decode(codes[..., 0], self.levels)
+            rc, ok_rc = W.decode(codes[..., 1:], self.base_size)
+            top = W.level_range(self.wiring, lvl, self.levels, s0)
+            ok = np.stack([ok_m & (m < top), ok_rc[..., 0], ok_rc[..., 1]], axis=-1)
+            if not ok.all():
+                p, k, f = np.argwhere(~ok)[0]
+                names = names or self.layout.gene_names()
+                gene = b.slice.start + 3 * k + f
+                what = (f"a level code 2m/{self.levels} - 1 with m in 0..{top - 1}" if f == 0
+                        else f"an offset code 2r/{self.base_size} - 1 with r in 0..{self.base_size - 1}")
+                raise ValueError(
+                    f"genome {p} gene {gene} ({names[gene]}) = {codes[p, k, f]!r} is not {what}; "
+                    "wiring genes must come from spec.random_genomes or spec.random_wiring_genes "
+                    "and be left alone by mutation (spec.layout.mutable)")
+            out[:, lvl, s0:s0 + b.shape[0], 0] = m
+            out[:, lvl, s0:s0 + b.shape[0], 1:] = rc
+
+    def with_links(self, genomes: np.ndarray, links) -> np.ndarray:
+        """A copy of ``genomes`` whose wiring genes encode ``links``.
+
+        ``links`` is (L, 5, 3) or (P, L, 5, 3) integers as :meth:`links`
+        returns them (only the random slots are read), e.g. a reference
+        ``below_map`` / ``above_map`` translated slot by slot.
+        """
+        g = np.array(genomes, np.float32, copy=True)
+        if g.ndim == 1:
+            g = g[None]
+        if g.ndim != 2 or g.shape[1] != self.n_genes:
+            raise ValueError(f"genomes must have shape (P, {self.n_genes}), got {np.shape(genomes)}")
+        lk = np.broadcast_to(np.asarray(links, np.int64), (g.shape[0], self.levels, W.N_SLOTS, 3))
+        g[:, ~self.layout.mutable] = self._links_to_genes(lk)
+        self._decode_links(g, np.empty_like(lk))      # ValueError for links outside the rules
+        return g
 
     def check_genomes(self, genomes) -> np.ndarray:
         """Validate a genome batch; returns it as a C-contiguous (P, D) float32 array.
 
-        Raises ValueError for a wrong shape, length or dtype, or non-finite genes.
+        Raises ValueError for a wrong shape, length or dtype, non-finite
+        genes, or (random wirings) wiring genes that are not valid links.
         """
         g = genomes
         if not isinstance(g, np.ndarray):
@@ -424,4 +617,6 @@ class HNCASpec:
         if not np.isfinite(g).all():
             bad = np.argwhere(~np.isfinite(g))[0]
             raise ValueError(f"genomes contain NaN or inf (first at genome {bad[0]}, gene {bad[1]})")
+        if self.has_genome_links:
+            self._decode_links(g, np.empty((g.shape[0], self.levels, W.N_SLOTS, 3), np.int64))
         return np.ascontiguousarray(g)

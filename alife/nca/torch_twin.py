@@ -18,6 +18,14 @@ convolutions so that every genome of a batch runs its own rule in one call:
   parent's resolution and broadcast-added to its 2x2 block of children;
 * with a hidden layer, the second layer is a 1x1 ``conv2d(groups=P)``.
 
+Other wirings (:mod:`alife.nca.wiring`): with ``down_wiring="gecco2024"``
+each down tap at levels >= 2 is a 1x1 convolution of the top-left children
+(the level below subsampled at even rows and columns), the four taps added;
+``below_only`` has no ``up`` term; the random wirings (one channel, linear
+rule) gather every down (and up) input through the genome's own links: per
+step, all levels are concatenated into one flat tensor and each link slot is
+one gather of precomputed positions.
+
 The genes become convolution kernels once per :meth:`TorchHNCA.forward`, by
 reshaping the layout's blocks, so gradients flow back to the flat genomes.
 The whole lifetime is run chunk by chunk over the population to keep the
@@ -35,6 +43,7 @@ import torch
 import torch.nn.functional as F
 
 from .spec import AROUND_OFFSETS, DOWN_OFFSETS, HNCASpec
+from .wiring import UP_SLOT
 
 # The kernel reshapes below rely on these orders (row-major over the taps).
 assert AROUND_OFFSETS == tuple((a - 1, b - 1) for a in range(3) for b in range(3))
@@ -80,6 +89,11 @@ def _pad_torus(cells: torch.Tensor) -> torch.Tensor:
     xp[:, 0] = xp[:, -2]
     xp[:, -1] = xp[:, 1]
     return xp
+
+
+def _take(flat: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+    """``flat[idx]`` for a 1-d ``flat`` (index_select: several times faster on CPU)."""
+    return flat.index_select(0, idx.reshape(-1)).view(idx.shape)
 
 
 def _to_image(cells: torch.Tensor) -> torch.Tensor:
@@ -130,14 +144,19 @@ class TorchHNCA(torch.nn.Module):
         list of L dicts with keys ``around`` (P*O, C, 3, 3), ``down``
         (P*O, C, 2, 2) or None, ``up`` (P*O, C, 1, 1) or None, ``b1`` (P*O,)
         or None, ``w2`` (P*C, H, 1, 1) or None, ``b2`` (P*C,) or None, where
-        O = H with a hidden layer, else C.  Rows are grouped by genome; the
-        4-d kernels are in ``torch.channels_last`` memory format.
+        O = H with a hidden layer, else C, and ``links`` (P, 5, 3) int64 (the
+        genomes' links, random wirings) or None.  Rows are grouped by genome;
+        the 4-d kernels are in ``torch.channels_last`` memory format.
         """
         spec = self.spec
         if genomes.ndim != 2 or genomes.shape[1] != spec.n_genes:
             raise ValueError(f"genomes must have shape (P, {spec.n_genes}), "
                              f"got {tuple(genomes.shape)}")
         P, C, H = genomes.shape[0], spec.channels, spec.hidden
+        links = None
+        if spec.has_genome_links:
+            g32 = genomes.detach().to("cpu", torch.float32).numpy()
+            links = torch.from_numpy(spec.links(g32))          # (P, L, 5, 3), validated
         out = []
         for lv in spec.layout.levels:
             O = lv.n_out1
@@ -153,7 +172,8 @@ class TorchHNCA(torch.nn.Module):
                 return w.permute(0, 3, 1, 2)
 
             k = {"around": taps("around", 3, 3), "down": taps("down", 2, 2),
-                 "up": taps("up", 1, 1), "b1": None, "w2": None, "b2": None}
+                 "up": taps("up", 1, 1), "b1": None, "w2": None, "b2": None,
+                 "links": None if links is None else links[:, lv.level]}
             if lv.has_bias:
                 k["b1"] = genomes[:, lv.block("bias").slice].reshape(P * O)
             if H > 0:
@@ -168,10 +188,57 @@ class TorchHNCA(torch.nn.Module):
         """Kernels of genomes ``start:stop`` (rows are grouped by genome)."""
         C = self.spec.channels
         O = self.spec.hidden if self.spec.hidden > 0 else C
-        return [{name: None if v is None else
-                 v[start * (C if name in ("w2", "b2") else O):
-                   stop * (C if name in ("w2", "b2") else O)]
-                 for name, v in k.items()} for k in kernels]
+
+        def rows(name):
+            return 1 if name == "links" else C if name in ("w2", "b2") else O
+
+        return [{name: None if v is None else v[start * rows(name): stop * rows(name)]
+                 for name, v in k.items() if name != "link_index"} for k in kernels]
+
+    def _down(self, k: dict, states: list[torch.Tensor], lvl: int, P: int, flat) -> torch.Tensor:
+        """The down term (N, N, P*O) of level ``lvl`` under the spec's wiring."""
+        child = states[lvl - 1]
+        if k["links"] is not None:
+            idx = self._link_index(k, lvl)
+            w = k["down"]
+            return sum(_take(flat, idx[q]) * w[:, 0, q // 2, q % 2] for q in range(4))
+        if self.spec.down_wiring == "gecco2024" and lvl >= 2:
+            # the reference code: every down tap reads the top-left child (2i, 2j)
+            top_left = _to_image(child[::2, ::2])
+            terms = [F.conv2d(top_left, k["down"][:, :, di:di + 1, dj:dj + 1], groups=P)
+                     for di, dj in DOWN_OFFSETS]
+            return _to_cells(terms[0] + terms[1] + terms[2] + terms[3])
+        return _to_cells(F.conv2d(_to_image(child), k["down"], stride=2, groups=P))
+
+    def _link_index(self, k: dict, lvl: int) -> list:
+        """Per link slot, the (N, N, P) positions in the concatenated flat
+        states (all levels, each (N_m, N_m, P) cell-major) that cell (i, j)
+        of genome p reads; None for an absent slot.  Computed once per chunk
+        (links do not change during a rollout) and kept in ``k``."""
+        if "link_index" in k:
+            return k["link_index"]
+        spec, links = self.spec, k["links"]
+        P, n = links.shape[0], spec.sizes[lvl]
+        starts = [0]
+        for nm in spec.sizes:
+            starts.append(starts[-1] + nm * nm * P)
+        starts = torch.tensor(starts[:-1], dtype=torch.int64)
+        cells = torch.arange(n, dtype=torch.int64)
+        out = []
+        for s in range(links.shape[1]):
+            m = links[:, s, 0]                                               # (P,)
+            if (m < 0).all():
+                out.append(None)
+                continue
+            nm = spec.base_size >> m                                         # (P,)
+            base = (cells[None, :] << lvl) >> m[:, None]                     # (P, n)
+            rows = (base + (links[:, s, 1:2] >> m[:, None])) % nm[:, None]
+            cols = (base + (links[:, s, 2:3] >> m[:, None])) % nm[:, None]
+            pos = (rows[:, :, None] * nm[:, None, None] + cols[:, None, :]) * P  # (P, n, n)
+            pos = pos + starts[m][:, None, None] + torch.arange(P)[:, None, None]
+            out.append(pos.permute(1, 2, 0).contiguous())
+        k["link_index"] = out
+        return out
 
     # ------------------------------------------------------------- dynamics
     # Internally a level's states are one (N, N, P*C) tensor: cell-major,
@@ -188,16 +255,22 @@ class TorchHNCA(torch.nn.Module):
         inplace = not (torch.is_grad_enabled() and (
             any(s.requires_grad for s in states)
             or any(v is not None and v.requires_grad for k in kernels for v in k.values())))
+        # random wirings read every level through the genomes' links: one flat
+        # copy of all levels per step, gathered by precomputed positions
+        flat = (torch.cat([x.reshape(-1) for x in states])
+                if kernels[0]["links"] is not None else None)
         new = []
         for lvl, k in enumerate(kernels):
             s = states[lvl]
             n = s.shape[0]
             y = _to_cells(F.conv2d(_to_image(_pad_torus(s)), k["around"], k["b1"], groups=P))
             if k["down"] is not None:
-                d = _to_cells(F.conv2d(_to_image(states[lvl - 1]), k["down"],
-                                       stride=2, groups=P))
+                d = self._down(k, states, lvl, P, flat)
                 y = y.add_(d) if inplace else y + d
-            if k["up"] is not None:
+            if k["up"] is not None and k["links"] is not None:
+                u = _take(flat, self._link_index(k, lvl)[UP_SLOT]) * k["up"][:, 0, 0, 0]
+                y = y.add_(u) if inplace else y + u
+            elif k["up"] is not None:
                 m = n // 2
                 u = _to_cells(F.conv2d(_to_image(states[lvl + 1]), k["up"], groups=P))
                 # each parent value goes to its 2x2 block of children
