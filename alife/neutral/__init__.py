@@ -24,6 +24,11 @@ Moving on networks
   phenotype (exact shortest on a discrete space, within budget);
   :func:`staircase_path` — one-gene steps along a polyline of continuous
   genotypes.
+* :func:`search_path` — a derivative-free search for a neutral path on any map
+  with a graded phenotype distance (a pivot chain pulled into the phenotype,
+  AutoNEB-style; :class:`PathSearchResult`), :func:`verify_path` (every step
+  one gene, every row the phenotype) and the path files of
+  :mod:`alife.neutral.pathfile` (:func:`write_path_file`, :func:`check_path_file`).
 
 Measures (Wagner 2008; Cowperthwaite et al. 2008)
 
@@ -68,6 +73,8 @@ _HOME = {
     "sample_bfs": "sampling", "SampledNetwork": "sampling",
     "neutral_walks": "walks", "NeutralWalks": "walks", "neutral_path": "walks",
     "staircase_path": "walks",
+    "search_path": "pathsearch", "PathSearchResult": "pathsearch", "verify_path": "pathsearch",
+    "write_path_file": "pathfile", "check_path_file": "pathfile",
     **{name: "measures" for name in (
         "genotype_robustness", "genotype_evolvability", "phenotype_measures", "PhenotypeMeasures",
         "component_measures", "ComponentMeasures", "transition_matrix", "sampled_measures",
@@ -81,6 +88,7 @@ __all__ = [
     "exhaustive", "networks_from_table", "ExhaustiveNetworks", "sample_bfs", "SampledNetwork",
     # moving on them
     "neutral_walks", "NeutralWalks", "neutral_path", "staircase_path",
+    "search_path", "PathSearchResult", "verify_path", "write_path_file", "check_path_file",
     # measures
     "genotype_robustness", "genotype_evolvability", "phenotype_measures", "PhenotypeMeasures",
     "component_measures", "ComponentMeasures", "transition_matrix", "sampled_measures",

@@ -235,6 +235,14 @@ def verify_path(gpmap: GPMap, path, phenotype: int | None = None) -> PathCheck:
     inner = gpmap.inner if isinstance(gpmap, CachedMap) else gpmap
     P = inner.space.check(np.asarray(path))
     n = P.shape[0] - 1
+    if n:
+        changed = (P[1:] != P[:-1]).sum(axis=1)
+        wrong = np.flatnonzero(changed != 1)
+        if wrong.size:
+            k = int(wrong[0])
+            p = -1 if phenotype is None else int(phenotype)
+            return PathCheck(False, n, p, f"step {k + 1} changes {int(changed[k])} genes, not 1",
+                             k + 1)
     ids = inner.phenotypes(P)
     p = int(ids[0]) if phenotype is None else int(phenotype)
     if p < 0:
@@ -243,13 +251,6 @@ def verify_path(gpmap: GPMap, path, phenotype: int | None = None) -> PathCheck:
     if bad.size:
         return PathCheck(False, n, p, f"row {int(bad[0])} has phenotype {int(ids[bad[0]])}, "
                                       f"not {p}", int(bad[0]))
-    if n:
-        changed = (P[1:] != P[:-1]).sum(axis=1)
-        wrong = np.flatnonzero(changed != 1)
-        if wrong.size:
-            k = int(wrong[0])
-            return PathCheck(False, n, p, f"step {k + 1} changes {int(changed[k])} genes, not 1",
-                             k + 1)
     return PathCheck(True, n, p)
 
 
@@ -299,20 +300,24 @@ class _Search:
     """One chain between two genotypes of one phenotype (see :func:`search_path`)."""
 
     def __init__(self, gpmap, a, b, oracle, rng, canon, *, n_pivots, max_pivots, spring,
-                 offspring, stall_generations, relax_generations, greedy_legs):
+                 offspring, stall_generations, relax_generations, greedy_legs, greedy_genes):
         self.gm, self.space = gpmap, gpmap.space
         self.disc = self.space.discrete
         self.oracle, self.rng, self.canon = oracle, rng, canon
         self.max_pivots, self.offspring = int(max_pivots), int(offspring)
         self.kappa0, self.stall_gen = float(spring), int(stall_generations)
         self.relax_gen, self.greedy = int(relax_generations), bool(greedy_legs)
+        self.greedy_genes = int(greedy_genes)
         self.stats = {"generations": 0, "legs_tried": 0, "legs_greedy": 0, "greedy_splits": 0,
                       "inserted": 0}
         if self.disc:
             self.lo, self.hi = 0.0, float(self.space.K - 1)
             self.sigma0 = 2.0
         else:
-            self.lo, self.hi = float(self.space.low), float(self.space.high)
+            # the space's range, widened to hold both endpoints (trained genomes
+            # may lie outside the range random genomes are drawn from)
+            self.lo = float(min(self.space.low, a.min(), b.min()))
+            self.hi = float(max(self.space.high, a.max(), b.max()))
             gap = np.linalg.norm(b.astype(np.float64) - a) / (n_pivots + 1)
             self.sigma0 = max(gap / np.sqrt(self.space.L), 1e-3 * (self.hi - self.lo))
         xs = self._line(a, b, n_pivots)
@@ -541,7 +546,8 @@ class _Search:
             return True
         self.stats["legs_tried"] += len(legs)
         failed = self._fixed_orders(legs)
-        fresh = [leg for leg in failed if leg[1] not in self.core]
+        fresh = [leg for leg in failed if leg[1] not in self.core
+                 and np.count_nonzero(leg[2] != leg[3]) <= self.greedy_genes]
         if fresh and self.greedy:
             stuck = self._split_greedy(fresh)
             if len(stuck) < len(fresh):
@@ -581,7 +587,7 @@ class _Search:
 def search_path(gpmap: GPMap, g_a, g_b, *, rng: np.random.Generator,
                 max_evaluations: int = 200_000, n_pivots: int = 16, max_pivots: int = 512,
                 spring: float = 0.5, offspring: int = 8, stall_generations: int = 25,
-                relax_generations: int = 20, greedy_legs: bool = True,
+                relax_generations: int = 20, greedy_legs: bool = True, greedy_genes: int = 64,
                 symmetries="auto") -> PathSearchResult:
     """A verified neutral path between two genotypes of one phenotype, or why not.
 
@@ -600,8 +606,10 @@ def search_path(gpmap: GPMap, g_a, g_b, *, rng: np.random.Generator,
     offspring : int, children per pivot per generation (lambda)
     stall_generations : int, generations without progress before a pivot's spring is halved
     relax_generations : int, generations between checks of the legs
-    greedy_legs : bool, try a greedy staircase (any order) on legs whose two
-        fixed-order staircases fail, before inserting a pivot
+    greedy_legs : bool, try greedy staircases (any order, from both ends) on
+        legs whose two fixed-order staircases fail, before inserting a pivot
+    greedy_genes : int, only on legs that differ in at most this many genes
+        (a greedy staircase costs up to n (n + 1) / 2 evaluations for n genes)
     symmetries : ``"auto"`` (an HNCA map's tap groups, :func:`map_symmetries`),
         None (none), or an :class:`alife.nca.symmetry.Symmetries`
 
@@ -648,10 +656,12 @@ def search_path(gpmap: GPMap, g_a, g_b, *, rng: np.random.Generator,
                                 qdist, chain, {} if search is None else dict(search.stats))
 
     # 1. the quotient: canonical endpoints, joined to the originals
-    ca, join_a = symmetry_join(gpmap, a, sym, max_evaluations=max_evaluations // 10)
-    cb, join_b = symmetry_join(gpmap, b, sym, max_evaluations=max_evaluations // 10)
-    if join_a is None or join_b is None:
-        return result(False, None, "join")
+    ca, join_a = symmetry_join(gpmap, a, sym, max_evaluations=max_evaluations // 2)
+    cb, join_b = symmetry_join(gpmap, b, sym, max_evaluations=max_evaluations // 2
+                               - int(inner.n_evaluations - ev0))
+    if join_a is None or join_b is None:   # out of budget, or no staircase found
+        short = inner.n_evaluations - ev0 + 2 * (space.L + 1) > max_evaluations // 2
+        return result(False, None, "budget" if short else "join")
     used = int(inner.n_evaluations - ev0)
     oracle = _Oracle(gpmap, gpmap.target_of(a), max_evaluations - used, space.discrete)
     if sym is None:
@@ -663,7 +673,8 @@ def search_path(gpmap: GPMap, g_a, g_b, *, rng: np.random.Generator,
     search = _Search(gpmap, ca, cb, oracle, rng, canon, n_pivots=n_pivots,
                      max_pivots=max_pivots, spring=spring, offspring=offspring,
                      stall_generations=stall_generations, relax_generations=relax_generations,
-                     greedy_legs=greedy_legs) if not np.array_equal(ca, cb) else None
+                     greedy_legs=greedy_legs, greedy_genes=greedy_genes) \
+        if not np.array_equal(ca, cb) else None
     try:
         stop = search.run() if search is not None else "found"
     except _Budget:
