@@ -73,7 +73,7 @@ _HOME = {
     "sample_bfs": "sampling", "SampledNetwork": "sampling",
     "neutral_walks": "walks", "NeutralWalks": "walks", "neutral_path": "walks",
     "staircase_path": "walks",
-    "search_path": "pathsearch", "PathSearchResult": "pathsearch", "verify_path": "pathsearch",
+    "search_path": "pathsearch", "PathSearchResult": "pathsearch", "verify_path": "pathcheck",
     "write_path_file": "pathfile", "check_path_file": "pathfile",
     **{name: "measures" for name in (
         "genotype_robustness", "genotype_evolvability", "phenotype_measures", "PhenotypeMeasures",

@@ -19,7 +19,7 @@ root attribute ``paths_json``
 
 :func:`check_path_file` re-develops every row of every stored path with
 :class:`~alife.gpmap.hnca.HNCAMap` and checks the two rules with
-:func:`~alife.neutral.pathsearch.verify_path`, and that the phenotype is the
+:func:`~alife.neutral.pathcheck.verify_path`, and that the phenotype is the
 recorded one.
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ import numpy as np
 
 from alife.store import RunFileError, read_results, write_results
 
-from .pathsearch import PathCheck, verify_path
+from .pathcheck import PathCheck, verify_path
 
 __all__ = ["PATHS_KIND", "path_arrays", "write_path_file", "read_path_file", "check_path_file"]
 

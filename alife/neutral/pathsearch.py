@@ -12,7 +12,8 @@ gradient:
    replaced by their canonical representatives, and each is joined to its
    representative by a staircase along the straight line between them, which
    lies inside the phenotype in exact arithmetic (the group sums are constant
-   along it).
+   along it) (:func:`~alife.neutral.pathcheck.symmetry_join`).  Every pivot
+   below is kept canonical.
 2. **Chain.**  ``n_pivots`` pivots are placed evenly on the straight line
    between the endpoints (on a lattice, rounded to the lattice).
 3. **Relaxation.**  Every pivot whose phenotype is not the endpoints' is
@@ -20,24 +21,32 @@ gradient:
    ``d`` the graded distance to the endpoints' phenotype and ``s`` a spring,
    the squared distance to the midpoint of its two chain neighbours divided by
    the squared half-gap between them (0 at the midpoint, 1 a half-gap away).
-   A child replaces its parent when it is not worse (drift on plateaus);
-   the step size follows the success of each generation.  A pivot that makes
-   no progress for ``stall_generations`` generations has its spring halved,
-   so it may wander further from the line.  All children of all pivots of one
-   generation are evaluated in one batch.
+   Children: half a Gaussian step of every gene, half one gene resampled over
+   its whole range (the kernel of neutral walks), and, when a neighbour is in
+   the phenotype already, a quarter on the segment from that neighbour to the
+   pivot, so the chain can grow inward from its verified parts.  A child
+   replaces its parent when it is not worse (drift on plateaus); the step
+   size follows the success of each generation.  A pivot that makes no
+   progress for ``stall_generations`` generations has its spring halved.  All
+   children of all pivots of one generation are evaluated in one batch.
 4. **Legs.**  When every pivot is in the phenotype, each leg between
    neighbours not verified yet is tried as a *staircase*: the genes where the
    two pivots differ are set to the right pivot's values one at a time, in
-   two orders (largest change first, smallest first; a random order too on
-   a third try).  A leg whose staircases all leave the phenotype gets a new
-   pivot at its midpoint, which is relaxed in turn.
+   two orders (largest change first, smallest first).  A leg that fails both
+   gets greedy staircases from both ends (each round every remaining gene is
+   tried, the neutral move with the largest change is taken): if one reaches
+   the other end the leg is verified, otherwise the points where they got
+   stuck become pivots and only the leg between them is left.  A leg where
+   neither greedy staircase moves, or a leg left between stuck points that
+   fails again, gets a new pivot at its midpoint, which is relaxed in turn.
 5. **Success** only when every leg is verified step by step: the returned
    path changes ONE gene per step and every row has the endpoints'
    phenotype, checked again at the end with fresh phenotype evaluations
-   (:func:`verify_path`), independent of the distance oracle.
+   (:func:`~alife.neutral.pathcheck.verify_path`), independent of the
+   distance oracle.
 
-Continuous genes mutate by a Gaussian step of every gene, clipped to the
-space's ``[low, high]``; lattice genes (:class:`~alife.gpmap.base.DiscreteSpace`,
+Continuous genes move within the space's ``[low, high]`` (widened to hold
+both endpoints); lattice genes (:class:`~alife.gpmap.base.DiscreteSpace`,
 e.g. an :class:`~alife.gpmap.hnca.HNCAMap` with ``lattice_k``) by moving a
 few genes one letter (or, one time in four, to a random letter).  Everything
 is deterministic given ``rng``; the search stops on its evaluation budget,
@@ -51,6 +60,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from alife.gpmap.base import CachedMap, GPMap
+
+from .pathcheck import PathCheck, _canon, _qdist, map_symmetries, symmetry_join, verify_path
 
 __all__ = ["PathSearchResult", "PathCheck", "search_path", "verify_path", "symmetry_join",
            "map_symmetries"]
@@ -102,156 +113,8 @@ class PathSearchResult:
         return None if self.path is None else int(self.path.shape[0] - 1)
 
 
-@dataclass(eq=False)
-class PathCheck:
-    """The outcome of :func:`verify_path`.
-
-    Attributes
-    ----------
-    ok : bool
-    n_steps : int
-    phenotype : int, the phenotype every row must have
-    reason : str, "" when ok, else what failed first
-    bad_step : int or None, the first failing row (or step)
-    """
-
-    ok: bool
-    n_steps: int
-    phenotype: int
-    reason: str = ""
-    bad_step: int | None = None
-
-
 class _Budget(Exception):
     """The next oracle call would overrun the evaluation budget."""
-
-
-# --------------------------------------------------------------------------- #
-# symmetries (HNCA maps)
-# --------------------------------------------------------------------------- #
-def map_symmetries(gpmap: GPMap):
-    """The exact symmetries of an HNCA map's spec (:func:`alife.nca.symmetry.symmetries`),
-    or None for other maps and for specs without tap groups."""
-    inner = gpmap.inner if isinstance(gpmap, CachedMap) else gpmap
-    spec = getattr(inner, "spec", None)
-    if spec is None:
-        return None
-    from alife.nca.symmetry import symmetries
-    sym = symmetries(spec)
-    return sym if sym.groups else None
-
-
-def _canon(gpmap: GPMap, sym, g: np.ndarray) -> np.ndarray:
-    """Canonical representative of genotype rows ``g`` in the map's space."""
-    space = gpmap.space
-    if space.discrete:
-        return sym.canonical_letters(g, space.K)
-    return sym.canonical(g, space.low, space.high)
-
-
-def _qdist(gpmap: GPMap, sym, a: np.ndarray, b: np.ndarray) -> float:
-    """Distance between two genotypes in the quotient (plain without ``sym``)."""
-    if gpmap.space.discrete:
-        if sym is None:
-            return float(np.sum(a != b))
-        ca, cb = sym.canonical_letters(a[None], gpmap.space.K), \
-            sym.canonical_letters(b[None], gpmap.space.K)
-        return float(np.sum(ca != cb))
-    if sym is None:
-        return float(np.linalg.norm(a.astype(np.float64) - b))
-    return float(sym.distance(a, b))
-
-
-def symmetry_join(gpmap: GPMap, g, sym="auto", *, max_evaluations: int = 20_000):
-    """A neutral path of one-gene steps from ``g`` to its canonical representative.
-
-    The straight line from ``g`` to its representative keeps every tap
-    group's sum, so it lies inside the phenotype in exact arithmetic; the
-    staircase along it (:func:`alife.neutral.staircase_path` semantics, legs
-    halved where a stair leaves the phenotype) makes it a path of one-gene
-    steps.  On a lattice the line is not on the lattice: the staircase then
-    moves one gene at a time directly.
-
-    Parameters
-    ----------
-    gpmap : GPMap
-    g : (L,) genotype
-    sym : ``"auto"`` (:func:`map_symmetries`), None (no symmetries: ``g`` is
-        its own representative) or an :class:`alife.nca.symmetry.Symmetries`
-    max_evaluations : budget of the staircase
-
-    Returns
-    -------
-    ``(canonical (L,), path (k + 1, L) or None)``; the path is ``g`` alone when
-    ``g`` is canonical already, None when no staircase was found.
-    """
-    from .walks import staircase_path
-    sym = map_symmetries(gpmap) if isinstance(sym, str) and sym == "auto" else sym
-    x = gpmap.space.check(g)[0]
-    if sym is None:
-        return x, x[None].copy()
-    c = _canon(gpmap, sym, x[None])[0]
-    if np.array_equal(c, x):
-        return c, x[None].copy()
-    if gpmap.space.discrete:
-        p = gpmap.phenotypes(np.stack([x, c]))
-        path = _lattice_stairs(gpmap, x, c, int(p[0])) if p[0] == p[1] and p[0] >= 0 else None
-        return c, path
-    return c, staircase_path(gpmap, np.stack([x, c]), max_evaluations=max_evaluations,
-                             max_depth=24)
-
-
-def _lattice_stairs(gpmap, x, y, p):
-    """One staircase x -> y on a lattice (largest letter change first), or None."""
-    diff = np.flatnonzero(x != y)
-    order = diff[np.argsort(-np.abs(y[diff].astype(int) - x[diff]), kind="stable")]
-    stairs = np.repeat(x[None], order.size, axis=0)
-    for k in range(order.size):
-        stairs[k:, order[k]] = y[order[k]]
-    if (gpmap.phenotypes(stairs) == p).all():
-        return np.concatenate([x[None], stairs])
-    return None
-
-
-# --------------------------------------------------------------------------- #
-# verification
-# --------------------------------------------------------------------------- #
-def verify_path(gpmap: GPMap, path, phenotype: int | None = None) -> PathCheck:
-    """Check a neutral path with fresh phenotype evaluations (no cache).
-
-    Every row must have ``phenotype`` (default: row 0's, which must be
-    defined) and consecutive rows must differ in exactly one gene.
-
-    Parameters
-    ----------
-    gpmap : GPMap (a :class:`CachedMap` is unwrapped, so every row is developed again)
-    path : (k + 1, L) genotypes
-    phenotype : int or None
-
-    Returns
-    -------
-    PathCheck
-    """
-    inner = gpmap.inner if isinstance(gpmap, CachedMap) else gpmap
-    P = inner.space.check(np.asarray(path))
-    n = P.shape[0] - 1
-    if n:
-        changed = (P[1:] != P[:-1]).sum(axis=1)
-        wrong = np.flatnonzero(changed != 1)
-        if wrong.size:
-            k = int(wrong[0])
-            p = -1 if phenotype is None else int(phenotype)
-            return PathCheck(False, n, p, f"step {k + 1} changes {int(changed[k])} genes, not 1",
-                             k + 1)
-    ids = inner.phenotypes(P)
-    p = int(ids[0]) if phenotype is None else int(phenotype)
-    if p < 0:
-        return PathCheck(False, n, p, "the path starts on the undefined phenotype (-1)", 0)
-    bad = np.flatnonzero(ids != p)
-    if bad.size:
-        return PathCheck(False, n, p, f"row {int(bad[0])} has phenotype {int(ids[bad[0]])}, "
-                                      f"not {p}", int(bad[0]))
-    return PathCheck(True, n, p)
 
 
 # --------------------------------------------------------------------------- #

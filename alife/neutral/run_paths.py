@@ -8,7 +8,7 @@ its random numbers from child ``i`` of child 3 of
 ``numpy.random.SeedSequence(seed)`` (children 0..2 are the other streams of
 :func:`alife.neutral.run.run_neutral`), so a pair's result does not depend on
 the other pairs.  Each found path is checked again row by row
-(:func:`~alife.neutral.pathsearch.verify_path`) and stored as its sequence of
+(:func:`~alife.neutral.pathcheck.verify_path`) and stored as its sequence of
 genomes (:mod:`alife.neutral.pathfile` layout; for an HNCA map the spec goes
 into the ``spec_json`` attribute, so :func:`alife.neutral.pathfile.check_path_file`
 can re-develop every step).
