@@ -21,6 +21,7 @@ import json
 import numpy as np
 
 from . import pathsearch
+from .pathcheck import verify_path
 from .pathfile import path_arrays
 
 __all__ = ["pairs_of", "run_pairs"]
@@ -93,7 +94,7 @@ def run_pairs(config, gpmap, progress) -> tuple[dict, dict, dict, dict]:
                                        max_evaluations=bd["max_evaluations"],
                                        n_pivots=bd["pivots"], max_pivots=bd["max_pivots"])
             path = None if r.path is None else _as_genomes(gpmap, r.path)
-            ok = None if r.path is None else pathsearch.verify_path(gpmap, r.path, int(ids[i, 0])).ok
+            ok = None if r.path is None else verify_path(gpmap, r.path, int(ids[i, 0])).ok
             done = {"label": label, "found": bool(r.found), "stop": r.stop,
                     "verified": ok, "phenotype": int(ids[i, 0]),
                     "steps": int(getattr(gpmap, "steps", 0)), "path_steps": r.n_steps,

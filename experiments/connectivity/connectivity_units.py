@@ -25,7 +25,7 @@ Job kinds (``job["kind"]``):
   method starts from the canonical representatives of the endpoints (the
   exact symmetries of :mod:`alife.nca.symmetry`) and its path is joined to
   the original endpoints; a path counts only after
-  :func:`~alife.neutral.pathsearch.verify_path` passes.
+  :func:`~alife.neutral.pathcheck.verify_path` passes.
 """
 from __future__ import annotations
 
