@@ -21,7 +21,8 @@ from scipy import stats
 
 from alife.gpmap.base import DiscreteSpace
 from alife.neutral import networks_from_table
-from alife.neutral.correlations import (average_ranks, bootstrap_spearman,
+from alife.neutral.correlations import (average_ranks, bootstrap_spearman, column_types,
+                                        spearman_pair,
                                         clopper_pearson_interval, genotype_cells,
                                         partial_spearman, percentile_interval,
                                         pooled_spearman, wagner_three_ways, weighted_pearson,
@@ -128,12 +129,20 @@ def test_partial_spearman_removes_what_goes_through_z():
 def test_bootstrap_replicates_are_the_statistic_of_the_expanded_resample():
     rng = np.random.default_rng(5)
     x, y, z = (np.round(rng.normal(size=60), 1) for _ in range(3))
-    reps = bootstrap_spearman(x, y, z, 3, np.random.default_rng(9))
-    draw = np.random.default_rng(9)
-    for b in range(3):
-        idx = draw.integers(0, 60, 60)
-        assert reps[b, 0] == pytest.approx(stats.spearmanr(x[idx], y[idx]).statistic)
-        assert reps[b, 1] == pytest.approx(_naive_partial(x[idx], y[idx], z[idx]))
+    x[:10], y[:10], z[:10] = x[0], y[0], z[0]           # ten identical items, merged
+    codes = [np.unique(a, return_inverse=True)[1] for a in (x, y, z)]
+    n_codes = [np.unique(a).size for a in (x, y, z)]
+    for _ in range(3):                                   # any multiplicities: the expanded sample
+        w = rng.integers(0, 4, 60)
+        idx = np.repeat(np.arange(60), w)
+        plain, part = spearman_pair(codes, n_codes, w.astype(float))
+        assert plain == pytest.approx(stats.spearmanr(x[idx], y[idx]).statistic)
+        assert part == pytest.approx(_naive_partial(x[idx], y[idx], z[idx]))
+    reps = bootstrap_spearman(x, y, z, 400, np.random.default_rng(9))
+    # replicates scatter around the full-sample values, as resampled items would
+    assert np.nanmean(reps[:, 0]) == pytest.approx(stats.spearmanr(x, y).statistic, abs=0.05)
+    assert np.nanmean(reps[:, 1]) == pytest.approx(_naive_partial(x, y, z), abs=0.05)
+    assert 0.05 < np.nanstd(reps[:, 0]) < 0.3
 
 
 def test_wagner_three_ways_on_a_table():
@@ -161,3 +170,24 @@ def test_intervals():
     assert lo == pytest.approx(0.2366, abs=1e-4) and hi == pytest.approx(0.7634, abs=1e-4)
     assert np.isnan(wilson_interval(0, 0)[0])
     assert percentile_interval(np.arange(101.0), 0.9) == pytest.approx((5.0, 95.0))
+
+
+def test_column_types_merge_exactly_the_phenotypes_with_equal_tables():
+    nets = _nets(seed=8, p_flip=0.2)
+    cells = genotype_cells(nets)
+    ttype, count = column_types(cells)
+    assert count.sum() == nets.n_phenotypes and ttype.max() + 1 == count.size
+    tables = {}
+    for p in range(nets.n_phenotypes):
+        sel = cells.group == p
+        tables[p] = tuple(sorted(zip(cells.neutral[sel], cells.evolvability[sel], cells.count[sel])))
+    for p in range(nets.n_phenotypes):
+        for q in range(p):
+            assert (ttype[p] == ttype[q]) == (tables[p] == tables[q])
+    # the multinomial over types gives the pooled coefficient of the phenotypes drawn
+    m_types = np.random.default_rng(0).multinomial(nets.n_phenotypes, count / count.sum())
+    first = np.unique(ttype, return_index=True)[1]
+    m = np.zeros(nets.n_phenotypes)
+    m[first] = m_types
+    assert pooled_spearman(cells, m) == pytest.approx(
+        pooled_spearman(cells, m_types[ttype] / count[ttype]))

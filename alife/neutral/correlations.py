@@ -45,8 +45,8 @@ from scipy import sparse, stats
 from .enumeration import ExhaustiveNetworks
 
 __all__ = ["average_ranks", "weighted_pearson", "GenotypeCells", "genotype_cells",
-           "pooled_table", "pooled_spearman", "within_spearman", "partial_spearman",
-           "bootstrap_spearman",
+           "pooled_table", "pooled_spearman", "column_types", "within_spearman", "partial_spearman",
+           "bootstrap_spearman", "spearman_pair",
            "wagner_three_ways", "wilson_interval", "clopper_pearson_interval",
            "percentile_interval"]
 
@@ -199,6 +199,42 @@ def pooled_table(cells: GenotypeCells):
     return H, (nr, ne)
 
 
+def _mix64(v: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser (uint64, wrapping)."""
+    v = v.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        v = (v ^ (v >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        v = (v ^ (v >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return v ^ (v >> np.uint64(31))
+
+
+def column_types(cells: GenotypeCells) -> tuple[np.ndarray, np.ndarray]:
+    """Phenotypes with the same joint (r, e) count table, merged: their
+    genotypes are interchangeable in the pooled coefficient (e.g. the many
+    phenotypes of one genotype with the same r and e).
+
+    Tables are compared through a 64-bit hash of their cells (a sum of
+    mixed cell hashes; two different tables collide with probability about
+    ``2**-64`` per pair).
+
+    Returns
+    -------
+    type_of_group : (P,) int64, the type of every phenotype
+    count : (T,) int64, phenotypes of each type
+    """
+    with np.errstate(over="ignore"):
+        v = (cells.neutral.astype(np.uint64) << np.uint64(40)) ^ \
+            (cells.evolvability.astype(np.uint64) << np.uint64(20))
+        h = _mix64(_mix64(v) + cells.count.astype(np.uint64))
+    order = np.argsort(cells.group, kind="stable")
+    g = cells.group[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    table = np.zeros(cells.n_groups, np.uint64)
+    table[g[starts]] = np.add.reduceat(h[order], starts)
+    _, type_of_group, count = np.unique(table, return_inverse=True, return_counts=True)
+    return type_of_group.astype(np.int64), count.astype(np.int64)
+
+
 def pooled_spearman(cells: GenotypeCells, group_weights=None) -> float:
     """Spearman ``r(g)`` vs ``e(g)`` over all genotypes of the cells; with
     ``group_weights`` (P,) every genotype of phenotype p counts
@@ -307,11 +343,36 @@ def partial_spearman(x, y, z) -> tuple[float, float, int]:
     return r, p, n
 
 
+def _distinct_items(cx, cy, cz, ny_, nz_):
+    """Items with equal codes on all three variables, merged: (codes of each
+    distinct item, how many items it stands for)."""
+    k1 = cx * np.int64(ny_) + cy
+    _, c1 = np.unique(k1, return_inverse=True)
+    _, first, count = np.unique(c1.astype(np.int64) * np.int64(nz_) + cz, return_index=True,
+                                return_counts=True)
+    return cx[first], cy[first], cz[first], count.astype(np.int64)
+
+
+def spearman_pair(codes, n_codes, w) -> tuple[float, float]:
+    """Plain Spearman coefficient of x, y and their partial coefficient given
+    z, for items with codes ``codes = (cx, cy, cz)`` (``n_codes`` distinct
+    values each) weighted by multiplicities ``w``: the values on the sample
+    where item i occurs ``w[i]`` times."""
+    rx, ry, rz = (average_ranks(c, k, w) for c, k in zip(codes, n_codes))
+    return weighted_pearson(rx, ry, w), _partial_of_ranks(rx, ry, rz, w)
+
+
 def bootstrap_spearman(x, y, z, n_boot: int, rng: np.random.Generator) -> np.ndarray:
     """Bootstrap replicates (items resampled with replacement) of the plain
-    Spearman coefficient of x and y and of their partial coefficient given
-    z.  Each replicate is computed from multiplicities (no sort), exactly as
-    on the expanded resample.
+    Spearman coefficient of x and y and of their partial coefficient given z.
+
+    Items with the same three values are merged first (phenotypes of one
+    size, R and E are interchangeable), and a replicate draws how many times
+    each merged item is resampled from the multinomial over the merged items
+    (:func:`numpy.random.Generator.multinomial`), the same distribution as
+    resampling the items one by one; the coefficients then come from
+    multiplicities (:func:`spearman_pair`), exactly as on the expanded
+    resample.  Cost per replicate: one pass over the distinct items.
 
     Returns
     -------
@@ -324,11 +385,11 @@ def bootstrap_spearman(x, y, z, n_boot: int, rng: np.random.Generator) -> np.nda
     out = np.full((int(n_boot), 2), np.nan)
     if n < 4:
         return out
+    ux, uy, uz, count = _distinct_items(cx, cy, cz, ny_, nz_)
+    p = count / n
     for b in range(int(n_boot)):
-        w = np.bincount(rng.integers(0, n, n), minlength=n).astype(np.float64)
-        rx, ry, rz = (average_ranks(c, k, w) for c, k in ((cx, nx_), (cy, ny_), (cz, nz_)))
-        out[b, 0] = weighted_pearson(rx, ry, w)
-        out[b, 1] = _partial_of_ranks(rx, ry, rz, w)
+        w = rng.multinomial(n, p).astype(np.float64)
+        out[b] = spearman_pair((ux, uy, uz), (nx_, ny_, nz_), w)
     return out
 
 
@@ -343,7 +404,8 @@ def wagner_three_ways(nets: ExhaustiveNetworks, rng: np.random.Generator, *,
     1. **pooled**: Spearman ``r(g)`` vs ``e(g)`` over every defined genotype;
        interval: cluster bootstrap over phenotypes (each replicate draws P
        phenotypes with replacement and weights all their genotypes by the
-       number of draws; percentile interval).
+       number of draws; percentile interval; phenotypes with equal (r, e)
+       tables are drawn as one type, :func:`column_types`).
     2. **within**: Spearman ``r(g)`` vs ``e(g)`` over the genotypes of each
        phenotype with at least ``min_size`` genotypes and non-constant
        ``r``, ``e`` (:func:`within_spearman`); the distribution's quartiles,
@@ -365,8 +427,13 @@ def wagner_three_ways(nets: ExhaustiveNetworks, rng: np.random.Generator, *,
     P = nets.n_phenotypes
     H, shape = pooled_table(cells)
     pooled = _spearman_of_table(np.asarray(H @ np.ones(P)).reshape(shape))
+    # replicate: P phenotypes drawn with replacement = a multinomial over
+    # phenotype types (same (r, e) table), one column per type
+    ttype, tcount = column_types(cells)
+    first = np.unique(ttype, return_index=True)[1]
+    Ht = H[:, first]
     reps = np.array([_spearman_of_table(np.asarray(
-        H @ np.bincount(rng.integers(0, P, P), minlength=P).astype(np.float64)).reshape(shape))
+        Ht @ rng.multinomial(P, tcount / P).astype(np.float64)).reshape(shape))
         for _ in range(int(n_boot))])
     rho_w, size = within_spearman(cells, min_size)
     ok = np.isfinite(rho_w)

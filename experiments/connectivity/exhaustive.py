@@ -62,6 +62,19 @@ QUICK = dict(flat_k=3, hier_k=2, hier_bases=(), steps=10, rna_L=8, targets=20, s
              max_proposals=5000, n_boot=100, checks=200)
 
 
+class Clock:
+    """Wall and CPU seconds (all threads of this process) of successive stages."""
+
+    def __init__(self):
+        self.wall, self.cpu = {}, {}
+        self._t, self._c = time.perf_counter(), time.process_time()
+
+    def lap(self, name: str):
+        t, c = time.perf_counter(), time.process_time()
+        self.wall[name], self.cpu[name] = t - self._t, c - self._c
+        self._t, self._c = t, c
+
+
 # --------------------------------------------------------------------------- #
 # the maps
 # --------------------------------------------------------------------------- #
@@ -70,9 +83,9 @@ def hnca_map(levels: int, base: int, K: int, steps: int) -> dict:
     spec = HNCASpec.preset("bielawski", levels=levels, base_size=base, steps=steps)
     hmap = make("hnca", spec=spec, lattice_k=K)
     rec = PatternRecorder(hmap)
-    t0 = time.perf_counter()
+    clock = Clock()
     nets = exhaustive(rec)
-    t1 = time.perf_counter()
+    clock.lap("enumerate")
     P = nets.n_phenotypes
     state = nets.phenotype_index.copy()
     und = state < 0
@@ -84,31 +97,31 @@ def hnca_map(levels: int, base: int, K: int, steps: int) -> dict:
     return {"spec": spec, "hmap": hmap, "rec": rec, "nets": nets, "state": state,
             "features": feats, "K": K,
             "undefined": {"all_zero": int(kinds[UNDEFINED_ZERO]), "all_one": int(kinds[UNDEFINED_ONE])},
-            "seconds": {"enumerate": t1 - t0, "distinct_patterns": rec.n_patterns}}
+            "distinct_patterns": rec.n_patterns, "clock": clock}
 
 
 def rna_map(L: int, cache: Path, workers: int) -> dict:
     """RNA of length L from the fold cache (folded and cached when absent)."""
     from alife.gpmap.rna import TableRNAMap, fold_all, load_fold_cache, save_fold_cache
 
-    t0 = time.perf_counter()
+    clock = Clock()
     try:
         table, folded = load_fold_cache(cache, L=L), False
     except FileNotFoundError:
         table, folded = fold_all(L, n_workers=workers), True
         save_fold_cache(cache, table)
-    t1 = time.perf_counter()
+    clock.lap("fold_or_load")
     gmap = TableRNAMap(table)
     nets = networks_from_table(gmap.space, table.ids, labeler=gmap.label)
+    clock.lap("networks")
     P = nets.n_phenotypes
     state = nets.phenotype_index.copy()
     state[state < 0] = P                                          # the unfolded structure
     labels = [gmap.label(int(p)) for p in nets.phenotype_ids] + ["." * L]
     feats = np.frombuffer("".join(labels).encode("ascii"), np.uint8).reshape(P + 1, L)
     return {"gmap": gmap, "nets": nets, "state": state, "features": feats,
-            "undefined": {"unfolded": int(nets.n_undefined)},
-            "seconds": {"fold_or_load": t1 - t0, "folded": folded,
-                        "networks": time.perf_counter() - t1}}
+            "undefined": {"unfolded": int(nets.n_undefined)}, "folded": folded,
+            "clock": clock}
 
 
 # --------------------------------------------------------------------------- #
@@ -174,26 +187,30 @@ def analyse(name: str, m: dict, ss: np.random.SeedSequence, cfg: dict) -> dict:
     """Table row, Wagner's correlations and the same-network test for one map."""
     nets = m["nets"]
     r_corr, r_climb, r_check = (np.random.default_rng(s) for s in ss.spawn(3))
-    t0 = time.perf_counter()
+    clock = m["clock"]
     row, pm, rf = table_row(nets)
-    t1 = time.perf_counter()
+    clock.lap("table")
     wag = wagner_three_ways(nets, r_corr, n_boot=cfg["n_boot"])
-    t2 = time.perf_counter()
+    clock.lap("wagner")
     targets = pick_targets(nets, pm, cfg["targets"])
     same = same_component_test(nets, m["state"], m["features"], targets, r_climb,
                                n_starts=cfg["starts"], max_proposals=cfg["max_proposals"],
                                n_boot=cfg["n_boot"])
-    t3 = time.perf_counter()
+    clock.lap("climbs")
     out = {"name": name, "table": row, "undefined": m["undefined"], "wagner": wag,
-           "same_component": same,
-           "seconds": {**m["seconds"], "table": t1 - t0, "wagner": t2 - t1, "climbs": t3 - t2}}
+           "same_component": same}
+    for k in ("distinct_patterns", "folded"):
+        if k in m:
+            out[k] = m[k]
     if "hmap" in m:
         out["recorder_check"] = recorder_check(m, r_check, cfg["checks"])
         out["mutation_classes"] = mutation_classes(m, r_check, cfg["checks"])
         out["aliasing"] = aliasing(m)
-        out["seconds"]["checks"] = time.perf_counter() - t3
-    out["_pm"], out["_rf"] = pm, rf
+        clock.lap("checks")
     out["_top"] = top_phenotypes(m, pm, 200)
+    clock.lap("outputs")
+    out["seconds"], out["cpu_seconds"] = clock.wall, clock.cpu
+    out["_pm"], out["_rf"] = pm, rf
     return out
 
 
@@ -282,9 +299,9 @@ def run(out=HERE, *, quick: bool = False, seed: int = 2026, rna_cache=None, work
     cfg.update({k: v for k, v in overrides.items() if v is not None})
     out = Path(out)
     (out / "figures").mkdir(parents=True, exist_ok=True)
-    cache = Path(rna_cache) if rna_cache else (
-        out / f"rna{cfg['rna_L']}_fold.h5" if quick else Path("out/rna") / f"rna{cfg['rna_L']}_fold.h5")
-    t_start = time.perf_counter()
+    default_cache = (out if quick else Path("out/rna")) / f"rna{cfg['rna_L']}_fold.h5"
+    cache = Path(rna_cache) if rna_cache else default_cache
+    t_start, c_start = time.perf_counter(), time.process_time()
     ss = np.random.SeedSequence(seed)
     specs = [("flat", 1, 8, cfg["flat_k"])] + [(f"hier{b}", 2, b, cfg["hier_k"])
                                                for b in cfg["hier_bases"]]
@@ -296,19 +313,21 @@ def run(out=HERE, *, quick: bool = False, seed: int = 2026, rna_cache=None, work
         res["map"] = {"levels": levels, "base": base, "K": K, "steps": cfg["steps"],
                       "genes": m["spec"].n_genes, "lattice": lattice_values(K).tolist()}
         results.append(res)
-        print(f"# {name}: {res['seconds']}", file=sys.stderr, flush=True)
+        print(f"# {name}: wall {res['seconds']} cpu {res['cpu_seconds']}", file=sys.stderr,
+              flush=True)
         del m
     m = rna_map(cfg["rna_L"], cache, workers)
     res = analyse(f"rna{cfg['rna_L']}", m, seeds[-1], cfg)
     res["map"] = {"L": cfg["rna_L"], "K": 4}
     results.append(res)
-    total = time.perf_counter() - t_start
     del m
     report.figures(results, out / "figures")
     for r in results:
         report.phenotype_csv(r, out / f"exhaustive_{r['name']}_phenotypes.csv")
+    total, total_cpu = time.perf_counter() - t_start, time.process_time() - c_start
     doc = {"config": {**cfg, "hier_bases": list(cfg["hier_bases"]), "seed": seed, "quick": quick},
-           "seconds_total": total, "maps": [_public(r) for r in results]}
+           "seconds_total": total, "cpu_seconds_total": total_cpu,
+           "maps": [_public(r) for r in results]}
     (out / "exhaustive.json").write_text(json.dumps(report.jsonable(doc), indent=1) + "\n")
     return doc
 

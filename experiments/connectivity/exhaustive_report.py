@@ -223,11 +223,13 @@ def markdown(doc: dict) -> str:
               f"{_ci(s['pooled'].get('targets_climbed_higher_ci', (None, None)), '{:.2f}')}"
               for s in S]),
     ]
-    lines += ["", "### Seconds", ""] + head + [
-        _row(k, [f"{r['seconds'].get(k, float('nan')):.1f}" if isinstance(
-            r["seconds"].get(k), (int, float)) else "—" for r in maps])
-        for k in ("enumerate", "fold_or_load", "table", "wagner", "climbs", "checks")]
-    lines += ["", f"Total: {doc['seconds_total']:.0f} s."]
+    lines += ["", "### Seconds: wall (CPU, all threads)", ""] + head
+    for k in ("enumerate", "fold_or_load", "networks", "table", "wagner", "climbs", "checks",
+              "outputs"):
+        lines.append(_row(k, [f"{r['seconds'][k]:.1f} ({r['cpu_seconds'][k]:.1f})"
+                              if k in r["seconds"] else "—" for r in maps]))
+    lines += ["", f"Total: {doc['seconds_total']:.0f} s wall, {doc['cpu_seconds_total']:.0f} s "
+              "CPU (this process; folding workers, if any, not included)."]
     return "\n".join(lines)
 
 
