@@ -37,6 +37,10 @@ def test_exhaustive_experiment_quick(tmp_path):
     mc = flat["mutation_classes"]
     assert sum(mc[k]["k"] for k in ("silent", "cryptic", "changed")) == mc["mutations"] == 200 * 18
     assert flat["aliasing"]["systems"] == flat["aliasing"]["systems_closed_form"] == 3 ** 9
+    sym = flat["symmetry"]                 # the square's symmetries act exactly on the lattice
+    assert sym["agree"] == sym["checked"] == 200 * 7
+    assert all(t["largest_onto_itself"] + t["largest_onto_other"] == t["symmetries_fixing_pattern"]
+               for t in sym["targets"])
     # RNA8 agrees with the RNA experiment's own count of the same fold table
     rexp_spec = importlib.util.spec_from_file_location("rna_exp", ROOT / "experiments/rna/run.py")
     rexp = importlib.util.module_from_spec(rexp_spec)
@@ -51,6 +55,7 @@ def test_exhaustive_experiment_quick(tmp_path):
         assert 1 <= len(s["targets"]) <= 20
         for row in s["targets"]:
             assert row["n_components"] >= 2 and 0 <= row["random_pair"] <= 1
+            assert row["label"]
             assert row["climbed_pairs"] == row["reached"] * (row["reached"] - 1) // 2
         w = m["wagner"]
         lo, hi = w["pooled"]["ci"]

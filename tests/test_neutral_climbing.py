@@ -120,3 +120,12 @@ def test_a_target_must_have_a_unique_feature_row():
     with pytest.raises(ValueError, match="not unique"):
         same_component_test(nets, state, np.zeros((P + 1, 3), np.uint8),
                             [int(nets.phenotype_ids[0])], np.random.default_rng(0), n_starts=2)
+
+
+def test_hamming_on_packed_bits_counts_differing_cells():
+    rng = np.random.default_rng(5)
+    pats = rng.random((40, 8, 8)) < 0.5
+    flat = pats.reshape(40, 64).astype(np.uint8)
+    packed = np.packbits(pats.reshape(40, 64), axis=1)
+    for t in (0, 7, 39):
+        assert np.array_equal(hamming_to(packed, t, bits=True), hamming_to(flat, t))

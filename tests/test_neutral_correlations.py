@@ -60,7 +60,8 @@ def test_weighted_pearson_is_pearson_of_repeated_items():
     rng = np.random.default_rng(2)
     x, y = rng.normal(size=30), rng.normal(size=30)
     w = rng.integers(1, 5, 30)
-    assert weighted_pearson(x, y, w) == pytest.approx(np.corrcoef(np.repeat(x, w), np.repeat(y, w))[0, 1])
+    want = np.corrcoef(np.repeat(x, w), np.repeat(y, w))[0, 1]
+    assert weighted_pearson(x, y, w) == pytest.approx(want)
     assert np.isnan(weighted_pearson(np.ones(5), np.arange(5.0)))
 
 
@@ -180,7 +181,8 @@ def test_column_types_merge_exactly_the_phenotypes_with_equal_tables():
     tables = {}
     for p in range(nets.n_phenotypes):
         sel = cells.group == p
-        tables[p] = tuple(sorted(zip(cells.neutral[sel], cells.evolvability[sel], cells.count[sel])))
+        tables[p] = tuple(sorted(zip(cells.neutral[sel], cells.evolvability[sel],
+                                     cells.count[sel])))
     for p in range(nets.n_phenotypes):
         for q in range(p):
             assert (ttype[p] == ttype[q]) == (tables[p] == tables[q])

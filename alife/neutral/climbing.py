@@ -71,12 +71,19 @@ def same_component_probabilities(nets: ExhaustiveNetworks) -> np.ndarray:
     return out
 
 
-def hamming_to(features: np.ndarray, target_state: int) -> np.ndarray:
-    """(n_states,) int32 number of positions where each state's feature row
-    (a binary pattern, a dot-bracket string as bytes) differs from the
-    target state's row."""
+_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], np.int32)
+
+
+def hamming_to(features: np.ndarray, target_state: int, bits: bool = False) -> np.ndarray:
+    """(n_states,) int32 Hamming distance of every state's feature row to the
+    target state's row: positions that differ (a dot-bracket string as
+    bytes), or with ``bits=True`` bits that differ (rows of
+    :func:`numpy.packbits` patterns, uint8)."""
     f = np.asarray(features)
-    return (f != f[int(target_state)][None, :]).sum(axis=1).astype(np.int32)
+    t = f[int(target_state)][None, :]
+    if bits:
+        return _POPCOUNT[f ^ t].sum(axis=1).astype(np.int32)
+    return (f != t).sum(axis=1).astype(np.int32)
 
 
 @njit(cache=CAN_CACHE, nogil=True)
@@ -187,7 +194,7 @@ def _pair_fraction_reps(comps, n_boot, rng):
 def same_component_test(nets: ExhaustiveNetworks, state: np.ndarray, features: np.ndarray,
                         targets, rng: np.random.Generator, *, n_starts: int = 50,
                         max_proposals: int = 20000, n_boot: int = 1000,
-                        level: float = 0.95) -> dict:
+                        level: float = 0.95, bits: bool = False) -> dict:
     """Same-network probability of random versus hill-climbed genotype pairs.
 
     Parameters
@@ -196,7 +203,8 @@ def same_component_test(nets: ExhaustiveNetworks, state: np.ndarray, features: n
     state : (K**L,) int, phenotype index of each rank, with undefined ranks
         mapped to extra states ``P, P + 1, ...``
     features : (n_states, M) array; Hamming distance between rows is the
-        climbers' distance (binary patterns, dot-bracket bytes)
+        climbers' distance (dot-bracket bytes; with ``bits=True``, bit-packed
+        binary patterns, :func:`hamming_to`)
     targets : phenotype ids to climb to
     rng : numpy Generator (starts, proposals, bootstrap)
     n_starts, max_proposals : climbers per target and their budget
@@ -221,7 +229,7 @@ def same_component_test(nets: ExhaustiveNetworks, state: np.ndarray, features: n
     rows, comps_by_target = [], []
     for pid in [int(t) for t in targets]:
         i = nets.phenotype_position(pid)
-        dist = hamming_to(features, i)
+        dist = hamming_to(features, i, bits)
         if (dist == 0).sum() != 1:
             raise ValueError(f"phenotype {pid}: its feature row is not unique, so distance 0 "
                              "would not identify it")

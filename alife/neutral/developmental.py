@@ -69,13 +69,14 @@ class PatternRecorder(GPMap):
         self._nbytes = -(-self.side * self.side // 8)
         self._keys = np.zeros(0, np.uint64)          # sorted (small patterns)
         self._key_ids = np.zeros(0, np.int64)
+        self._by_id_order: np.ndarray | None = None  # small: key positions sorted by id
         self._dict: dict[bytes, int] = {}            # larger patterns
         self._by_id: dict[int, bytes] = {}
         self.undefined_kind: np.ndarray | None = None
 
     @property
     def n_patterns(self) -> int:
-        return len(self._by_id)
+        return int(self._keys.size) + len(self._dict)
 
     def label(self, pid: int) -> str:
         return self.hmap.label(pid)
@@ -120,7 +121,7 @@ class PatternRecorder(GPMap):
             rows = newk.view(np.uint8).reshape(-1, 8)[:, :packed.shape[1]]
             nid = phenotype_ids(self._unpack(np.ascontiguousarray(rows)))
             uids[new] = nid
-            self._by_id.update(zip(nid.tolist(), (r.tobytes() for r in rows)))
+            self._by_id_order = None
             k = np.concatenate([self._keys, newk])
             order = np.argsort(k, kind="stable")
             self._keys = k[order]
@@ -153,6 +154,17 @@ class PatternRecorder(GPMap):
     def patterns(self, ids) -> np.ndarray:
         """(n, N, N) bool patterns of phenotype ids seen so far (KeyError otherwise)."""
         ids = np.asarray(ids, np.int64).reshape(-1)
+        if self._nbytes <= 8:
+            if self._by_id_order is None:
+                self._by_id_order = np.argsort(self._key_ids, kind="stable")
+            sid = self._key_ids[self._by_id_order]
+            j = np.minimum(np.searchsorted(sid, ids), max(sid.size - 1, 0))
+            bad = (sid[j] != ids) if sid.size else np.ones(ids.size, bool)
+            if bad.any():
+                raise KeyError(f"phenotype {ids[bad][0]} has not been developed by this recorder")
+            keys = self._keys[self._by_id_order[j]]
+            rows = keys.view(np.uint8).reshape(-1, 8)[:, :self._nbytes]
+            return self._unpack(np.ascontiguousarray(rows))
         try:
             rows = [self._by_id[int(i)] for i in ids]
         except KeyError as e:

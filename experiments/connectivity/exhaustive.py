@@ -46,6 +46,7 @@ from alife.evolve.mutation import lattice_values
 from alife.gpmap import make
 from alife.gpmap.hnca import mutation_class_counts
 from alife.nca import HNCASpec
+from alife.nca.phenotype import phenotype_ids
 from alife.neutral import exhaustive, networks_from_table
 from alife.neutral import measures as M
 from alife.neutral.climbing import same_component_test
@@ -91,12 +92,15 @@ def hnca_map(levels: int, base: int, K: int, steps: int) -> dict:
     und = state < 0
     state[und] = P + rec.undefined_kind[und].astype(np.int32) - 1   # P: all 0, P + 1: all 1
     n = spec.sizes[spec.output_level]
-    feats = np.concatenate([rec.patterns(nets.phenotype_ids).reshape(P, n * n),
-                            np.zeros((1, n * n), bool), np.ones((1, n * n), bool)]).astype(np.uint8)
+    pats = np.concatenate([rec.patterns(nets.phenotype_ids), np.zeros((1, n, n), bool),
+                           np.ones((1, n, n), bool)]).reshape(P + 2, n * n)
+    feats = np.packbits(pats, axis=1)                              # bit-packed: 1/8 the memory
+    del pats
     kinds = np.bincount(rec.undefined_kind, minlength=3)
     return {"spec": spec, "hmap": hmap, "rec": rec, "nets": nets, "state": state,
-            "features": feats, "K": K,
-            "undefined": {"all_zero": int(kinds[UNDEFINED_ZERO]), "all_one": int(kinds[UNDEFINED_ONE])},
+            "features": feats, "bits": True, "K": K,
+            "undefined": {"all_zero": int(kinds[UNDEFINED_ZERO]),
+                          "all_one": int(kinds[UNDEFINED_ONE])},
             "distinct_patterns": rec.n_patterns, "clock": clock}
 
 
@@ -133,6 +137,7 @@ def table_row(nets) -> dict:
     rf = M.robustness_frequency(pm.robustness, pm.frequency)
     r = M.genotype_robustness(nets)
     multi = pm.n_components >= 2
+    big = pm.size >= 10
     return {
         "genotypes": nets.n_genotypes, "phenotypes": nets.n_phenotypes,
         "undefined_fraction": nets.n_undefined / nets.n_genotypes,
@@ -149,6 +154,10 @@ def table_row(nets) -> dict:
         "rho_over_f_median": float(np.nanmedian(rf["ratio"])),
         "rho_over_f_min": float(np.nanmin(rf["ratio"])),
         "rho_over_f_max": float(np.nanmax(rf["ratio"])),
+        "phenotypes_10": int(big.sum()),
+        "R_median_10": float(np.nanmedian(pm.robustness[big])) if big.any() else float("nan"),
+        "rho_over_f_median_10": float(np.nanmedian(rf["ratio"][big])) if big.any()
+        else float("nan"),
     }, pm, rf
 
 
@@ -195,7 +204,7 @@ def analyse(name: str, m: dict, ss: np.random.SeedSequence, cfg: dict) -> dict:
     targets = pick_targets(nets, pm, cfg["targets"])
     same = same_component_test(nets, m["state"], m["features"], targets, r_climb,
                                n_starts=cfg["starts"], max_proposals=cfg["max_proposals"],
-                               n_boot=cfg["n_boot"])
+                               n_boot=cfg["n_boot"], bits=m.get("bits", False))
     clock.lap("climbs")
     out = {"name": name, "table": row, "undefined": m["undefined"], "wagner": wag,
            "same_component": same}
@@ -206,12 +215,24 @@ def analyse(name: str, m: dict, ss: np.random.SeedSequence, cfg: dict) -> dict:
         out["recorder_check"] = recorder_check(m, r_check, cfg["checks"])
         out["mutation_classes"] = mutation_classes(m, r_check, cfg["checks"])
         out["aliasing"] = aliasing(m)
+        out["symmetry"] = d4_symmetry(m, targets, r_check, cfg["checks"])
         clock.lap("checks")
+    for row in same["targets"]:
+        row["label"] = phenotype_label(m, row["phenotype"])
     out["_top"] = top_phenotypes(m, pm, 200)
     clock.lap("outputs")
     out["seconds"], out["cpu_seconds"] = clock.wall, clock.cpu
     out["_pm"], out["_rf"] = pm, rf
     return out
+
+
+def phenotype_label(m: dict, pid: int) -> str:
+    """A phenotype's readable form: the dot-bracket structure, or the HNCA
+    pattern's rows as hexadecimal bytes (most significant bit = first cell)."""
+    if "rec" not in m:
+        return m["gmap"].label(int(pid))
+    P = m["rec"].patterns([pid])[0]
+    return np.packbits(P, axis=1).tobytes().hex()
 
 
 def top_phenotypes(m: dict, pm, n: int) -> dict:
@@ -288,6 +309,66 @@ def aliasing(m: dict) -> dict:
             "systems_closed_form": closed, "genotypes": N,
             "defined_genotypes_with_equivalent_in_other_network": int(split.sum()),
             "defined_genotypes": int(ok.sum())}
+
+
+# --------------------------------------------------------------------------- #
+# the flat NCA's symmetries: the square's, about the seed cell
+# --------------------------------------------------------------------------- #
+def _d4():
+    """The 8 symmetries of the square as integer 2 x 2 matrices acting on (dy, dx)."""
+    rot = np.array([[0, -1], [1, 0]])
+    ref = np.array([[1, 0], [0, -1]])
+    out, M = [], np.eye(2, dtype=int)
+    for _ in range(4):
+        out += [M, M @ ref]
+        M = rot @ M
+    return out
+
+
+def d4_symmetry(m: dict, targets, rng, n: int) -> dict | None:
+    """For the flat NCA (one level, 3 x 3 kernel, seed at the centre cell of
+    an even torus): a symmetry T of the square maps the rule ``w`` to
+    ``w'(d) = w(T^-1 d)`` and the pattern P to ``T P`` (about the seed).
+    Checked on ``n`` random defined genotypes against the enumeration, then,
+    for each target phenotype with ``T P = P``, where T sends the target's
+    largest genotype network: onto itself, or onto another of its networks."""
+    spec, nets, rec = m["spec"], m["nets"], m["rec"]
+    if spec.levels != 1 or spec.n_genes != 9:
+        return None
+    side = spec.sizes[0]
+    offs = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+    si, sj = spec.seed_position
+    mats = _d4()[1:]
+    perms, cells = [], []
+    ii, jj = np.meshgrid(np.arange(side), np.arange(side), indexing="ij")
+    for T in mats:
+        Ti = np.rint(np.linalg.inv(T)).astype(int)
+        perms.append(np.array([offs.index(tuple(Ti @ np.array(d))) for d in offs]))
+        v = np.stack([ii - si, jj - sj])                   # P'(T x) = P(x): P' = P[T^-1 x']
+        src = np.einsum("ab,bij->aij", Ti, v)
+        cells.append(((src[0] + si) % side, (src[1] + sj) % side))
+
+    def image(ranks, k):
+        return nets.space.rank(nets.space.unrank(ranks)[:, perms[k]])
+
+    ok = np.flatnonzero(nets.phenotype >= 0)
+    sample = rng.choice(ok, n, replace=False)
+    pats = rec.patterns(nets.phenotype[sample])
+    agree = 0
+    for k in range(len(mats)):
+        want = phenotype_ids(pats[:, cells[k][0], cells[k][1]])
+        agree += int((nets.phenotype[image(sample, k)] == want).sum())
+    rows = []
+    for pid in targets:
+        own = np.flatnonzero(nets.component_phenotype == pid)
+        big = own[np.argmax(nets.component_sizes[own])]
+        P = rec.patterns([pid])[0]
+        fixing = [k for k in range(len(mats)) if (P[cells[k][0], cells[k][1]] == P).all()]
+        comps = [int(nets.component[image(nets.component_root[[big]], k)][0]) for k in fixing]
+        rows.append({"phenotype": int(pid), "symmetries_fixing_pattern": len(fixing),
+                     "largest_onto_itself": sum(c == big for c in comps),
+                     "largest_onto_other": sum(c != big for c in comps)})
+    return {"checked": int(n) * len(mats), "agree": agree, "targets": rows}
 
 
 # --------------------------------------------------------------------------- #

@@ -164,7 +164,8 @@ def markdown(doc: dict) -> str:
         _row("genotype networks (components)", [f"{t['components']:,}" for t in T]),
         _row("phenotypes with >= 2 networks", [f"{t['phenotypes_multi_component']:,}" for t in T]),
         _row("phenotypes with one genotype", [f"{t['singleton_phenotypes']:,}" for t in T]),
-        _row("largest phenotype's frequency", [f"{t['largest_phenotype_fraction']:.4f}" for t in T]),
+        _row("largest phenotype's frequency",
+             [f"{t['largest_phenotype_fraction']:.4f}" for t in T]),
         _row("R(p): mean / median over phenotypes",
              [f"{t['R_mean']:.3f} / {t['R_median']:.3f}" for t in T]),
         _row("mean r(g) over defined genotypes", [f"{t['r_genotype_mean']:.3f}" for t in T]),
@@ -176,6 +177,9 @@ def markdown(doc: dict) -> str:
         _row("rho_p / f_p: median (min, max)",
              [f"{t['rho_over_f_median']:.3g} ({t['rho_over_f_min']:.3g}, "
               f"{t['rho_over_f_max']:.3g})" for t in T]),
+        _row("phenotypes with >= 10 genotypes", [f"{t['phenotypes_10']:,}" for t in T]),
+        _row("  their R(p) median, rho_p / f_p median",
+             [f"{t['R_median_10']:.3f}, {t['rho_over_f_median_10']:.3g}" for t in T]),
     ]
     lines += ["", "### Wagner's correlations, three ways (95% intervals)", ""] + head
     W = [r["wagner"] for r in maps]
@@ -223,6 +227,31 @@ def markdown(doc: dict) -> str:
               f"{_ci(s['pooled'].get('targets_climbed_higher_ci', (None, None)), '{:.2f}')}"
               for s in S]),
     ]
+    hn = [r for r in maps if "recorder_check" in r]
+    if hn:
+        lines += ["", "### Checks and structure of the HNCA maps (95% Wilson intervals)", "",
+                  "| quantity | " + " | ".join(title(r) for r in hn) + " |",
+                  "|---|" + "---|" * len(hn)]
+        lines.append(_row("recorder ids = map's own ids",
+                          [f"{r['recorder_check']['equal']}/{r['recorder_check']['n']}"
+                           for r in hn]))
+        for k in ("silent", "cryptic", "changed"):
+            lines.append(_row(f"one-mutants {k}", [
+                f"{r['mutation_classes'][k]['fraction']:.3f} "
+                f"{_ci(r['mutation_classes'][k]['ci'])}" for r in hn]))
+        lines.append(_row("distinct developmental systems (aliased taps merged)",
+                          [f"{r['aliasing']['systems']:,} (closed form "
+                           f"{r['aliasing']['systems_closed_form']:,})" for r in hn]))
+        lines.append(_row("defined genotypes with an identical system in another network", [
+            f"{r['aliasing']['defined_genotypes_with_equivalent_in_other_network']:,} / "
+            f"{r['aliasing']['defined_genotypes']:,}" if "defined_genotypes" in r["aliasing"]
+            else "— (no aliased taps)" for r in hn]))
+        lines.append(_row("square symmetries: phenotype maps as the pattern", [
+            f"{r['symmetry']['agree']:,}/{r['symmetry']['checked']:,}" if r.get("symmetry")
+            else "—" for r in hn]))
+        lines.append(_row("targets whose largest network a symmetry maps onto another", [
+            f"{sum(t['largest_onto_other'] > 0 for t in r['symmetry']['targets'])}/"
+            f"{len(r['symmetry']['targets'])}" if r.get("symmetry") else "—" for r in hn]))
     lines += ["", "### Seconds: wall (CPU, all threads)", ""] + head
     for k in ("enumerate", "fold_or_load", "networks", "table", "wagner", "climbs", "checks",
               "outputs"):
@@ -235,12 +264,12 @@ def markdown(doc: dict) -> str:
 
 def target_table(r: dict) -> str:
     """One map's per-target rows of the same-network test."""
-    lines = ["| phenotype (size, networks) | random pair | climbers reached | climbed pairs "
+    lines = ["| phenotype (genotypes, networks) | random pair | climbers reached | climbed pairs "
              "same/all | climbed pair [95%] | in largest network: genotypes / climbers [95%] |",
              "|---|---|---|---|---|---|"]
     for t in r["same_component"]["targets"]:
         lines.append(
-            f"| {t['phenotype']} ({t['size']:,}, {t['n_components']}) | {t['random_pair']:.3f} | "
+            f"| `{t['label']}` ({t['size']:,}, {t['n_components']}) | {t['random_pair']:.3f} | "
             f"{t['reached']}/{t['starts']} | {t['climbed_same']}/{t['climbed_pairs']} | "
             f"{t['climbed_pair']:.3f} {_ci(t['climbed_pair_ci'])} | {t['largest_fraction']:.3f} / "
             f"{t['climbers_in_largest']}/{t['reached']} {_ci(t['climbers_in_largest_ci'])} |")
