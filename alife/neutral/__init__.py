@@ -40,6 +40,19 @@ Measures (Wagner 2008; Cowperthwaite et al. 2008)
   :func:`wagner_correlations`, :func:`spearman`,
   :func:`cowperthwaite_evolvability`.
 
+Correlations and connectivity on enumerated spaces
+
+* :func:`wagner_three_ways` — Wagner's r–e correlations pooled over
+  genotypes, within each phenotype, and R–E across phenotypes as a partial
+  correlation given log frequency, with bootstrap intervals
+  (:mod:`alife.neutral.correlations`: :func:`partial_spearman`,
+  :func:`wilson_interval`, :func:`clopper_pearson_interval`);
+* :func:`same_component_probabilities`, :func:`same_component_test` —
+  whether random and independently hill-climbed genotype pairs of one
+  phenotype share a genotype network (:func:`hill_climb`);
+* :class:`PatternRecorder` — a lattice HNCA map that keeps every pattern
+  and degenerate kind while :func:`exhaustive` enumerates it.
+
 genonets: :func:`run_genonets` runs the genonets 2.0 analysis of a genonets
 input file and writes the same result files.
 
@@ -81,6 +94,11 @@ _HOME = {
         "SampledMeasures", "sampled_transitions", "distance_stats", "robustness_frequency",
         "wagner_correlations", "spearman", "cowperthwaite_evolvability")},
     "run_genonets": "genonets",
+    **{name: "correlations" for name in (
+        "wagner_three_ways", "partial_spearman", "wilson_interval", "clopper_pearson_interval")},
+    **{name: "climbing" for name in (
+        "same_component_probabilities", "same_component_test", "hill_climb")},
+    "PatternRecorder": "developmental",
 }
 
 __all__ = [
@@ -94,6 +112,9 @@ __all__ = [
     "component_measures", "ComponentMeasures", "transition_matrix", "sampled_measures",
     "SampledMeasures", "sampled_transitions", "distance_stats", "robustness_frequency",
     "wagner_correlations", "spearman", "cowperthwaite_evolvability",
+    # correlations and connectivity on enumerated spaces
+    "wagner_three_ways", "partial_spearman", "wilson_interval", "clopper_pearson_interval",
+    "same_component_probabilities", "same_component_test", "hill_climb", "PatternRecorder",
     # genonets
     "run_genonets",
 ]
