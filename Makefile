@@ -8,6 +8,8 @@
 #   make check-dist  - build them, install the wheel into a clean venv without
 #                      torch and run the shipped examples from another folder
 #   make bench       - the rollout throughput benchmark
+#   make docs        - install the docs extra (first time) and build the
+#                      documentation site into site/, warnings as errors
 #
 # The install uses constraints.txt: the exact versions alife is tested with
 # (pyproject.toml itself states ranges).
@@ -17,7 +19,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
 
-.PHONY: demo test bench install dist check-dist clean
+.PHONY: demo test bench install dist check-dist docs clean
 
 install: $(VENV)/.installed
 
@@ -49,5 +51,13 @@ check-dist: install
 bench: install
 	$(PY) benchmarks/rollout.py --json
 
+# The site executes the tutorials (docs/tutorials/*.py) while it builds.
+docs: $(VENV)/.docs-installed
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
+$(VENV)/.docs-installed: $(VENV)/.installed
+	$(PIP) install --quiet -c constraints.txt -e '.[docs]'
+	touch $@
+
 clean:
-	rm -rf $(VENV) .numba_cache out .pytest_cache .hypothesis dist build *.egg-info
+	rm -rf $(VENV) .numba_cache out .pytest_cache .hypothesis dist build site *.egg-info

@@ -19,7 +19,10 @@ EXAMPLE is the name of a config shipped with alife (smoke; digits for bridge),
 see :mod:`alife.examples`.
 
 Bad input is reported as one line on stderr with exit code 2, never a
-traceback.
+traceback.  Every command that writes takes its output's lock first
+(:func:`alife.store.output_lock`): a second process writing the same output
+is refused (exit 2), with or without ``--force``; an output that is one of
+the command's inputs, or not a regular file, is refused too.
 """
 from __future__ import annotations
 
@@ -89,13 +92,22 @@ def _executor(options: dict):
         raise UsageError(str(e)) from None
 
 
+def _not_an_input(out, *inputs) -> None:
+    """Refuse an output that is one of the command's input files."""
+    from .store import refuse_same_file
+
+    refuse_same_file(out, inputs)
+
+
 def _cmd_evolve(args) -> int:
     from .evolve.config import load_config
     from .evolve.runner import evolve
     from .examples import config_path
 
     options = _executor_options(args)
-    config = load_config(config_path("evolve", args.config))
+    config_file = config_path("evolve", args.config)
+    _not_an_input(args.out, config_file)
+    config = load_config(config_file)
     with _executor(options) as ex:
         s = evolve(config, args.out, force=args.force,
                    progress=False if args.no_progress else None, executor=ex)
@@ -125,19 +137,20 @@ def _cmd_show(args) -> int:
 def _cmd_plot(args) -> int:
     from pathlib import Path
 
-    from .store import result_kind
+    from .store import folder_lock, result_kind
 
     out = args.out or str(Path(args.run).with_suffix("")) + "_plots"
     kind = result_kind(args.run)
-    if kind == "bridge":
-        from .bridge.plots import plot_bridge
-        files = plot_bridge(args.run, out)
-    elif kind is None:
-        from .evolve.plots import plot_run
-        files = plot_run(args.run, out)
-    else:
+    if kind not in ("bridge", None):
         raise UsageError(f"{args.run} is an alife {kind} file; alife plot draws run files and "
                          f"bridge files (alife neutral draws its figures itself, see --figs)")
+    with folder_lock(out):
+        if kind == "bridge":
+            from .bridge.plots import plot_bridge
+            files = plot_bridge(args.run, out)
+        else:
+            from .evolve.plots import plot_run
+            files = plot_run(args.run, out)
     for p in files:
         print(f"wrote {p}")
     return 0
@@ -148,7 +161,9 @@ def _cmd_bridge(args) -> int:
     from .bridge.run import run_bridge
     from .examples import config_path
 
-    config = load_bridge_config(config_path("bridge", args.config))
+    config_file = config_path("bridge", args.config)
+    _not_an_input(args.out, config_file)
+    config = load_bridge_config(config_file)
     s = run_bridge(config, args.out, force=args.force, progress=not args.no_progress,
                    save_checkpoints=args.save_checkpoints)
     print(f"wrote {args.out}: {len(s['pairs'])} pairs, {len(s['align'])} aligned pairs, "
@@ -160,16 +175,17 @@ def _cmd_compare(args) -> int:
     from pathlib import Path
 
     from .bridge.compare import compare
+    from .store import atomic_write, check_target, output_lock
+    from .store.atomic import open_exclusive
 
     out = Path(args.out)
-    if out.exists() and not args.force:
-        raise UsageError(f"{out} already exists; use --force to overwrite it or a new --out")
-    table = compare(args.bridge, args.rna_phenotypes, args.hnca_neutral, args.hnca_pairs,
-                    sigma=args.sigma)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(table)
-    tmp.replace(out)
+    _not_an_input(out, args.bridge, args.rna_phenotypes, args.hnca_neutral, args.hnca_pairs)
+    with output_lock(out):
+        check_target(out, force=args.force)
+        table = compare(args.bridge, args.rna_phenotypes, args.hnca_neutral, args.hnca_pairs,
+                        sigma=args.sigma)
+        with atomic_write(out) as tmp, open_exclusive(tmp, "w") as fh:
+            fh.write(table)
     print(table, end="")
     print(f"wrote {out}")
     return 0
@@ -181,7 +197,10 @@ def _cmd_neutral(args) -> int:
     from .neutral.run import run_neutral
 
     options = _executor_options(args)
-    config = load_neutral_config(config_path("neutral", args.config))
+    config_file = config_path("neutral", args.config)
+    _not_an_input(args.out, config_file)
+    config = load_neutral_config(config_file)
+    _not_an_input(args.out, config.seeds.get("run"), config.map.get("file"))
     with _executor(options) as ex:
         s = run_neutral(config, args.out, force=args.force, figs=args.figs, executor=ex)
     if "pairs" in s:
@@ -204,9 +223,13 @@ def _cmd_neutral(args) -> int:
 
 def _cmd_genonets(args) -> int:
     from .neutral.genonets import run_genonets
+    from .store import folder_lock
 
-    run_genonets(args.input, args.alphabet, args.tau, args.out, force=args.force,
-                 include_indels=args.include_indels, use_all_components=args.use_all_components)
+    _not_an_input(args.out, args.input)
+    with folder_lock(args.out):
+        run_genonets(args.input, args.alphabet, args.tau, args.out, force=args.force,
+                     include_indels=args.include_indels,
+                     use_all_components=args.use_all_components)
     print(f"wrote the genonets result files into {args.out}")
     return 0
 
@@ -329,19 +352,31 @@ def _install_hint(e: ImportError) -> str | None:
 
 
 def main(argv=None) -> int:
+    import warnings
+
     parser = build_parser()
     args = parser.parse_args(argv)   # argparse itself exits 2 with one usage line
-    try:
-        return args.func(args)
-    except (UsageError, ValueError, OSError) as e:
-        print(f"alife {args.command}: error: {e}", file=sys.stderr)
-        return 2
-    except ImportError as e:
-        hint = _install_hint(e)
-        if hint is None:
-            raise
-        print(f"alife {args.command}: error: {hint}", file=sys.stderr)
-        return 2
+
+    def one_line(message, category, filename, lineno, file=None, line=None):
+        # warnings (e.g. an unverified old result file) as one line each
+        print(f"alife {args.command}: warning: {' '.join(str(message).split())}",
+              file=sys.stderr if file is None else file)
+    with warnings.catch_warnings():
+        from .store import UnverifiedResultWarning
+        warnings.filterwarnings("default", category=UnverifiedResultWarning)
+        warnings.showwarning = one_line
+        try:
+            return args.func(args)
+        except (UsageError, ValueError, OSError) as e:
+            print(f"alife {args.command}: error: {' '.join(str(e).split()) or type(e).__name__}",
+                  file=sys.stderr)
+            return 2
+        except ImportError as e:
+            hint = _install_hint(e)
+            if hint is None:
+                raise
+            print(f"alife {args.command}: error: {hint}", file=sys.stderr)
+            return 2
 
 
 if __name__ == "__main__":

@@ -31,7 +31,9 @@ import tempfile
 from pathlib import Path
 
 from . import provenance
-from .store import RunFile, RunFileError, read_results
+from .store import (RunFile, RunFileError, atomic_write, check_target, output_lock, read_results,
+                    refuse_same_file, result_kind)
+from .store.atomic import open_exclusive
 
 __all__ = ["ReportError", "build_report", "write_report", "fmt"]
 
@@ -93,18 +95,27 @@ def _load(path: Path) -> dict:
     if path.is_dir():
         raise ReportError(f"{path} is a directory, not an alife run or result file")
     try:
-        attrs, arrays = read_results(path)
-    except RunFileError:
-        attrs = None
-    if attrs is None:
+        kind = result_kind(path)
+    except RunFileError as e:
+        raise ReportError(f"{path} is not an alife run or result file "
+                          f"({_reason(path, e)})") from None
+    if kind is None:
         return _load_run(path)
-    kind = attrs["kind"]
     if kind == "neutral":
+        attrs, arrays = read_results(path, kind)      # verified; RunFileError is one line
         return _load_neutral(path, attrs, arrays)
     if kind == "bridge":
+        attrs, _ = read_results(path, kind, names=())  # the figures read what they need
         return _load_bridge(path, attrs)
     raise ReportError(f"{path}: no report for result files of kind {kind!r} "
                       f"(known: neutral, bridge, and run files)")
+
+
+def _reason(path: Path, e: Exception) -> str:
+    """An error's message without the leading file name."""
+    reason = str(e)
+    reason = reason[len(str(path)):] if reason.startswith(str(path)) else reason
+    return reason.split(": ", 1)[-1].strip()
 
 
 def _recorded(attrs: dict, skip=("config_toml", "summary_json")) -> dict:
@@ -148,12 +159,10 @@ def _load_run(path: Path) -> dict:
             # every scalar root attribute, so provenance the writer adds later shows up too
             attrs = dict(run._h5.attrs.items())
     except RunFileError as e:
-        reason = str(e)
-        if "locked by another process" in reason:
-            raise ReportError(reason) from None
-        reason = reason[len(str(path)):] if reason.startswith(str(path)) else reason
-        reason = reason.split(": ", 1)[-1].strip()
-        raise ReportError(f"{path} is not an alife run or result file ({reason})") from None
+        if "locked by another process" in str(e) or "corrupt" in str(e):
+            raise ReportError(str(e)) from None
+        raise ReportError(f"{path} is not an alife run or result file "
+                          f"({_reason(path, e)})") from None
     best = s["best_loss"]
     G = s["generations_done"]
     headline = {
@@ -419,28 +428,33 @@ def write_report(path, out, *, force: bool = False, include_host: bool = False) 
 
     Refuses (:class:`ReportError`) an ``out`` that is a directory, that
     exists (unless ``force``), that is the input file, or that is an HDF5
-    file (results are never overwritten by a report, even with ``force``).
+    file or not a regular file (results and devices are never overwritten by
+    a report, even with ``force``).  ``out``'s lock is held while the report
+    is made (:func:`alife.store.output_lock`): a second writer is refused.
     """
     path, out = Path(path), Path(out)
     if not path.exists():
         raise ReportError(f"{path} does not exist")
     if out.is_dir():
         raise ReportError(f"{out} is a directory; give a file name such as {out / 'report.html'}")
-    if out.exists():
-        if path.exists() and os.path.samefile(out, path):
-            raise ReportError(f"{out} is the input file; refusing to overwrite it")
-        with open(out, "rb") as f:
-            if f.read(8) == b"\x89HDF\r\n\x1a\n":
-                raise ReportError(f"{out} is an HDF5 file; refusing to overwrite it with a report")
-        if not force:
-            raise ReportError(f"{out} already exists; use --force to overwrite it or another -o")
-    text = build_report(path, include_host=include_host)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+        refuse_same_file(out, [path], what="-o")
+    except RunFileError:
+        raise ReportError(f"{out} is the input file; refusing to overwrite it") from None
+    with output_lock(out):                 # one writer, taken before the existence check
+        try:
+            exists = check_target(out, force=True, what="-o")
+        except RunFileError as e:
+            raise ReportError(str(e)) from None
+        if exists:
+            with open(out, "rb") as f:
+                if f.read(8) == b"\x89HDF\r\n\x1a\n":
+                    raise ReportError(f"{out} is an HDF5 file; refusing to overwrite it with "
+                                      f"a report")
+            if not force:
+                raise ReportError(f"{out} already exists; use --force to overwrite it or "
+                                  f"another -o")
+        text = build_report(path, include_host=include_host)
+        with atomic_write(out) as tmp, open_exclusive(tmp, "w") as fh:
+            fh.write(text)
     return out

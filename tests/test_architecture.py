@@ -190,7 +190,7 @@ def test_the_cycle_finder_names_a_cycle():
 
 @pytest.mark.parametrize("floor, may_import", [
     ("config", set()),            # the strict-TOML toolkit: nothing of alife
-    ("store", {"alife"}),         # files on disk: only the package version
+    ("store", {"alife", "provenance"}),   # files on disk: the version and what wrote them
 ])
 def test_the_floors_import_nothing_above_them(found, floor, may_import):
     graph = unit_graph(found)

@@ -127,3 +127,26 @@ def test_what_files_record_names_versions_and_commit_but_no_host_or_path():
     now = provenance.current()
     assert now["machine"]["hostname"] == socket.gethostname()         # reports have it, withheld
     assert now["git_commit"] == rec["git_commit"]
+
+
+def test_run_and_result_files_record_what_wrote_them(tmp_path):
+    """Every file the store creates says which versions and commit wrote it,
+    under a checksum, and nothing that identifies the machine."""
+    import numpy as np
+
+    from alife.store import RunFile, RunFileError, read_results, write_results
+    run = RunFile.create(tmp_path / "run.h5", "seed = 0\n", 1)
+    made = run.provenance
+    run.close()
+    assert made == json.loads(json.dumps(provenance.recorded(), sort_keys=True))
+    assert made["versions"]["alife"] == alife.__version__
+    text = json.dumps(made)
+    assert socket.gethostname() not in text and sys.executable not in text
+    write_results(tmp_path / "r.h5", "demo", {"x": 1}, {"a": np.arange(3)})
+    attrs, _ = read_results(tmp_path / "r.h5", "demo")
+    assert json.loads(attrs["provenance"]) == made
+    import h5py
+    with h5py.File(tmp_path / "run.h5", "r+") as f:            # a flipped provenance is caught
+        f["run"].attrs["provenance"] = text.replace("alife", "alifx")
+    with RunFile.open(tmp_path / "run.h5") as rf, pytest.raises(RunFileError, match="provenance"):
+        rf.provenance

@@ -186,10 +186,22 @@ def _kept_fraction(arrays, p, kind, summary) -> float:
     return float(np.mean(err <= worst + 0.01))
 
 
+def _needed_arrays(summary: dict) -> list[str]:
+    """The datasets :func:`mlp_row` reads: each pair's test error along the
+    line and the curve, and its CKA along the line."""
+    names = []
+    for r in summary["pairs"]:
+        p = r["pair"]
+        names += [f"pair{p}/paths/{kind}/test_error" for kind in ("line", "bezier")
+                  if kind in r["paths"]]
+        names.append(f"pair{p}/paths/line/cka_a")
+    return names
+
+
 def mlp_row(bridge_h5, sigma: float | None = None) -> dict:
-    """The trained-MLP row from a BRIDGE.h5 file."""
+    """The trained-MLP row from a BRIDGE.h5 file (reads only the datasets it uses)."""
     import tomllib
-    summary, arrays, attrs = read_bridge(bridge_h5)
+    summary, arrays, attrs = read_bridge(bridge_h5, names=_needed_arrays)
     config = tomllib.loads(attrs["config_toml"])
     pairs = summary["pairs"]
     gp = summary["gpmap"]

@@ -1,6 +1,6 @@
 """Loss and error along a path, barriers, length and integrated loss.
 
-Barrier definitions (DESIGN.md, "Bridge to ML"), for a profile L(t) sampled
+Barrier definitions (``docs/concepts/mode-connectivity.md``), for a profile L(t) sampled
 at t_0 = 0 < … < t_{n−1} = 1:
 
 * Frankle et al. (2020): B = max_t L(t) − ½(L(0) + L(1)) (:func:`barrier`);

@@ -3,7 +3,7 @@
 The evolutionary loss (:func:`alife.tasks.loss`) counts the output-level
 cells whose binarised state ``x > threshold`` differs from the target: a step
 function of the genome, with zero gradient almost everywhere.  Training uses a
-differentiable surrogate (DESIGN.md, "Bridge to ML"):
+differentiable surrogate (``docs/concepts/mode-connectivity.md``):
 
     p = sigmoid((x - threshold) / temperature)
     surrogate = mean over cells of BCE(p, target)

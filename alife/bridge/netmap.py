@@ -122,6 +122,8 @@ class NetMap(GPMap):
     chunk : parameter vectors evaluated per vmap call
     low, high : range of :meth:`GaussianSpace.random` / single-gene resamples
 
+    Notes
+    -----
     Every defined genotype has a phenotype (no ``-1``), except non-finite
     outputs, which map to ``-1``.  :meth:`predictions` gives the raw argmax
     arrays; :attr:`labels` remembers them by id for :meth:`label`.

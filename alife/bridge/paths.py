@@ -11,7 +11,7 @@ names of ``model.named_parameters()``).  Every path offers
 * ``length(n)`` — the polygonal length of the curve sampled at ``n`` points;
 * ``bends()`` — the trainable tensors (none for a straight line).
 
-Paths (DESIGN.md, "Bridge to ML"):
+Paths (``docs/concepts/mode-connectivity.md``):
 
 * :class:`LinearPath` — w(t) = (1−t)θ_A + tθ_B;
 * :class:`BezierPath` — a Bezier curve of degree ``n_bends + 1`` with control

@@ -31,6 +31,7 @@ atomically, at the end (:func:`alife.store.write_results`, kind
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -41,7 +42,8 @@ import torch.nn.functional as F
 from torch.func import functional_call
 
 from .. import provenance
-from ..store import RunFileError, read_results, write_results
+from ..store import (ResultFile, RunFileError, check_target, folder_lock, output_lock,
+                     refuse_same_file, write_results)
 from .align import permute_mlp, weight_matching
 from .config import BridgeConfig
 from .data import digits_split
@@ -53,7 +55,7 @@ from .similarity import hidden_activations, layer_cka, linear_cka, prediction_ag
 from .train import evaluate, limit_threads, load_checkpoint, save_checkpoint, train_mlp
 
 KIND = "bridge"
-#: acceptance targets of the digits experiment (issue "bridge"), checked in the summary
+#: acceptance targets of the digits experiment, fixed before it was run; checked in the summary
 TARGETS = dict(line_nll=0.15, line_err_pts=3.0, curve_nll=0.06, curve_err_pts=1.5, ratio=0.25,
                aligned_nll=0.05)
 _PROFILES = ("train_loss", "train_error", "test_loss", "test_error")
@@ -436,12 +438,32 @@ def run_bridge(cfg: BridgeConfig, out, *, force: bool = False, progress: bool = 
     ``save_checkpoints``: a folder to also write every trained endpoint to
     (``pairN_a.h5``, ``pairN_b.h5``; :func:`~alife.bridge.train.save_checkpoint`),
     so that a later config can load them with ``[pairs] checkpoints``.
+
+    ``out``'s lock (and that of the ``save_checkpoints`` folder) is held for
+    the whole run (:func:`alife.store.output_lock`): a second writer is
+    refused, with or without ``force``; ``out`` may not be one of the
+    checkpoints the config loads.
     """
     out = Path(out)
     if out.is_dir():
         raise RunFileError(f"{out} is a directory; give a file name such as BRIDGE.h5")
-    if out.exists() and not force:
-        raise RunFileError(f"{out} already exists; use --force to overwrite it or a new --out")
+    inputs = [f for pair in cfg.pairs["checkpoints"] for f in pair]
+    refuse_same_file(out, inputs)
+    if save_checkpoints is not None:
+        for p in range(cfg.n_pairs):
+            for name in ("a", "b"):
+                refuse_same_file(Path(save_checkpoints) / f"pair{p}_{name}.h5", inputs,
+                                 what="--save-checkpoints file")
+    with contextlib.ExitStack() as locks:
+        locks.enter_context(output_lock(out))       # one writer; before the existence check
+        if save_checkpoints is not None:
+            locks.enter_context(folder_lock(save_checkpoints))
+        check_target(out, force=force)
+        return _run_bridge_locked(cfg, out, force, progress, save_checkpoints)
+
+
+def _run_bridge_locked(cfg: BridgeConfig, out: Path, force: bool, progress: bool,
+                       save_checkpoints) -> dict:
     limit_threads(1)  # tiny models: one torch thread is many times faster than two here
     t0 = time.perf_counter()
     split = digits_split(cfg.data["test_fraction"], cfg.data["split_seed"])
@@ -466,28 +488,40 @@ def run_bridge(cfg: BridgeConfig, out, *, force: bool = False, progress: bool = 
                "targets_met": targets_met(pairs, align),
                "seconds": time.perf_counter() - t0}
     attrs = {"config_toml": cfg.text, "summary": json.dumps(summary, default=float),
-             "provenance": json.dumps({**provenance.current(),
-                                       "torch_threads": torch.get_num_threads()})}
+             "provenance": json.dumps({**provenance.recorded(),
+                                       "torch_threads": torch.get_num_threads()}, sort_keys=True)}
     write_results(out, KIND, attrs, arrays, force=force)
     _log(progress, f"targets met: {json.dumps(summary['targets_met'])}; "
                    f"{summary['seconds']:.1f} s in all")
     return summary
 
 
-def read_bridge(path) -> tuple[dict, dict, dict]:
-    """``(summary, arrays, attrs)`` of a BRIDGE.h5 file (one-line error if it is not one)."""
-    attrs, arrays = read_results(path, KIND)
-    try:
-        summary = json.loads(attrs["summary"])
-    except (KeyError, ValueError):
-        raise RunFileError(f"{path}: the bridge summary is missing or corrupt; rerun "
-                           f"alife bridge to rebuild it") from None
+def read_bridge(path, names=None) -> tuple[dict, dict, dict]:
+    """``(summary, arrays, attrs)`` of a BRIDGE.h5 file (one-line error if it is not one).
+
+    ``names``: the datasets to read (and verify): None for all, an iterable
+    of names, or a function of the summary returning them (read only what
+    a command needs)."""
+    with ResultFile(path, KIND) as rf:
+        attrs = dict(rf.attrs)
+        try:
+            summary = json.loads(attrs["summary"])
+        except (KeyError, ValueError, TypeError):
+            raise RunFileError(f"{path}: the bridge summary is missing or corrupt; rerun "
+                               f"alife bridge to rebuild it") from None
+        if callable(names):
+            try:
+                names = names(summary)
+            except (KeyError, TypeError, ValueError, IndexError) as e:
+                raise RunFileError(f"{path}: the bridge summary lacks what is needed "
+                                   f"({type(e).__name__}: {e}); rerun alife bridge") from None
+        arrays = rf.read_all(names)
     return summary, arrays, attrs
 
 
 def bridge_summary(path) -> dict:
     """Headline numbers of a BRIDGE.h5 file (JSON-able), with ``config_toml``."""
-    summary, _, attrs = read_bridge(path)
+    summary, _, attrs = read_bridge(path, names=())
     out = {"config_toml": attrs["config_toml"], "targets_met": summary["targets_met"],
            "seconds": summary["seconds"], "pairs": []}
     for r in summary["pairs"]:

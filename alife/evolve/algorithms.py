@@ -1,6 +1,6 @@
 """Evolutionary algorithms over whole populations: ask / tell on arrays.
 
-Three algorithms (DESIGN.md, "Evolution"), each a small frozen dataclass that
+Three algorithms (``docs/concepts/evolution.md``), each a small frozen dataclass that
 holds only its configuration, with methods that are pure functions of a
 :class:`PopulationState` and an explicit :class:`numpy.random.Generator`:
 

@@ -13,7 +13,10 @@ Nothing is lost: a run killed at any moment resumes from its checkpoint
 (the run file is first cut back to the checkpoint's generation) and ends
 bit-identical to an uninterrupted run with the same config, because every
 random draw comes from one ``numpy.random.Generator`` seeded from the
-config's seed and restored exactly.
+config's seed and restored exactly.  One process writes a run file at a
+time (its lock is held for the whole run), and a run resumes only from its
+own checkpoint (same run id, same generation CRC, not ahead of the file);
+anything else is a one-line error that names the way out.
 """
 from __future__ import annotations
 
@@ -25,7 +28,9 @@ import numpy as np
 
 from ..parallel import Executor
 from .config import EvolveConfig, dumps
-from ..store import RunFile, RunFileError, read_checkpoint, write_checkpoint
+from ..store import (CHECKPOINT_FIX, Checkpoint, RunFile, RunFileError, check_checkpoint,
+                     check_target, checkpoint_path, load_checkpoint, output_lock,
+                     write_checkpoint)
 from ..tasks import Evaluation
 from .algorithms import from_arrays, to_arrays
 from .lineage import NONE, class_counts, classify
@@ -69,7 +74,7 @@ def _rows_by_uid(all_uid: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 
 
 def _save(run: RunFile, path: Path, g: int, state, extras: dict, evals_per_s: float,
-          ev_pheno: dict, rng: np.random.Generator, counts: np.ndarray):
+          ev_pheno: dict, rng: np.random.Generator, counts: np.ndarray, run_id: str | None):
     ids = extras["x_pheno_id"]
     new = [int(i) for i in np.unique(ids) if i >= 0 and int(i) in ev_pheno]
     if new:
@@ -80,7 +85,55 @@ def _save(run: RunFile, path: Path, g: int, state, extras: dict, evals_per_s: fl
                           class_counts=counts)
     arrays = to_arrays(state)
     arrays.update({k: extras[k] for k in _EXTRA})
-    write_checkpoint(path, g, arrays, rng.bit_generator.state)
+    # the checkpoint is tied to this run file and to the generation it holds
+    write_checkpoint(path, g, arrays, rng.bit_generator.state, run_id=run_id,
+                     generation_crc=run.generation_checksum(g))
+
+
+def _resume_point(run: RunFile, path: Path) -> Checkpoint | None:
+    """The checkpoint to continue ``run`` from, checked against it; None to
+    start afresh (no generation worth keeping: at most generation 0 was
+    written before the first checkpoint).
+
+    Raises RunFileError (one line, with the way out) for a missing checkpoint
+    of a run with generations to keep, a damaged one, one of another run or
+    one that runs ahead of the file: never a silent restart."""
+    ck_path = checkpoint_path(path)
+    if not (ck_path.exists() or ck_path.is_symlink()):
+        if run.last_complete_generation >= 1:
+            raise RunError(f"{path} has {run.generations_done} complete generations but no "
+                           f"checkpoint ({ck_path.name}) to resume them from; {CHECKPOINT_FIX}")
+        return None
+    try:
+        ck = load_checkpoint(path)
+    except RunFileError as e:
+        raise RunError(f"{e}; the run cannot resume from it: {CHECKPOINT_FIX}") from None
+    check_checkpoint(run, ck)
+    return ck
+
+
+def _open_to_resume(path: Path, text: str, force: bool) -> tuple[RunFile | None, Checkpoint | None]:
+    """Under the output lock: the run file to continue and its checkpoint,
+    or ``(None, None)`` to create the run file afresh."""
+    if not check_target(path, force=True) or force:
+        return None, None
+    run = RunFile.open(path, "a")
+    try:
+        if run.config_toml != text:
+            raise RunError(f"{path} was written by a different config; use a new --out, "
+                           f"or --force to overwrite it")
+        if run.status == "done":
+            raise RunError(f"{path} is a finished run; use --force to overwrite it "
+                           f"or a new --out")
+        ck = _resume_point(run, path)
+        if ck is None:
+            run.close()
+            return None, None
+        run.truncate_to(ck.generation)
+    except BaseException:
+        run.close()
+        raise
+    return run, ck
 
 
 def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: bool | None = None,
@@ -94,6 +147,7 @@ def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: boo
     force : bool
         Start afresh even if ``out_path`` holds a finished run or another
         config's run (the old file is replaced only once the new one exists).
+        Never takes over a file another process is writing.
     progress : bool or None
         Show a progress line (None: only when stderr is a terminal).
     stop_after : int, optional
@@ -104,35 +158,36 @@ def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: boo
         file is the same bit for bit whatever the executor, so a run started
         with one can be resumed with another.
 
+    The output's lock (:func:`alife.store.output_lock`) is held for the whole
+    call; a resume continues from the run's own checkpoint only
+    (:func:`alife.store.check_checkpoint`).
+
     Returns
     -------
     dict : the run file's summary.
+
+    Raises
+    ------
+    alife.store.OutputLockedError
+        Another process is writing ``out_path``.
+    RunError, alife.store.RunFileError
+        One line: another config's or a finished run (without ``force``), a
+        damaged run file or checkpoint, a checkpoint of another run.
     """
     path = Path(out_path)
+    with output_lock(path):
+        return _evolve_locked(config, path, force, progress, stop_after, executor)
+
+
+def _evolve_locked(config: EvolveConfig, path: Path, force: bool, progress, stop_after,
+                   executor) -> dict:
     text = dumps(config)
     spec, task, algo = config.spec(), config.task_object(), config.algorithm_object()
     ss = np.random.SeedSequence(config.seed)
-    run = None
-    if path.exists() and not force:
-        run = RunFile.open(path, "a")
-        if run.config_toml != text:
-            run.close()
-            raise RunError(f"{path} was written by a different config; use a new --out, "
-                           f"or --force to overwrite it")
-        if run.status == "done":
-            run.close()
-            raise RunError(f"{path} is a finished run; use --force to overwrite it "
-                           f"or a new --out")
-        try:
-            checkpoint = read_checkpoint(path)
-        except RunFileError:
-            checkpoint = None
-        run.truncate_to(-1 if checkpoint is None else min(checkpoint[0], run.last_complete_generation))
-    if run is None or run.last_complete_generation < 0:
-        if run is not None:
-            run.close()
-        path.parent.mkdir(parents=True, exist_ok=True)
+    run, checkpoint = _open_to_resume(path, text, force)
+    if run is None:
         run = RunFile.create(path, text, ss.entropy, force=True)
+        run_id = run.run_id
         rng = np.random.default_rng(ss)
         t = time.perf_counter()
         first = algo.init(rng, genome_size=spec.n_genes)
@@ -143,14 +198,15 @@ def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: boo
         born = _born(ev, np.full(len(first), -1, np.int64), none)
         extras = {k: v[_rows_by_uid(first.uid, state.uid)] for k, v in born.items()}
         _save(run, path, 0, state, extras, eps, dict(zip(ev.ids.tolist(), ev.phenotypes)),
-              rng, class_counts(none))
+              rng, class_counts(none), run_id)
         done_new = 1
     else:
-        _, arrays, rng_state = checkpoint
+        run_id = run.run_id
+        arrays = dict(checkpoint.arrays)
         extras = {k: arrays.pop(k) for k in _EXTRA}
         state = from_arrays(arrays)
         rng = np.random.default_rng()
-        rng.bit_generator.state = rng_state
+        rng.bit_generator.state = checkpoint.rng_state
         done_new = 0
     bar = _Progress(config.generations, progress)
     try:
@@ -177,7 +233,7 @@ def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: boo
             now = time.perf_counter()
             eps = len(off) / (now - t)
             t = now
-            _save(run, path, g, state, extras, eps, pheno, rng, class_counts(mclass))
+            _save(run, path, g, state, extras, eps, pheno, rng, class_counts(mclass), run_id)
             done_new += 1
             bar.update(g, float(state.loss.min()), eps)
         run.mark_done()

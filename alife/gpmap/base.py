@@ -137,6 +137,8 @@ class DiscreteSpace:
     K : int, alphabet size (2..255)
     alphabet : str or None, the letters (length K) for text I/O
 
+    Notes
+    -----
     Ranks (int64, first position most significant): :meth:`rank`,
     :meth:`unrank`, :meth:`letters`, :attr:`weights`,
     :meth:`neighbour_ranks`; genotypes: :meth:`check`, :meth:`neighbours`,

@@ -287,6 +287,8 @@ class RNAMap(GPMap):
     energy_params, dangles, temperature, noLP, ties : see :class:`FoldSettings`
         (defaults: the published RNA12 conventions, module docstring)
 
+    Notes
+    -----
     ``phenotypes(g)`` folds ``(n, L)`` letter indices (0..3 = A, C, G, U) in
     this process; the unfolded structure (and, with ``ties="undefined"``, a
     degenerate MFE) is ``-1``.  ``label(pid)`` is the dot-bracket of any id

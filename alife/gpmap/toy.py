@@ -34,6 +34,8 @@ class ThresholdMap(GPMap):
     L : int, genotype length
     threshold : int in ``1..L``
 
+    Notes
+    -----
     Networks on paper (``k = |g|_1``, ``t = threshold``):
 
     * phenotype 1 = ``{k >= t}``, ``sum_{k>=t} C(L, k)`` genotypes; phenotype
@@ -70,6 +72,8 @@ class CountMap(GPMap):
     L, K : int, genotype length and alphabet size
     letter : int, the counted letter
 
+    Notes
+    -----
     Networks on paper (``c = |g|_letter``):
 
     * phenotype ``c`` has ``C(L, c) (K - 1)^(L - c)`` genotypes.
@@ -103,6 +107,8 @@ class ParityMap(GPMap):
     ----------
     L, K : int, genotype length and alphabet size (default binary)
 
+    Notes
+    -----
     Networks on paper: a substitution ``a -> b`` is neutral iff ``b - a`` is
     even.
 
@@ -133,6 +139,8 @@ class TableLookupMap(GPMap):
     space : DiscreteSpace, an enumerable space
     phenotype_of_rank : (K**L,) int array of phenotype ids (``-1`` = undefined)
 
+    Notes
+    -----
     Its networks are whatever the table says; tests compare the fast code
     against plain loops over the same table.
     """
@@ -166,6 +174,8 @@ class SignPatternMap(GPMap):
     m : int, resamples per gene in a sampled neighbourhood
     undefined_all_negative : bool, map the all-negative orthant to ``-1``
 
+    Notes
+    -----
     Networks on paper (genes uniform on ``[-1, 1]``): each phenotype is one
     orthant, a convex set, hence one genotype network; every orthant is
     reachable from every other by changing signs one gene at a time.
@@ -203,6 +213,8 @@ class SumIntervalMap(GPMap):
     n_bins : int, number of intervals
     m : int, resamples per gene
 
+    Notes
+    -----
     Networks on paper: each phenotype is a slab ``{a <= sum x < b}`` of the
     cube, a convex set, hence one genotype network; one gene can move the sum
     by at most ``high - low`` = ``n_bins / L`` bin widths, so a mutant's
@@ -246,6 +258,8 @@ def toy_map(name: str, L: int, K: int = 2, threshold: int | None = None, letter:
     n_bins : int, required by ``sum_interval``
     undefined_all_negative : bool, ``signs``: the all-negative orthant is ``-1``
 
+    Notes
+    -----
     Parameters a map does not read are ignored (``threshold`` ignores ``K``
     and ``letter``, ``parity`` ignores ``threshold`` and ``letter``), so one
     table of keys can describe any toy map.

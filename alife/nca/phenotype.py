@@ -1,7 +1,7 @@
 """Phenotypes of an HNCA: binarisation, stable ids, degenerate flags, pictures.
 
 A phenotype is channel ``channel`` (default 0) of the output level after T
-steps, binarised by ``state > threshold`` (see DESIGN.md, "The HNCA model").
+steps, binarised by ``state > threshold`` (see ``docs/concepts/hnca.md``).
 Patterns are compared, stored and grouped by a stable 64-bit id
 (:func:`phenotype_ids`) that is the same on every machine, Python and numpy
 version.  The all-0 and all-1 patterns are *degenerate* (:func:`degenerate`);
@@ -203,7 +203,7 @@ def degenerate(phenotypes) -> np.ndarray:
     """True for degenerate patterns: all 0 or all 1.
 
     Degenerate phenotypes are excluded from neutral networks and given the
-    worst loss in evolution (DESIGN.md).  An empty (0 x 0) pattern counts as
+    worst loss in evolution (``docs/concepts/hnca.md``).  An empty (0 x 0) pattern counts as
     degenerate.
 
     Parameters

@@ -4,8 +4,8 @@ This module exists only to check the fast implementations (the Numba rollout
 and the PyTorch twin in :mod:`alife.nca.torch_twin`) against an
 implementation simple enough to verify by reading.  It loops over every cell
 in Python, computes in float64 and builds each cell's input vector exactly as
-the model is defined (Bielawski et al., GECCO 2024; see ``DESIGN.md``, "The
-HNCA model"):
+the model is defined (Bielawski et al., GECCO 2024; see the documentation
+page ``docs/concepts/hnca.md``):
 
 * ``down``: the four children at level l-1, cells (2i,2j), (2i,2j+1),
   (2i+1,2j), (2i+1,2j+1), channel fastest (absent at level 0);

@@ -24,23 +24,29 @@ Nothing is lost: the work is done in units (one per seed network, then the
 seeds' profile and mutation classes; the whole exhaustive analysis is one
 unit), and after each unit its results, the random generators' states and
 the evaluation count are saved atomically in ``NET.h5.partial``
-(:func:`alife.store.write_progress`), keyed by the canonical config text.
-Rerunning the same command after a crash resumes after the last saved unit
-and writes the same NET.h5 as an uninterrupted run: restoring the
-generators' states exactly means a resumed unit draws the same numbers.  A
-progress file of another config is refused (``force`` discards it); the
-progress file is removed once NET.h5 is written.
+(:func:`alife.store.write_progress`: plain data, never a pickle), keyed by
+the canonical config text.  Rerunning the same command after a crash
+resumes after the last saved unit and writes the same NET.h5 as an
+uninterrupted run: restoring the generators' states exactly means a resumed
+unit draws the same numbers.  A progress file of another config is refused
+(``force`` discards it), and so is one that does not hold what this module
+writes; the progress file is removed once NET.h5 is written.
+
+One writer: ``NET.h5``'s lock and the figures folder's lock
+(:func:`alife.store.output_lock`, :func:`alife.store.folder_lock`) are held
+for the whole run, taken before anything there is looked at.
 """
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 
-from ..store import (RunFile, RunFileError, progress_key, progress_path, read_progress,
-                     write_progress, write_results)
+from ..store import (RunFile, RunFileError, check_target, folder_lock, output_lock,
+                     progress_key, progress_path, read_progress, write_progress, write_results)
 from . import enumeration, sampling, walks
 from . import measures as M
 from .config import NeutralConfig
@@ -131,11 +137,23 @@ def run_neutral(config: NeutralConfig, out_path, *, force: bool = False, figs=No
     Returns
     -------
     dict, the summary stored in the file's ``summary_json`` attribute.
+
+    Raises
+    ------
+    alife.store.OutputLockedError
+        Another process is writing ``out_path`` or ``figs`` (even with ``force``).
+    ValueError
+        One line: an existing result without ``force``, a bad progress file, ...
     """
     out_path = Path(out_path)
-    if out_path.exists() and not force:
-        raise ValueError(f"{out_path} already exists; use --force to overwrite it or a new --out")
     figs = Path(figs) if figs is not None else out_path.with_name(out_path.stem + "_figs")
+    with output_lock(out_path), folder_lock(figs):
+        check_target(out_path, force=force)
+        return _run_locked(config, out_path, force, figs, executor)
+
+
+def _run_locked(config: NeutralConfig, out_path: Path, force: bool, figs: Path,
+                executor) -> dict:
     progress = _Progress(out_path, config.text, force)
     ss = np.random.SeedSequence(config.seed)
     r_seeds, r_build, r_measure = (np.random.default_rng(s) for s in ss.spawn(3))
@@ -184,6 +202,10 @@ class _Progress:
     it); ``get(name)`` returns a unit's saved result or None; ``restore(gpmap,
     *rngs)`` puts back the state saved with the last unit, so the first unit
     computed afresh draws what it would have drawn without the interruption.
+
+    The file holds plain data only (:mod:`alife.store.plain`; networks as
+    node and edge lists), and what is read back must have the shape of what
+    this class writes (:func:`_from_saved`), else it is refused in one line.
     """
 
     def __init__(self, out_path: Path, key: str, force: bool):
@@ -200,8 +222,8 @@ class _Progress:
                                      f"or use --force to discard it (or a new --out)")
                 progress_path(out_path).unlink()
             elif found is not None:
-                saved = read_progress(out_path, key)
-                self.units, self.state = saved["units"], saved["state"]
+                self.units, self.state = _from_saved(read_progress(out_path, key),
+                                                     progress_path(out_path))
         except RunFileError as e:
             if not force:
                 raise ValueError(str(e)) from None
@@ -215,7 +237,8 @@ class _Progress:
         self.restored = True          # the live generators are ahead of any saved state
         self.state = {"n_evaluations": int(gpmap.n_evaluations),
                       "rngs": [r.bit_generator.state for r in rngs]}
-        write_progress(self.out_path, self.key, {"units": self.units, "state": self.state})
+        units = {k: _unit_to_plain(k, v) for k, v in self.units.items()}
+        write_progress(self.out_path, self.key, {"units": units, "state": self.state})
 
     def restore(self, gpmap, *rngs) -> None:
         """Once, before the first unit computed in this process."""
@@ -223,8 +246,13 @@ class _Progress:
             return
         self.restored = True
         gpmap.n_evaluations = self.state["n_evaluations"]
-        for r, st in zip(rngs, self.state["rngs"]):
-            r.bit_generator.state = st
+        try:
+            for r, st in zip(rngs, self.state["rngs"]):
+                r.bit_generator.state = st
+        except (TypeError, ValueError, KeyError) as e:
+            raise ValueError(f"{progress_path(self.out_path)} holds a random generator state "
+                             f"this run cannot use ({type(e).__name__}); use --force to "
+                             f"discard its progress and start afresh") from None
 
     def check(self, name, value) -> None:
         """``value`` (e.g. the seed genotypes) must equal the interrupted run's."""
@@ -237,6 +265,94 @@ class _Progress:
 
     def remove(self) -> None:
         progress_path(self.out_path).unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- #
+# the progress file's contents: plain data, checked on the way back
+# --------------------------------------------------------------------------- #
+_NETWORK_UNIT = re.compile(r"network (0|[1-9][0-9]{0,8})")
+
+
+def _graph_to_plain(G) -> dict:
+    """A networkx Graph as node and edge lists (node order and edge order kept)."""
+    return {"nodes": [[n, dict(d)] for n, d in G.nodes(data=True)],
+            "edges": [[u, v, dict(d)] for u, v, d in G.edges(data=True)],
+            "graph": dict(G.graph)}
+
+
+def _graph_from_plain(d: dict):
+    G = nx.Graph()
+    G.graph.update(d["graph"])
+    G.add_nodes_from((n, a) for n, a in d["nodes"])
+    G.add_edges_from((u, v, a) for u, v, a in d["edges"])
+    return G
+
+
+def _unit_to_plain(name: str, value):
+    if name == "exhaustive" or _NETWORK_UNIT.fullmatch(name):
+        head, arrays, graphs = value
+        return head, arrays, {k: _graph_to_plain(G) for k, G in graphs.items()}
+    return value
+
+
+def _is_attrs(d) -> bool:
+    return isinstance(d, dict) and all(isinstance(k, str) and isinstance(v, (str, int, float, bool))
+                                       for k, v in d.items())
+
+
+def _valid_graph(d) -> bool:
+    if not (isinstance(d, dict) and set(d) == {"nodes", "edges", "graph"} and _is_attrs(d["graph"])
+            and isinstance(d["nodes"], list) and isinstance(d["edges"], list)):
+        return False
+    nodes = set()
+    for n in d["nodes"]:
+        if not (isinstance(n, list) and len(n) == 2 and isinstance(n[0], (int, str))
+                and _is_attrs(n[1])):
+            return False
+        nodes.add(n[0])
+    return all(isinstance(e, list) and len(e) == 3 and e[0] in nodes and e[1] in nodes
+               and _is_attrs(e[2]) for e in d["edges"])
+
+
+def _valid_unit(name, v) -> bool:
+    def named(d, kinds):
+        return isinstance(d, dict) and all(isinstance(k, str) and isinstance(x, kinds)
+                                           for k, x in d.items())
+    if name == "seed genotypes":
+        return isinstance(v, np.ndarray) and v.ndim == 2
+    if name == "profile":
+        return (isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], np.ndarray)
+                and named(v[1], np.ndarray))
+    if name == "exhaustive" or (isinstance(name, str) and _NETWORK_UNIT.fullmatch(name)):
+        return (isinstance(v, tuple) and len(v) == 3 and isinstance(v[0], dict)
+                and named(v[1], (np.ndarray, list))
+                and all(isinstance(x, np.ndarray) or all(isinstance(t, str) for t in x)
+                        for x in v[1].values())
+                and named(v[2], dict) and all(_valid_graph(g) for g in v[2].values()))
+    return False
+
+
+def _from_saved(saved, path: Path) -> tuple[dict, dict]:
+    """``(units, state)`` from what :func:`read_progress` returned, networks
+    rebuilt; RunFileError (one line) if it is not what ``_Progress`` writes."""
+    ok = (isinstance(saved, dict) and set(saved) == {"units", "state"}
+          and isinstance(saved["units"], dict) and isinstance(saved["state"], dict)
+          and set(saved["state"]) == {"n_evaluations", "rngs"}
+          and isinstance(saved["state"]["n_evaluations"], int)
+          and not isinstance(saved["state"]["n_evaluations"], bool)
+          and saved["state"]["n_evaluations"] >= 0
+          and isinstance(saved["state"]["rngs"], list)
+          and all(isinstance(r, dict) for r in saved["state"]["rngs"])
+          and all(_valid_unit(k, v) for k, v in saved["units"].items()))
+    if not ok:
+        raise RunFileError(f"{path} does not hold the progress of an alife neutral run; "
+                           f"delete it (or pass --force) to start afresh")
+    units = {}
+    for k, v in saved["units"].items():
+        if k == "exhaustive" or _NETWORK_UNIT.fullmatch(k):
+            v = (v[0], v[1], {name: _graph_from_plain(g) for name, g in v[2].items()})
+        units[k] = v
+    return units, saved["state"]
 
 
 def _graphml_safe(G):

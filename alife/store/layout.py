@@ -11,7 +11,16 @@ Root attributes
 ``last_complete_generation``   int, -1 before any generation is complete
 ``header_crc32``               int, CRC-32 of the four immutable attributes above
                                (absent from older files)
+``state_crc32``                int, CRC-32 of ``status`` and
+                               ``last_complete_generation``, rewritten with them
+                               (absent from older files)
 =============================  ==================================================
+
+The group ``run/`` holds the attribute ``run_id`` (32 random hex digits drawn
+when the file is created, recorded in every checkpoint so that a checkpoint
+of another run is never resumed) and ``run_id_crc32``.  It is kept out of the
+root attributes because two runs of one config must have identical root
+attributes and datasets (a resumed run equals an uninterrupted one).
 
 Datasets, created by the first generation with the population size ``P``
 and genome size ``D`` of that generation; resizable along the first
@@ -56,7 +65,10 @@ HDF5 checksums its metadata only partly and its raw data not at all, so a
 bit flipped on disk could silently change a genome or a loss.  Every
 dataset is written with the Fletcher-32 filter (one checksum per chunk,
 verified by HDF5 on every read), and the immutable root attributes are
-covered by ``header_crc32`` (:func:`header_crc`), checked on open.
+covered by ``header_crc32`` (:func:`header_crc`), checked on open; the two
+mutable ones (``status``, ``last_complete_generation``) by ``state_crc32``
+(:func:`state_crc`), rewritten in the same flush as they are.  A finished
+run (``status`` done) must hold exactly its generations' rows.
 Fletcher-32 cannot tell a valid chunk that a damaged chunk index points to
 in place of another, so each generation also has a CRC-32 in
 ``generation_crc32`` (:func:`generation_crc`) over its rows of every dataset
@@ -86,8 +98,9 @@ __all__ = [
     "MUTATION_CLASS_NAMES", "DATASETS", "GENERATION_DATASETS", "TIMING_DATASETS",
     "PHENOTYPE_DATASETS", "PHENO_GROUP", "TIMING_GROUP", "TIMING_PATH", "COUNTS", "CRC",
     "HEADER_CRC", "HEADER_ATTRS", "CRC_DATASETS", "CRC_PHENO", "UNWRITTEN", "CORRUPT_FIX",
-    "series", "header_crc", "generation_crc", "validate_layout", "check_generation_rows",
-    "reading",
+    "STATE_CRC", "RUN_GROUP", "RUN_ID", "RUN_ID_CRC", "PROVENANCE", "PROVENANCE_CRC",
+    "series", "header_crc", "state_crc", "generation_crc", "validate_layout",
+    "check_generation_rows", "check_block_crcs", "reading",
 ]
 
 #: Version of the file layout described in the module docstring.
@@ -140,6 +153,13 @@ CRC = "generation_crc32"
 #: Root attributes that never change after creation, covered by :data:`HEADER_CRC`.
 HEADER_ATTRS = ("schema_version", "alife_version", "config_toml", "seed_entropy")
 HEADER_CRC = "header_crc32"
+#: Root attribute: CRC-32 of the mutable attributes (:func:`state_crc`).
+STATE_CRC = "state_crc32"
+#: The group holding the run's random id, and its attributes.
+RUN_GROUP, RUN_ID, RUN_ID_CRC = "run", "run_id", "run_id_crc32"
+#: What wrote the run (JSON of :func:`alife.provenance.recorded`) and its CRC-32,
+#: in the run group beside the run id.
+PROVENANCE, PROVENANCE_CRC = "provenance", "provenance_crc32"
 #: What ``generation_crc32`` covers, in this order: the generation's rows of
 #: these datasets, then the columns of its phenotype rows and their bits.
 CRC_DATASETS = tuple(DATASETS) + (COUNTS,)
@@ -171,6 +191,12 @@ def header_crc(attrs) -> int:
     return zlib.crc32(text.encode("utf-8", "surrogatepass"))
 
 
+def state_crc(status: str, last_complete_generation: int) -> int:
+    """CRC-32 of the mutable root attributes (``status``, ``last_complete_generation``)."""
+    text = json.dumps([str(status), int(last_complete_generation)])
+    return zlib.crc32(text.encode("utf-8", "surrogatepass"))
+
+
 def generation_crc(rows: dict, pheno: dict) -> int:
     """CRC-32 of one generation: its rows of :data:`CRC_DATASETS`, then its
     phenotype rows' columns :data:`CRC_PHENO` and their packed bits."""
@@ -182,8 +208,35 @@ def generation_crc(rows: dict, pheno: dict) -> int:
     return crc
 
 
-def _validate_attrs(attrs, path: Path) -> int:
-    """Check the root attributes; return ``last_complete_generation``."""
+def check_block_crcs(path: Path, a: int, b: int, block: dict, cols: dict, ends: np.ndarray,
+                     packed: np.ndarray, m0: int) -> None:
+    """Recompute the CRC-32 of generations ``a .. b-1`` from their rows
+    (``block``: dataset -> rows ``a .. b-1``), their phenotype rows (``cols``,
+    ``ends``: the phenotype index) and bits (``packed``: the bits from byte
+    ``m0`` on), and compare it with ``block[CRC]``.
+
+    Raises
+    ------
+    RunFileError
+        Naming the first generation that does not match.
+    """
+    for g in range(a, b):
+        i0, i1 = np.searchsorted(cols["generation"], [g, g + 1], side="left")
+        pheno = {k: cols[k][i0:i1] for k in CRC_PHENO}
+        pheno["bits"] = (packed[int(cols["start"][i0]) - m0:int(ends[i1 - 1]) - m0]
+                         if i1 > i0 else np.zeros(0, np.uint8))
+        got = generation_crc({k: block[k][g - a] for k in CRC_DATASETS}, pheno)
+        if got != int(block[CRC][g - a]):
+            raise RunFileError(f"{path} is corrupt: generation {g} does not match "
+                               f"its checksum ({CRC}); {CORRUPT_FIX}")
+
+
+def _validate_attrs(attrs, path: Path, lenient: bool = False) -> int:
+    """Check the root attributes; return ``last_complete_generation``.
+
+    ``lenient``: accept a ``state_crc32`` one step behind or ahead of the
+    state (a writer killed in the flush that updates both; used when the
+    file is opened to resume, which rewrites the state)."""
     missing = [k for k in _REQUIRED_ATTRS if k not in attrs]
     if missing:
         raise RunFileError(f"{path} is not an alife run file: missing root "
@@ -209,12 +262,20 @@ def _validate_attrs(attrs, path: Path) -> int:
     last = attrs["last_complete_generation"]
     if not is_integer(last) or last < -1:
         raise RunFileError(f"{path}: last_complete_generation must be an integer >= -1, got {last!r}")
+    if STATE_CRC in attrs:
+        crc, status = attrs[STATE_CRC], attrs["status"]
+        ok = {state_crc(status, last)}
+        if lenient:
+            ok |= {state_crc(s, g) for s in _STATUSES for g in (last - 1, last, last + 1)}
+        if not is_integer(crc) or int(crc) not in ok:
+            raise RunFileError(f"{path} is corrupt: its status and generation count do not "
+                               f"match their checksum {STATE_CRC}; " + CORRUPT_FIX)
     return int(last)
 
 
-def _validate_generation_datasets(h5: h5py.File, path: Path, last: int) -> None:
+def _validate_generation_datasets(h5: h5py.File, path: Path, last: int, done: bool) -> None:
     """The per-generation datasets exist with consistent dtypes and shapes and
-    hold at least ``last + 1`` generations."""
+    hold at least ``last + 1`` generations (exactly, for a finished run)."""
     absent = [n for n in DATASETS if n not in h5]
     if absent:
         raise RunFileError(f"{path}: last_complete_generation is {last} but "
@@ -242,9 +303,13 @@ def _validate_generation_datasets(h5: h5py.File, path: Path, last: int) -> None:
         if ds.shape[0] < last + 1:
             raise RunFileError(f"{path}: last_complete_generation is {last} but "
                                f"{name} holds only {ds.shape[0]} generation(s)")
+        if done and ds.shape[0] != last + 1:
+            raise RunFileError(f"{path} is corrupt: the run is marked done at generation "
+                               f"{last} but {name} holds {ds.shape[0]} generations; "
+                               + CORRUPT_FIX)
 
 
-def validate_layout(h5: h5py.File, path: Path) -> None:
+def validate_layout(h5: h5py.File, path: Path, lenient: bool = False) -> None:
     """Check that an open HDF5 file has the layout of an alife run file.
 
     Raises
@@ -254,8 +319,10 @@ def validate_layout(h5: h5py.File, path: Path) -> None:
         schema version this package does not read, a header that fails its
         checksum, datasets missing, of the wrong dtype or shape, or shorter
         than ``last_complete_generation`` claims.
+
+    ``lenient``: see :func:`_validate_attrs` (opening a file to resume it).
     """
-    last = _validate_attrs(h5.attrs, path)
+    last = _validate_attrs(h5.attrs, path, lenient)
     if PHENO_GROUP not in h5 or not isinstance(h5[PHENO_GROUP], h5py.Group):
         raise RunFileError(f"{path} is not an alife run file: no group {PHENO_GROUP}/")
     grp = h5[PHENO_GROUP]
@@ -264,11 +331,15 @@ def validate_layout(h5: h5py.File, path: Path) -> None:
         if not isinstance(ds, h5py.Dataset) or ds.dtype != dtype or ds.shape[1:] != trail:
             raise RunFileError(f"{path}: {PHENO_GROUP}/{name} must be a {dtype} dataset "
                                f"of shape (n,) + {trail}")
+    done = h5.attrs["status"] == "done"
+    if done and len({grp[k].shape[0] for k in PHENOTYPE_DATASETS if k != "bits"}) != 1:
+        raise RunFileError(f"{path} is corrupt: the run is marked done but its phenotype "
+                           f"index datasets differ in length; " + CORRUPT_FIX)
     if last == -1:
         # no complete generation: whatever datasets a first generation that
         # never completed left behind are discarded by the next append
         return
-    _validate_generation_datasets(h5, path, last)
+    _validate_generation_datasets(h5, path, last, done)
 
 
 @contextlib.contextmanager

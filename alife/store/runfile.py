@@ -37,21 +37,24 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+import zlib
 from pathlib import Path
 
 import h5py
 import numpy as np
 
 from .. import __version__ as _ALIFE_VERSION
+from .. import provenance as _provenance
 from . import phenotypes as _pheno
-from .atomic import atomic_write, remove_stale_temps
+from .atomic import atomic_write, check_regular_input, check_target, remove_stale_temps
 from .checkpoint import checkpoint_path
 from .errors import RunFileError, error_line, is_integer
-from .layout import (CORRUPT_FIX, COUNTS, CRC, CRC_DATASETS, CRC_PHENO, DATASETS,
-                     GENERATION_DATASETS, HEADER_CRC, MUTATION_CLASS_NAMES, PHENO_GROUP,
-                     SCHEMA_VERSION, TIMING_DATASETS, TIMING_GROUP, TIMING_PATH,
-                     check_generation_rows, generation_crc, header_crc, reading, series,
-                     validate_layout)
+from .layout import (CORRUPT_FIX, COUNTS, CRC, DATASETS, GENERATION_DATASETS, HEADER_CRC,
+                     MUTATION_CLASS_NAMES, PHENO_GROUP, RUN_GROUP, RUN_ID, RUN_ID_CRC, PROVENANCE, PROVENANCE_CRC,
+                     SCHEMA_VERSION, STATE_CRC, TIMING_DATASETS, TIMING_GROUP, TIMING_PATH,
+                     check_block_crcs, check_generation_rows, generation_crc, header_crc,
+                     reading, series, state_crc, validate_layout)
 
 __all__ = ["RunFile"]
 
@@ -92,14 +95,16 @@ class RunFile:
         path : str or Path
         config_toml : str, the canonical config text of the run
         seed_entropy : int (or its decimal string), the root seed entropy
-        force : bool, replace an existing file (and delete its stale checkpoint)
+        force : bool, replace an existing file (and delete its stale checkpoint
+            first, so no checkpoint of the old run ever sits beside the new file)
         fsync : bool, fsync the file after every generation (durability
             against power loss, not only against a killed process)
 
         Raises
         ------
         RunFileError
-            If ``path`` exists and ``force`` is False, or the arguments are invalid.
+            If ``path`` exists and ``force`` is False, is not a regular file
+            (even with ``force``), or the arguments are invalid.
         """
         path = Path(path)
         if not isinstance(config_toml, str):
@@ -108,11 +113,10 @@ class RunFile:
             seed_entropy = int(seed_entropy)
         if not is_integer(seed_entropy) or seed_entropy < 0:
             raise RunFileError(f"{path}: seed_entropy must be a non-negative integer, got {seed_entropy!r}")
-        if path.exists() and not force:
-            raise RunFileError(f"{path} already exists; refusing to overwrite it (use force=True)")
-        if path.is_dir():
-            raise RunFileError(f"{path} is a directory")
-        with atomic_write(path, "creating") as tmp, h5py.File(tmp, "w", track_order=False) as f:
+        check_target(path, force=force)
+        if force:
+            checkpoint_path(path).unlink(missing_ok=True)
+        with atomic_write(path, "creating") as tmp, h5py.File(tmp, "x", track_order=False) as f:
             a = f.attrs
             a["schema_version"] = np.int64(SCHEMA_VERSION)
             a["alife_version"] = str(_ALIFE_VERSION)
@@ -121,9 +125,16 @@ class RunFile:
             a["status"] = "running"
             a["last_complete_generation"] = np.int64(-1)
             a[HEADER_CRC] = np.int64(header_crc(a))
+            if _CHECKSUM:
+                a[STATE_CRC] = np.int64(state_crc("running", -1))
+                run_id = secrets.token_hex(16)
+                g = f.create_group(RUN_GROUP, track_order=False)
+                g.attrs[RUN_ID] = run_id
+                g.attrs[RUN_ID_CRC] = np.int64(zlib.crc32(run_id.encode("ascii")))
+                made_by = json.dumps(_provenance.recorded(), sort_keys=True)
+                g.attrs[PROVENANCE] = made_by
+                g.attrs[PROVENANCE_CRC] = np.int64(zlib.crc32(made_by.encode("utf-8")))
             _pheno.create_datasets(f, checksum=_CHECKSUM)
-        if force:
-            checkpoint_path(path).unlink(missing_ok=True)
         return cls.open(path, "a", fsync=fsync)
 
     @classmethod
@@ -157,13 +168,13 @@ class RunFile:
             raise RunFileError(f"{path} does not exist")
         if path.is_dir():
             raise RunFileError(f"{path} is a directory, not a run file")
-        if path.stat().st_size == 0:
+        if check_regular_input(path).st_size == 0:
             # checked here because HDF5 2.0 opens an empty file in r+ mode
             # as a new file (and writes a superblock into it)
             raise RunFileError(f"{path} is not a readable alife run file (truncated or "
                                "corrupt): the file is empty")
         # validate read-only first: a damaged file is never opened for writing
-        h5 = cls._open_h5(path, "r")
+        h5 = cls._open_h5(path, "r", lenient=mode == "a")
         if mode == "a" if verify is None else verify:
             try:
                 cls(h5, path, "r", fsync).verify()
@@ -172,14 +183,14 @@ class RunFile:
                 raise
         if mode == "a":
             h5.close()
-            h5 = cls._open_h5(path, "r+")
+            h5 = cls._open_h5(path, "r+", lenient=True)
             # a resume: clear what a killed writer left half-written
             remove_stale_temps(path)
             remove_stale_temps(checkpoint_path(path))
         return cls(h5, path, mode, fsync)
 
     @classmethod
-    def _open_h5(cls, path: Path, h5mode: str) -> h5py.File:
+    def _open_h5(cls, path: Path, h5mode: str, lenient: bool = False) -> h5py.File:
         try:
             h5 = h5py.File(path, h5mode)
         except Exception as e:  # OSError for everything HDF5 rejects
@@ -190,7 +201,7 @@ class RunFile:
             raise RunFileError(f"{path} is not a readable alife run file "
                                f"(truncated or corrupt): {msg}") from None
         try:
-            validate_layout(h5, path)
+            validate_layout(h5, path, lenient)
         except RunFileError:
             h5.close()
             raise
@@ -278,21 +289,7 @@ class RunFile:
             with reading(self.path, f"{PHENO_GROUP}/bits"):
                 packed = bits[m0:int(ends[r1 - 1])] if r1 > r0 else np.zeros(0, np.uint8)
             if CRC in block:
-                self._check_block_crcs(a, b, block, cols, ends, packed, m0)
-
-    def _check_block_crcs(self, a: int, b: int, block: dict, cols: dict, ends: np.ndarray,
-                          packed: np.ndarray, m0: int) -> None:
-        """Recompute the CRC-32 of generations ``a .. b-1`` from their rows
-        (``block``) and phenotypes (``packed``: the bits from byte ``m0`` on)."""
-        for g in range(a, b):
-            i0, i1 = np.searchsorted(cols["generation"], [g, g + 1], side="left")
-            pheno = {k: cols[k][i0:i1] for k in CRC_PHENO}
-            pheno["bits"] = (packed[int(cols["start"][i0]) - m0:int(ends[i1 - 1]) - m0]
-                             if i1 > i0 else np.zeros(0, np.uint8))
-            got = generation_crc({k: block[k][g - a] for k in CRC_DATASETS}, pheno)
-            if got != int(block[CRC][g - a]):
-                raise RunFileError(f"{self.path} is corrupt: generation {g} does not match "
-                                   f"its checksum ({CRC}); {CORRUPT_FIX}")
+                check_block_crcs(self.path, a, b, block, cols, ends, packed, m0)
 
     # ------------------------------------------------------------ properties
     @property
@@ -316,6 +313,48 @@ class RunFile:
         return self._h5.attrs["status"]
 
     @property
+    def run_id(self) -> str | None:
+        """The run's random id (32 hex digits), None for files written before
+        run ids.  Raises :class:`RunFileError` if it fails its checksum."""
+        grp = self._h5.get(RUN_GROUP)
+        if grp is None:
+            return None
+        with reading(self.path, f"{RUN_GROUP}/ attributes"):
+            rid, crc = grp.attrs.get(RUN_ID), grp.attrs.get(RUN_ID_CRC)
+        if not isinstance(rid, str) or not is_integer(crc) or \
+                int(crc) != zlib.crc32(rid.encode("utf-8", "surrogatepass")):
+            raise RunFileError(f"{self.path} is corrupt: its run id does not match its "
+                               f"checksum ({RUN_GROUP}/{RUN_ID_CRC}); {CORRUPT_FIX}")
+        return rid
+
+    @property
+    def provenance(self) -> dict | None:
+        """What wrote the file (:func:`alife.provenance.recorded`: package
+        versions, git commit, platform), None for files written before it.
+        Raises :class:`RunFileError` if it fails its checksum."""
+        grp = self._h5.get(RUN_GROUP)
+        if grp is None or PROVENANCE not in grp.attrs:
+            return None
+        with reading(self.path, f"{RUN_GROUP}/ attributes"):
+            text, crc = grp.attrs.get(PROVENANCE), grp.attrs.get(PROVENANCE_CRC)
+        if not isinstance(text, str) or not is_integer(crc) or \
+                int(crc) != zlib.crc32(text.encode("utf-8", "surrogatepass")):
+            raise RunFileError(f"{self.path} is corrupt: its provenance does not match its "
+                               f"checksum ({RUN_GROUP}/{PROVENANCE_CRC}); {CORRUPT_FIX}")
+        return json.loads(text)
+
+    def generation_checksum(self, g: int) -> int | None:
+        """The stored CRC-32 of complete generation ``g`` (``generation_crc32``),
+        None for files written without it."""
+        f = self._h5
+        if CRC not in f:
+            return None
+        if not is_integer(g) or not 0 <= g < self.generations_done:
+            raise RunFileError(f"{self.path}: generation {g!r} is not complete")
+        with reading(self.path, f"dataset {CRC}"):
+            return int(f[CRC][int(g)])
+
+    @property
     def last_complete_generation(self) -> int:
         return int(self._h5.attrs["last_complete_generation"])
 
@@ -335,9 +374,18 @@ class RunFile:
         return int(self._h5["genomes"].shape[2]) if self.generations_done else None
 
     # ---------------------------------------------------------------- writes
+    def _set_state(self, status: str, g: int) -> None:
+        # modify() rewrites the attribute in place (same shape and dtype); the
+        # caller's one flush writes both with their checksum
+        a = self._f.attrs
+        if a["status"] != status:
+            a["status"] = status
+        a.modify("last_complete_generation", np.int64(g))
+        if _CHECKSUM or STATE_CRC in a:
+            a.modify(STATE_CRC, np.int64(state_crc(status, g)))
+
     def _set_last_complete(self, g: int) -> None:
-        # modify() rewrites the attribute in place (same shape and dtype)
-        self._f.attrs.modify("last_complete_generation", np.int64(g))
+        self._set_state(self.status, g)
 
     def append_generation(self, g: int, *, genomes, loss, age, uid, parent_uid,
                           phenotype_id, mutation_class, evals_per_s, class_counts=None) -> None:
@@ -359,6 +407,8 @@ class RunFile:
         class_counts : (6,) int, mutation-class counts over all offspring
             (codes -1..4); None for zeros
 
+        Notes
+        -----
         ``P`` and ``D`` are fixed by the first generation; integer arrays of
         another integer dtype are accepted when their values fit, floats are
         never narrowed (a float64 genome is an error, not a silent cast).
@@ -486,14 +536,14 @@ class RunFile:
 
     def mark_done(self) -> None:
         """Set ``status = "done"`` and flush."""
-        f = self._writable()
-        f.attrs["status"] = "done"
+        self._writable()
+        self._set_state("done", self.last_complete_generation)
         self.flush()
 
     def mark_running(self) -> None:
         """Set ``status = "running"`` (to extend a finished run) and flush."""
-        f = self._writable()
-        f.attrs["status"] = "running"
+        self._writable()
+        self._set_state("running", self.last_complete_generation)
         self.flush()
 
     # ----------------------------------------------------------------- reads

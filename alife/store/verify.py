@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import RunFileError
-from .results import read_results, result_kind
+from .results import ResultFile, result_kind
 from .runfile import RunFile
 
 __all__ = ["verify_file"]
@@ -17,7 +16,11 @@ def verify_file(path) -> str:
     every chunk of its complete generations is read (HDF5 checks each chunk's
     Fletcher-32 checksum) and every generation's CRC-32 recomputed.  A result
     file (``alife neutral``, ``alife bridge``, checkpoints, fold tables) is
-    read whole (:func:`read_results`): every dataset must decode.
+    read whole (:class:`~alife.store.results.ResultFile`): its root checksum
+    (attributes and dataset list) must match, and every dataset must decode
+    and match its CRC-32.  A result file written before result checksums is
+    read whole, with an :class:`~alife.store.UnverifiedResultWarning` (the
+    CLI prints it as one line on stderr).
 
     Returns
     -------
@@ -36,12 +39,6 @@ def verify_file(path) -> str:
         with RunFile.open(path, "r", verify=True) as rf:
             G, status = rf.generations_done, rf.status
         return f"run file, {G} generation{'s' if G != 1 else ''}, {status}, checksums verified"
-    try:
-        _, arrays = read_results(path, kind)
-    except RunFileError:
-        raise
-    except Exception as e:  # a dataset HDF5 cannot decode
-        raise RunFileError(f"{path} is corrupt: reading its datasets failed "
-                           f"({' '.join(str(e).split())})") from None
-    n = len(arrays)
+    with ResultFile(path, kind) as rf:       # warns when the file has no checksums
+        n = len(rf.read_all())
     return f"{kind} result file, {n} dataset{'s' if n != 1 else ''} read"

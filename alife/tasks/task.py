@@ -63,12 +63,12 @@ class Task:
     damage_rect : (row0, col0, height, width), only with mode "damage"
         In base-level cells; height, width >= 1, inside the base grid.
 
+    Notes
+    -----
     Bounds that depend on the HNCA (``k``, ``damage_step`` against the
     steps, the rectangle against the base grid, the target's side against
     the phenotype's) are checked by :meth:`check` when evaluating.
 
-    Notes
-    -----
     Two tasks are equal when their names, targets, modes and parameters are.
     """
 

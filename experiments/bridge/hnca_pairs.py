@@ -1,7 +1,7 @@
 """Pairs of HNCA genotypes with the same phenotype: are they neutrally connected?
 
-Two sources of pairs (DESIGN.md, "Bridge to ML" and "Genotype–phenotype maps
-and neutral networks"):
+Two sources of pairs (``docs/concepts/mode-connectivity.md`` and
+``docs/concepts/neutral-networks.md``):
 
 (a) **evolved**: independent runs (different seeds) of the Bielawski HNCA
     (4 levels, 1 channel, linear rule, 51 genes) at base 8, 10 steps, on the
