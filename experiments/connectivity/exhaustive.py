@@ -52,6 +52,7 @@ from alife.neutral import measures as M
 from alife.neutral.climbing import same_component_test
 from alife.neutral.correlations import wagner_three_ways, wilson_interval
 from alife.neutral.developmental import UNDEFINED_ONE, UNDEFINED_ZERO, PatternRecorder
+from alife.store import folder_lock
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -379,6 +380,11 @@ def run(out=HERE, *, quick: bool = False, seed: int = 2026, rna_cache=None, work
     cfg = dict(QUICK if quick else FULL)
     cfg.update({k: v for k, v in overrides.items() if v is not None})
     out = Path(out)
+    with folder_lock(out):          # one writer per output folder, as for alife's commands
+        return _run(out, cfg, quick, seed, rna_cache, workers)
+
+
+def _run(out: Path, cfg: dict, quick: bool, seed: int, rna_cache, workers: int) -> dict:
     (out / "figures").mkdir(parents=True, exist_ok=True)
     default_cache = (out if quick else Path("out/rna")) / f"rna{cfg['rna_L']}_fold.h5"
     cache = Path(rna_cache) if rna_cache else default_cache

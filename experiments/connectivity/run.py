@@ -64,7 +64,7 @@ from alife.nca.phenotype import new_figure, save_figure  # noqa: E402
 from alife.nca.symmetry import symmetries  # noqa: E402
 from alife.neutral.pathfile import check_path_file, write_path_file  # noqa: E402
 from alife.parallel import make_executor  # noqa: E402
-from alife.store import RunFile  # noqa: E402
+from alife.store import RunFile, folder_lock  # noqa: E402
 
 EVOLVE = """
 seed = {seed}
@@ -449,16 +449,17 @@ def run(quick: bool = False, out=None, work=None, seed: int = 0, executor: str =
     threads = numba.get_num_threads()
     if executor == "threads":        # small batches: one thread avoids waking idle ones
         numba.set_num_threads(1)
-    try:
-        with make_executor(executor, workers=workers, scheduler=scheduler) as ex:
+    try:                            # one writer per output folder, as for alife's commands
+        with folder_lock(out), make_executor(executor, workers=workers,
+                                             scheduler=scheduler) as ex:
             res = _run(Runner(p, ex, seed), out, work)
+            res["params"], res["quick"], res["executor"] = p, quick, executor
+            res["seconds"]["total"] = time.perf_counter() - t0
+            res["cpu_seconds"]["jobs_total"] = sum(res["cpu_seconds"].values())
+            res["cpu_seconds"]["main_process"] = time.process_time() - c0
+            (out / "results.json").write_text(json.dumps(res, indent=1, default=_json) + "\n")
     finally:
         numba.set_num_threads(threads)
-    res["params"], res["quick"], res["executor"] = p, quick, executor
-    res["seconds"]["total"] = time.perf_counter() - t0
-    res["cpu_seconds"]["jobs_total"] = sum(res["cpu_seconds"].values())
-    res["cpu_seconds"]["main_process"] = time.process_time() - c0
-    (out / "results.json").write_text(json.dumps(res, indent=1, default=_json) + "\n")
     print(markdown(res))
     print(f"total {res['seconds']['total']:.0f} s")
     return res
