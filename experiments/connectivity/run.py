@@ -1,6 +1,6 @@
 """Are independently evolved HNCAs neutrally connected?  A calibrated answer.
 
-    python experiments/connectivity/run.py --out out/connectivity              # full (~30 min, 2 cores)
+    python experiments/connectivity/run.py --out out/connectivity              # full (allowed: 60 min, 2 cores)
     python experiments/connectivity/run.py --quick --out DIR                   # < 1 min (the tests)
     python experiments/connectivity/run.py --executor dask --workers 2 ...     # sharded over Dask
 
