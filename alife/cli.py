@@ -217,7 +217,13 @@ def _cmd_neutral(args) -> int:
     _not_an_input(args.out, config.seeds.get("run"), config.map.get("file"))
     with _executor(options) as ex:
         s = run_neutral(config, args.out, force=args.force, figs=args.figs, executor=ex)
-    if "networks" in s:
+    if "pairs" in s:
+        for r in s["pairs"]:
+            print(f"{r['label']}: {'connected' if r['found'] else 'no path found'} "
+                  f"({r['stop']}; {r['path_steps'] or 0} one-gene steps, "
+                  f"{r['n_evaluations']:,} evaluations)")
+        print(f"{s['n_found']} of {s['n_pairs']} pairs connected")
+    elif "networks" in s:
         for n in s["networks"]:
             print(f"network {n['seed']} ({n['source']}): {n['size']} genotypes"
                   f"{' (complete)' if n['complete'] else ''}, R = {n['robustness']:.3f}, "

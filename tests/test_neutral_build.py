@@ -413,3 +413,20 @@ def test_staircase_stops_at_a_broken_waypoint_or_midpoint():
     path = staircase_path(m, np.stack([a, c, b]), max_evaluations=200_000)
     assert path is not None and (m.phenotypes(path) == m.phenotypes(a[None])[0]).all()
     assert any(np.array_equal(row, c) for row in path)  # it passes through the waypoint
+
+
+def test_phenotype_totals_without_pairs_equal_those_with_pairs():
+    rng = np.random.default_rng(9)
+    space = DiscreteSpace(5, 3)
+    table = random_table(rng, 5, 3, 6)
+    a = networks_from_table(space, table)
+    a.dense_limit = 0                                  # grouped path: pairs on demand
+    no = a.group_stats("phenotype", pairs=False)
+    assert all(x.size == 0 for x in no[5:]) and "pstats" not in a._cache
+    full = a.group_stats("phenotype")
+    for x, y in zip(no[:5], full[:5]):
+        np.testing.assert_array_equal(x, y)
+    assert full[5].size > 0
+    b = networks_from_table(space, table)              # dense path: pairs come free
+    for x, y in zip(b.group_stats("phenotype", pairs=False)[:5], full[:5]):
+        np.testing.assert_allclose(x, y, rtol=1e-14)

@@ -368,6 +368,35 @@ class GPMap:
         """Human-readable form of phenotype ``pid`` (default: the id)."""
         return str(int(pid))
 
+    # ------------------------------------------------------------------ graded distance
+    #: True for maps with a graded distance to a phenotype (:meth:`distance_to`).
+    has_distance: bool = False
+
+    def target_of(self, genotype):
+        """The phenotype of one genotype in the form :meth:`distance_to` compares
+        against (an HNCA's developed pattern, an RNA's dot-bracket structure)."""
+        raise NotImplementedError(f"{self.name}: this map has no graded distance between "
+                                  "phenotypes (target_of / distance_to)")
+
+    def distance_to(self, genotypes, target) -> np.ndarray:
+        """(n,) float64 graded distance from each genotype's phenotype to
+        ``target`` (from :meth:`target_of`): 0 exactly when the phenotype is the
+        target's.  Counts one evaluation per genotype."""
+        if not self.has_distance:
+            self.target_of(None)          # raises the one-line error
+        g = self.space.check(genotypes)
+        if g.shape[0] == 0:
+            return np.zeros(0, np.float64)
+        d = np.asarray(self._distance_to(g, target), dtype=np.float64)
+        if d.shape != (g.shape[0],):
+            raise RuntimeError(f"{self.name}: distance function returned shape {d.shape} "
+                               f"for {g.shape[0]} genotypes")
+        self.n_evaluations += g.shape[0]
+        return d
+
+    def _distance_to(self, genotypes: np.ndarray, target) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
 
 class CachedMap(GPMap):
     """Memoise another map's phenotypes by genotype (exact bytes).
@@ -398,6 +427,20 @@ class CachedMap(GPMap):
 
     def label(self, pid: int) -> str:
         return self.inner.label(pid)
+
+    @property
+    def has_distance(self) -> bool:
+        return self.inner.has_distance
+
+    def target_of(self, genotype):
+        return self.inner.target_of(genotype)
+
+    def distance_to(self, genotypes, target) -> np.ndarray:
+        """The wrapped map's distances (not memoised: each call develops)."""
+        before = self.inner.n_evaluations
+        d = self.inner.distance_to(genotypes, target)
+        self.n_evaluations += self.inner.n_evaluations - before
+        return d
 
 
 def as_cached(gpmap: GPMap) -> CachedMap:

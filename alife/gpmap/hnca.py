@@ -281,6 +281,28 @@ class HNCAMap(GPMap):
         """(n, N, N) bool developed patterns (for pictures and checks)."""
         return self._evaluate(self.to_genomes(genotypes)).phenotypes
 
+    # ------------------------------------------------------------------ graded distance
+    has_distance = True
+
+    def target_of(self, genotype) -> np.ndarray:
+        """The (N, N) bool pattern one genotype develops (under the map's task):
+        the target :meth:`distance_to` measures against."""
+        g = self.check(genotype)
+        if g.shape[0] != 1:
+            raise ValueError(f"HNCAMap.target_of takes one genotype, got {g.shape[0]}")
+        return self.patterns(g)[0]
+
+    def _distance_to(self, genotypes: np.ndarray, target) -> np.ndarray:
+        """Hamming distance (number of differing cells) between each developed
+        pattern and the (N, N) bool ``target``; 0 exactly for the target's phenotype."""
+        t = np.asarray(target)
+        n = self.spec.sizes[self.spec.output_level]
+        if t.shape != (n, n) or t.dtype != np.bool_:
+            raise ValueError(f"HNCAMap.distance_to: target must be an ({n}, {n}) bool pattern "
+                             f"(from target_of), got {t.dtype} {t.shape}")
+        pats = self._evaluate(self.to_genomes(genotypes)).phenotypes
+        return (pats != t[None]).sum(axis=(1, 2))
+
     # ------------------------------------------------------------------ neighbourhoods
     def neighbours(self, genotypes, rng: np.random.Generator | None = None, m: int | None = None):
         """One-mutants of every genotype, ``(n, D * per_gene, D)``, gene-major.

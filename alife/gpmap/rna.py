@@ -97,6 +97,7 @@ __all__ = [
     "rna_map",
     "TableRNAMap",
     "FoldTable",
+    "base_pair_distance",
     "fold_sequences",
     "fold_all",
     "save_fold_cache",
@@ -240,6 +241,34 @@ def _settings(settings, kwargs) -> FoldSettings:
     return dataclasses.replace(settings, **kwargs) if kwargs else settings
 
 
+def _pairs(structure: str) -> set:
+    """The base pairs (i, j) of a dot-bracket structure."""
+    stack, out = [], set()
+    for k, c in enumerate(structure):
+        if c == "(":
+            stack.append(k)
+        elif c == ")":
+            if not stack:
+                raise ValueError(f"unbalanced dot-bracket structure {structure!r}")
+            out.add((stack.pop(), k))
+    if stack:
+        raise ValueError(f"unbalanced dot-bracket structure {structure!r}")
+    return out
+
+
+def base_pair_distance(a: str, b: str) -> int:
+    """Base-pair distance between two dot-bracket structures: the number of
+    base pairs in exactly one of them (0 only for equal structures).  The
+    :data:`DEGENERATE` label (a tie under ``ties="undefined"``) is at distance
+    (pairs of the other) + 1 from any structure but itself."""
+    if a == DEGENERATE or b == DEGENERATE:
+        if a == b:
+            return 0
+        other = b if a == DEGENERATE else a
+        return len(_pairs(other)) + 1 if other != DEGENERATE else 0
+    return len(_pairs(a) ^ _pairs(b))
+
+
 def _structure_id(structure: str, L: int) -> int:
     if structure == "." * L or structure == DEGENERATE:
         return -1
@@ -324,6 +353,20 @@ class RNAMap(GPMap):
             raise KeyError(f"phenotype id {pid} has not been produced by this map; fold a "
                            "sequence with that structure first (or use label_id(structure))") \
                 from None
+
+    # graded distance: base pairs in one structure but not the other
+    has_distance = True
+
+    def target_of(self, genotype) -> str:
+        """The dot-bracket MFE structure of one genotype (the target of :meth:`distance_to`)."""
+        g = self.space.check(genotype)
+        if g.shape[0] != 1:
+            raise ValueError(f"RNAMap.target_of takes one genotype, got {g.shape[0]}")
+        return self._fold(self.space.decode(g))[0]
+
+    def _distance_to(self, genotypes: np.ndarray, target) -> np.ndarray:
+        return np.array([base_pair_distance(s, target)
+                         for s in self._fold(self.space.decode(genotypes))], np.float64)
 
 
 @register("rna")
@@ -545,6 +588,20 @@ class TableRNAMap(GPMap):
 
     def _phenotypes(self, genotypes: np.ndarray) -> np.ndarray:
         return self._sid[self.table.codes[self.space.rank(genotypes)]]
+
+    has_distance = True
+
+    def target_of(self, genotype) -> str:
+        """The dot-bracket structure of one genotype (the target of :meth:`distance_to`)."""
+        g = self.space.check(genotype)
+        if g.shape[0] != 1:
+            raise ValueError(f"TableRNAMap.target_of takes one genotype, got {g.shape[0]}")
+        return self.table.structures[int(self.table.codes[self.space.rank(g)[0]])]
+
+    def _distance_to(self, genotypes: np.ndarray, target) -> np.ndarray:
+        codes = self.table.codes[self.space.rank(genotypes)]
+        per = np.array([base_pair_distance(s, target) for s in self.table.structures], np.float64)
+        return per[codes]
 
     def label(self, pid: int) -> str:
         pid = int(pid)

@@ -24,6 +24,11 @@ Moving on networks
   phenotype (exact shortest on a discrete space, within budget);
   :func:`staircase_path` — one-gene steps along a polyline of continuous
   genotypes.
+* :func:`search_path` — a derivative-free search for a neutral path on any map
+  with a graded phenotype distance (a pivot chain pulled into the phenotype,
+  AutoNEB-style; :class:`PathSearchResult`), :func:`verify_path` (every step
+  one gene, every row the phenotype) and the path files of
+  :mod:`alife.neutral.pathfile` (:func:`write_path_file`, :func:`check_path_file`).
 
 Measures (Wagner 2008; Cowperthwaite et al. 2008)
 
@@ -34,6 +39,19 @@ Measures (Wagner 2008; Cowperthwaite et al. 2008)
 * :func:`distance_stats`, :func:`robustness_frequency`,
   :func:`wagner_correlations`, :func:`spearman`,
   :func:`cowperthwaite_evolvability`.
+
+Correlations and connectivity on enumerated spaces
+
+* :func:`wagner_three_ways` — Wagner's r–e correlations pooled over
+  genotypes, within each phenotype, and R–E across phenotypes as a partial
+  correlation given log frequency, with bootstrap intervals
+  (:mod:`alife.neutral.correlations`: :func:`partial_spearman`,
+  :func:`wilson_interval`, :func:`clopper_pearson_interval`);
+* :func:`same_component_probabilities`, :func:`same_component_test` —
+  whether random and independently hill-climbed genotype pairs of one
+  phenotype share a genotype network (:func:`hill_climb`);
+* :class:`PatternRecorder` — a lattice HNCA map that keeps every pattern
+  and degenerate kind while :func:`exhaustive` enumerates it.
 
 genonets: :func:`run_genonets` runs the genonets 2.0 analysis of a genonets
 input file and writes the same result files.
@@ -68,12 +86,19 @@ _HOME = {
     "sample_bfs": "sampling", "SampledNetwork": "sampling",
     "neutral_walks": "walks", "NeutralWalks": "walks", "neutral_path": "walks",
     "staircase_path": "walks",
+    "search_path": "pathsearch", "PathSearchResult": "pathsearch", "verify_path": "pathcheck",
+    "write_path_file": "pathfile", "check_path_file": "pathfile",
     **{name: "measures" for name in (
         "genotype_robustness", "genotype_evolvability", "phenotype_measures", "PhenotypeMeasures",
         "component_measures", "ComponentMeasures", "transition_matrix", "sampled_measures",
         "SampledMeasures", "sampled_transitions", "distance_stats", "robustness_frequency",
         "wagner_correlations", "spearman", "cowperthwaite_evolvability")},
     "run_genonets": "genonets",
+    **{name: "correlations" for name in (
+        "wagner_three_ways", "partial_spearman", "wilson_interval", "clopper_pearson_interval")},
+    **{name: "climbing" for name in (
+        "same_component_probabilities", "same_component_test", "hill_climb")},
+    "PatternRecorder": "developmental",
 }
 
 __all__ = [
@@ -81,11 +106,15 @@ __all__ = [
     "exhaustive", "networks_from_table", "ExhaustiveNetworks", "sample_bfs", "SampledNetwork",
     # moving on them
     "neutral_walks", "NeutralWalks", "neutral_path", "staircase_path",
+    "search_path", "PathSearchResult", "verify_path", "write_path_file", "check_path_file",
     # measures
     "genotype_robustness", "genotype_evolvability", "phenotype_measures", "PhenotypeMeasures",
     "component_measures", "ComponentMeasures", "transition_matrix", "sampled_measures",
     "SampledMeasures", "sampled_transitions", "distance_stats", "robustness_frequency",
     "wagner_correlations", "spearman", "cowperthwaite_evolvability",
+    # correlations and connectivity on enumerated spaces
+    "wagner_three_ways", "partial_spearman", "wilson_interval", "clopper_pearson_interval",
+    "same_component_probabilities", "same_component_test", "hill_climb", "PatternRecorder",
     # genonets
     "run_genonets",
 ]

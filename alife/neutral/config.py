@@ -28,16 +28,30 @@
     random = 0                      # and/or random defined genotypes
 
     [build]
-    method = "bfs"                  # bfs (a network per seed) | exhaustive
+    method = "bfs"                  # bfs (a network per seed) | exhaustive |
+                                    # paths (are these pairs connected?)
     max_nodes = 10000               # bfs: node budget per network
-    max_evaluations = 100000        # bfs: phenotype evaluations per network
+    max_evaluations = 100000        # bfs: phenotype evaluations per network;
+                                    # paths: evaluations per pair
     walks = 0                       # neutral random walkers per seed
     walk_steps = 100
+    pivots = 16                     # paths: pivots first put on the line
+    max_pivots = 512                # paths: longest pivot chain
+
+    [pairs]                         # method = "paths" only: pairs of
+    genotypes = [[[0.1, ...], [0.3, ...]]]   # genotypes of one phenotype
+    runs = ["a.h5", "b.h5"]         # and/or the best genome of each run,
+                                    # every two with the same phenotype paired
 
     [measures]
     path_sources = 64               # BFS sources for sampled path lengths
     profile = true                  # hnca: per-gene robustness profile and
                                     # mutation classes of the seeds
+
+With ``method = "paths"`` each pair is searched for a neutral path by
+:func:`alife.neutral.pathsearch.search_path` (maps with a graded distance:
+hnca, rna), and every path found is stored as its sequence of genomes
+(:mod:`alife.neutral.pathfile`) and checked step by step.
 
 Validation is strict, as for evolution configs (the toolkit of
 :mod:`alife.config`): an unknown or misspelt key, a wrong type or an
@@ -78,9 +92,12 @@ from ..task_config import evaluation_memory, parse_task_table, task_object, task
 
 MAP_KINDS = ("hnca", "rna", "toy", "table")
 TOY_NAMES = ("threshold", "count", "parity")
-METHODS = ("bfs", "exhaustive")
+METHODS = ("bfs", "exhaustive", "paths")
+#: Map kinds with a graded phenotype distance (what method = "paths" needs).
+PATH_MAP_KINDS = ("hnca", "rna")
 #: The top level of a neutral-analysis config.
-TOP_LEVEL = TopLevel(keys=("seed",), tables=("map", "model", "task", "seeds", "build", "measures"))
+TOP_LEVEL = TopLevel(keys=("seed",), tables=("map", "model", "task", "seeds", "build", "measures",
+                                             "pairs"))
 _MAP_KEYS = {
     "hnca": {"lattice_k": ("int", 0), "m": ("int", 4)},
     "rna": {"length": ("int", None), "dangles": ("int", 2), "energy_params": ("str", None),
@@ -91,7 +108,8 @@ _MAP_KEYS = {
 }
 _SEED_KEYS = {"genotypes": None, "run": ("str", None), "best": ("int", 1), "random": ("int", 0)}
 _BUILD_KEYS = {"method": ("str", "bfs"), "max_nodes": ("int", 10_000),
-               "max_evaluations": ("int", 100_000), "walks": ("int", 0), "walk_steps": ("int", 100)}
+               "max_evaluations": ("int", 100_000), "walks": ("int", 0), "walk_steps": ("int", 100),
+               "pivots": ("int", 16), "max_pivots": ("int", 512)}
 _MEASURE_KEYS = {"path_sources": ("int", 64), "profile": ("bool", True)}
 
 
@@ -112,6 +130,7 @@ class NeutralConfig:
     measures: FrozenDict
     text: str
     base_dir: str = field(compare=False)
+    pairs: FrozenDict = field(default_factory=lambda: FrozenDict({}))
 
     def gpmap(self):
         """The GP map this config describes, built by name through
@@ -190,7 +209,12 @@ def _build_table(given: dict, mp: dict) -> dict:
     bd = {"method": bd.get("method", "bfs"), **bd}     # schema order: method first
     if bd["method"] not in METHODS:
         raise Invalid(key_path("build", "method"), unknown_name("method", bd["method"], METHODS))
-    _positive("build", bd, ("max_nodes", "max_evaluations", "walk_steps"))
+    _positive("build", bd, ("max_nodes", "max_evaluations", "walk_steps", "pivots",
+                            "max_pivots"))
+    if bd["method"] == "paths" and mp["kind"] not in PATH_MAP_KINDS:
+        raise Invalid(key_path("build", "method"), f"paths needs a map with a graded phenotype "
+                                                   f"distance ({', '.join(PATH_MAP_KINDS)}); "
+                                                   f"kind \"{mp['kind']}\" has none")
     _positive("build", bd, ("walks",), low=0)
     if bd["method"] == "exhaustive" and mp["kind"] == "hnca" and not mp.get("lattice_k"):
         raise Invalid(key_path("build", "method"), "exhaustive needs an enumerable discrete space; "
@@ -199,17 +223,18 @@ def _build_table(given: dict, mp: dict) -> dict:
     return bd
 
 
-def _genotypes(genotypes) -> tuple:
+def _genotypes(genotypes, where: str | None = None) -> tuple:
     """Explicit seed genotypes: a tuple of strings or of tuples of numbers."""
+    where = key_path("seeds", "genotypes") if where is None else where
     if not isinstance(genotypes, list) or not genotypes:
-        raise Invalid(key_path("seeds", "genotypes"), "must be a non-empty array of genotypes "
-                                                      "(strings, or arrays of numbers)")
+        raise Invalid(where, "must be a non-empty array of genotypes "
+                             "(strings, or arrays of numbers)")
     for g in genotypes:
         ok = isinstance(g, str) or (isinstance(g, list) and all(
             isinstance(x, (int, float)) and not isinstance(x, bool) for x in g))
         if not ok:
-            raise Invalid(key_path("seeds", "genotypes"), "every genotype must be a string or an "
-                                                          f"array of numbers, got {g!r}"[:200])
+            raise Invalid(where, "every genotype must be a string or an "
+                                 f"array of numbers, got {g!r}"[:200])
     return tuple(g if isinstance(g, str) else tuple(g) for g in genotypes)
 
 
@@ -234,7 +259,48 @@ def _seeds_table(given: dict, kind: str, method: str, base_dir: str) -> dict:
     return sd
 
 
-def _canonical_text(seed: int, mp: dict, model, task, sd: dict, bd: dict, ms: dict) -> str:
+def _pair_list(pairs) -> tuple:
+    """Explicit pairs: a tuple of (genotype, genotype), each a string or a tuple of numbers."""
+    where = key_path("pairs", "genotypes")
+    if not isinstance(pairs, list) or not pairs:
+        raise Invalid(where, "must be a non-empty array of pairs [genotype A, genotype B]")
+    out = []
+    for pr in pairs:
+        if not isinstance(pr, list) or len(pr) != 2:
+            raise Invalid(where, f"every pair must be an array of two genotypes, got {pr!r}"[:200])
+        out.append(tuple(_genotypes(pr, where)))
+    return tuple(out)
+
+
+def _pairs_table(given: dict, method: str, kind: str, base_dir: str) -> dict:
+    """The validated ``[pairs]`` table (run paths made absolute)."""
+    if not given:
+        if method == "paths":
+            raise Invalid("[pairs]", "method = \"paths\" needs [pairs]: give genotypes = "
+                                     "[[A, B], ...] and/or runs = [\"a.h5\", ...]", keyed=False)
+        return {}
+    if method != "paths":
+        raise Invalid("[pairs]", f"[pairs] is only used with [build] method = \"paths\" "
+                                 f"(method is \"{method}\"); remove it", keyed=False)
+    check_keys("pairs", given, ["genotypes", "runs"], top=TOP_LEVEL)
+    pt = {}
+    if "genotypes" in given:
+        pt["genotypes"] = _pair_list(given["genotypes"])
+    if "runs" in given:
+        runs = given["runs"]
+        where = key_path("pairs", "runs")
+        if kind != "hnca":
+            raise Invalid(where, "pairs from evolution runs need [map] kind = \"hnca\"")
+        if not isinstance(runs, list) or len(runs) < 2 or not all(isinstance(r, str) for r in runs):
+            raise Invalid(where, "must be an array of at least two run file paths")
+        pt["runs"] = tuple(resolve_path(r, base_dir, where) for r in runs)
+    if not pt:
+        raise Invalid("[pairs]", "give genotypes = [[A, B], ...] and/or runs = [...]", keyed=False)
+    return pt
+
+
+def _canonical_text(seed: int, mp: dict, model, task, sd: dict, bd: dict, ms: dict,
+                    pt: dict | None = None) -> str:
     """The canonical TOML text (the policy of :mod:`alife.config`): the keys as given."""
     canonical = {"seed": seed, "map": mp}
     if model is not None:
@@ -244,6 +310,9 @@ def _canonical_text(seed: int, mp: dict, model, task, sd: dict, bd: dict, ms: di
     canonical.update(seeds={k: (list(map(lambda g: g if isinstance(g, str) else list(g), v))
                                 if k == "genotypes" else v) for k, v in sd.items()},
                      build=bd, measures=ms)
+    if pt:
+        canonical["pairs"] = {k: ([[g if isinstance(g, str) else list(g) for g in pr] for pr in v]
+                                  if k == "genotypes" else list(v)) for k, v in pt.items()}
     return dump_toml(canonical)
 
 
@@ -257,6 +326,12 @@ def _build(data: dict, base_dir: str) -> NeutralConfig:
     sd = _seeds_table(t["seeds"], mp["kind"], bd["method"], base_dir)
     ms = _scalars("measures", t["measures"], _MEASURE_KEYS)
     _positive("measures", ms, ("path_sources",))
+    pt = _pairs_table(t["pairs"], bd["method"], mp["kind"], base_dir)
+    if bd["method"] == "paths" and task is not None and getattr(task, "mode", "final") != "final":
+        raise Invalid(key_path("task", "mode"), "method = \"paths\" stores paths that anyone can "
+                                                "check on the final pattern; remove the mode "
+                                                "(paths under homeostasis or damage are not "
+                                                "supported)")
     # the run reads every [build] / [measures] key: fill the defaults there
     # (the canonical text keeps the keys as given)
     bd_full = {k: bd.get(k, default) for k, (_, default) in _BUILD_KEYS.items()}
@@ -264,8 +339,8 @@ def _build(data: dict, base_dir: str) -> NeutralConfig:
     return NeutralConfig(seed=seed, map=FrozenDict(mp), model=model, task=task,
                          seeds=FrozenDict(sd), build=FrozenDict(bd_full),
                          measures=FrozenDict(ms_full),
-                         text=_canonical_text(seed, mp, model, task, sd, bd, ms),
-                         base_dir=str(base_dir))
+                         text=_canonical_text(seed, mp, model, task, sd, bd, ms, pt),
+                         base_dir=str(base_dir), pairs=FrozenDict(pt))
 
 
 # --------------------------------------------------------------------------- #

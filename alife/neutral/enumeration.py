@@ -138,12 +138,14 @@ class ExhaustiveNetworks:
                 self._cache["gstats"] = (neu, ev)
                 self._cache["pstats"] = _stats_from_dense(T.sum(axis=0), und.sum(axis=0))
             else:
+                # no (phenotype, phenotype) pairs here: with millions of phenotypes
+                # they take gigabytes, and only transition_matrix needs them
                 order, starts = self._groups("phenotype")
                 out = kernels.neighbourhood_stats(self.phenotype_index, order, starts,
                                                   self.space.weights, self.space.K,
-                                                  self.n_phenotypes, True, True)
+                                                  self.n_phenotypes, True, False)
                 self._cache["gstats"] = (out[0], out[1])
-                self._cache["pstats"] = out[2:]
+                self._cache["ptotals"] = out[2:7]
         return self._cache["gstats"]
 
     def _groups(self, kind: str):
@@ -155,14 +157,27 @@ class ExhaustiveNetworks:
                 self._cache[key] = kernels.group_order(self.component, self.n_components)
         return self._cache[key]
 
-    def group_stats(self, kind: str):
+    def group_stats(self, kind: str, pairs: bool = True):
         """Neighbourhood totals per phenotype (``kind="phenotype"``) or per
         component (``kind="component"``): ``(n_neutral, n_undefined, n_other,
         n_distinct, simpson, pair_group, pair_phenotype_index, pair_count)``;
         see :mod:`alife.neutral.measures` for their meaning.  Component pairs
-        are not kept (empty arrays): there may be millions of components."""
+        are not kept (empty arrays): there may be millions of components.
+        ``pairs=False`` leaves the phenotype pairs out too (empty arrays):
+        beyond :attr:`dense_limit` phenotypes they cost a second pass over all
+        mutations and memory in proportion to ``sum_p E(p)``."""
         if kind == "phenotype":
             self.genotype_stats()
+            if "pstats" in self._cache:
+                out = self._cache["pstats"]
+                return out if pairs else out[:5] + (np.zeros(0, np.int64),) * 3
+            if not pairs:
+                return self._cache["ptotals"] + (np.zeros(0, np.int64),) * 3
+            order, starts = self._groups("phenotype")
+            out = kernels.neighbourhood_stats(self.phenotype_index, order, starts,
+                                              self.space.weights, self.space.K,
+                                              self.n_phenotypes, False, True)
+            self._cache["pstats"] = out[2:]
             return self._cache["pstats"]
         if kind != "component":
             raise ValueError(f"kind must be 'phenotype' or 'component', got {kind!r}")

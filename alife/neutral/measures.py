@@ -164,7 +164,7 @@ def phenotype_measures(nets: ExhaustiveNetworks) -> PhenotypeMeasures:
 
     Cost: one Numba pass over all ``K^L L (K-1)`` mutations (cached on ``nets``).
     """
-    n_neu, n_und, n_oth, n_dist, simpson, _, _, _ = nets.group_stats("phenotype")
+    n_neu, n_und, n_oth, n_dist, simpson, _, _, _ = nets.group_stats("phenotype", pairs=False)
     size = nets.phenotype_sizes
     n_nb = nets.space.n_neighbours
     with np.errstate(invalid="ignore", divide="ignore"):

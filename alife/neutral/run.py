@@ -1,6 +1,6 @@
 """Run a neutral-network analysis from a config into ``NET.h5`` (``alife neutral``).
 
-Two methods:
+Three methods (``paths`` in :mod:`alife.neutral.run_paths`):
 
 * ``bfs`` — for every seed genotype, the neutral network of its phenotype is
   grown by breadth-first search under node and evaluation budgets
@@ -9,6 +9,9 @@ Two methods:
   (:func:`alife.neutral.measures.sampled_measures`) with its size,
   components, diameter and mean path length.  For an HNCA map the seeds also
   get a per-gene robustness profile and mutation classes.
+* ``paths`` — every pair of ``[pairs]`` is searched for a verified neutral
+  path (:func:`alife.neutral.pathsearch.search_path`); paths are stored as
+  genome sequences (:mod:`alife.neutral.pathfile`), one unit per pair.
 * ``exhaustive`` — every genotype of an enumerable discrete space is
   evaluated; every phenotype's neutral set and genotype networks are built and
   measured (:func:`alife.neutral.enumeration.exhaustive`).
@@ -164,7 +167,11 @@ def _run_locked(config: NeutralConfig, out_path: Path, force: bool, figs: Path,
     gpmap = config.gpmap()
     if executor is not None and hasattr(gpmap, "executor"):
         gpmap.executor = executor
-    if config.build["method"] == "exhaustive":
+    extra_attrs = {}
+    if config.build["method"] == "paths":
+        from .run_paths import run_pairs
+        summary, arrays, graphs, extra_attrs = run_pairs(config, gpmap, progress)
+    elif config.build["method"] == "exhaustive":
         done = progress.get("exhaustive")
         if done is None:
             result = _exhaustive(config, gpmap, r_measure)
@@ -187,7 +194,8 @@ def _run_locked(config: NeutralConfig, out_path: Path, force: bool, figs: Path,
         written.append(path.name)
     summary["files"] = sorted(written)
     write_results(out_path, "neutral", {"config_toml": config.text,
-                                        "summary_json": json.dumps(summary, sort_keys=True)},
+                                        "summary_json": json.dumps(summary, sort_keys=True),
+                                        **extra_attrs},
                   arrays, force=force)
     progress.remove()
     return summary
