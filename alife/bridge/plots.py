@@ -25,8 +25,8 @@ _COLORS = {"line": "tab:red", "bezier": "tab:blue", "polychain": "tab:green",
            "autoneb": "tab:purple"}
 
 #: ensemble name in the file -> its label on the ensembles figure
-_ENSEMBLES = {"single_a": "model A alone", "single_b": "model B alone",
-              "endpoints": "A + B", "fge": "FGE", "curve": "along the curve", "swa": "SWA"}
+_ENSEMBLES = {"single_a": "model A\nalone", "single_b": "model B\nalone",
+              "endpoints": "A + B", "fge": "FGE", "curve": "along\nthe curve", "swa": "SWA"}
 
 
 def _loss_axis(ax, values) -> None:
@@ -171,8 +171,7 @@ def _ensembles_figure(summary):
     for k, r in enumerate(pairs):
         ax.bar(x + k * w, [r["ensembles"][n]["nll"] for n in names], width=w,
                label=f"pair {r['pair']}")
-    ax.set_xticks(x + 0.4 - w / 2, [_ENSEMBLES.get(n, n) for n in names], rotation=20,
-                  ha="right", rotation_mode="anchor")
+    ax.set_xticks(x + 0.4 - w / 2, [_ENSEMBLES.get(n, n) for n in names])
     ax.set_ylabel("test NLL (lower is better)")
     ax.set_title("ensembles from endpoint A vs one model")
     if len(pairs) > 1:

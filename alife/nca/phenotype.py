@@ -300,7 +300,15 @@ def render_phenotype(pattern, path, target=None, title=None, *, threshold=None) 
     t = None if target is None else _pattern2d(target, "target")
     _figures.check_format(Path(path).suffix)
     out = _out_path(path)
+    fig = _phenotype_figure(p, t, title, threshold)
+    _figures.save_figure(fig, out)
+    fig.clear()
+    return out
 
+
+def _phenotype_figure(p: np.ndarray, t, title=None, threshold=None):
+    """The Figure of checked pattern ``p`` (beside target ``t`` unless None),
+    black on white, with the on/off key below."""
     panels = [(p, "phenotype")] if t is None else [(p, "phenotype"), (t, "target")]
     if t is not None and t.shape == p.shape:
         panels[0] = (p, f"phenotype ({int((p != t).sum())} cells differ)")
@@ -314,9 +322,7 @@ def render_phenotype(pattern, path, target=None, title=None, *, threshold=None) 
     _figures.add_onoff_key(fig, threshold)
     if title:
         fig.suptitle(str(title))
-    _figures.save_figure(fig, out)
-    fig.clear()
-    return out
+    return fig
 
 
 def _frame_times(T: int, frames: int) -> np.ndarray:

@@ -209,8 +209,8 @@ def _profile_figure(arrays: dict):
     fig.supxlabel("genes, grouped by rule block (down: from children, around: "
                   "neighbours, up: from the parent)" if panels[0][0] else "genes", fontsize=9)
     fig.suptitle("per-gene robustness")
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center",
-               ncols=2, fontsize=8, frameon=False)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside right upper",
+               fontsize=8, frameon=False)
     return fig
 
 
