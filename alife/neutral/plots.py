@@ -191,11 +191,9 @@ def _profile_figure(arrays: dict):
     for ax, (panel, blocks) in zip(axes, panels):
         genes = np.concatenate([ix for _, ix in blocks])
         x = np.arange(genes.size)
-        ax.bar(x, prof[:, genes].mean(axis=0), width=0.8, color="tab:blue", alpha=0.7,
-               label=f"mean over {prof.shape[0]} seed genome(s)")
-        for k, row in enumerate(prof[:, genes]):
-            ax.plot(x, row, ls="none", marker="o", ms=2.5, color="0.25", alpha=0.7,
-                    label="one seed genome" if k == 0 else None)
+        ax.bar(x, prof[:, genes].mean(axis=0), width=0.8, color="tab:blue", alpha=0.7)
+        for row in prof[:, genes]:
+            ax.plot(x, row, ls="none", marker="o", ms=2.5, color="0.25", alpha=0.7)
         starts = np.cumsum([0] + [ix.size for _, ix in blocks])
         if len(blocks) < genes.size or genes.size <= 30:
             ax.set_xticks((starts[:-1] + starts[1:] - 1) / 2, [b for b, _ in blocks],
@@ -208,9 +206,9 @@ def _profile_figure(arrays: dict):
     axes[0].set_ylabel("fraction of mutations keeping the phenotype")
     fig.supxlabel("genes, grouped by rule block (down: from children, around: "
                   "neighbours, up: from the parent)" if panels[0][0] else "genes", fontsize=9)
-    fig.suptitle("per-gene robustness")
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside right upper",
-               fontsize=8, frameon=False)
+    k = prof.shape[0]
+    fig.suptitle(f"per-gene robustness (bars: mean over {k} seed genome{'s' if k != 1 else ''}; "
+                 "dots: each seed)")
     return fig
 
 
