@@ -33,7 +33,7 @@ $(VENV)/.installed: pyproject.toml setup.py constraints.txt
 demo: install
 	$(VENV)/bin/alife demo --seed 0 --out out/demo
 	$(VENV)/bin/alife evolve smoke --out out/smoke/run.h5 --force
-	$(VENV)/bin/alife plot out/smoke/run.h5 --out out/smoke
+	$(VENV)/bin/alife plot out/smoke/run.h5 --out out/smoke --force
 	$(VENV)/bin/alife neutral smoke --out out/smoke/net.h5 --force
 	$(VENV)/bin/alife report out/smoke/run.h5 -o out/smoke/run_report.html --force
 	$(VENV)/bin/alife report out/smoke/net.h5 -o out/smoke/net_report.html --force

@@ -4,7 +4,7 @@
     alife evolve CONFIG.toml|EXAMPLE --out RUN.h5 [--force] [--no-progress]
                  [--executor threads|processes|dask] [--workers N] [--scheduler tcp://HOST:PORT]
     alife show RUN.h5
-    alife plot RUN.h5|BRIDGE.h5 [--out DIR] [--format png|pdf|svg]
+    alife plot RUN.h5|BRIDGE.h5 [--out DIR] [--format png|pdf|svg] [--force]
     alife bridge CONFIG.toml|EXAMPLE --out BRIDGE.h5 [--save-checkpoints DIR] [--force]
     alife compare BRIDGE.h5 --out TABLE.md [--rna-phenotypes CSV] [--hnca-neutral JSON]
                   [--hnca-pairs JSON] [--force]
@@ -20,7 +20,11 @@ EXAMPLE is the name of a config shipped with alife (smoke; digits for bridge),
 see :mod:`alife.examples`.
 
 Bad input is reported as one line on stderr with exit code 2, never a
-traceback.  Every command that writes takes its output's lock first
+traceback; so is running out of memory.  ``evolve``, ``neutral``, ``bridge``
+and ``genonets`` refuse, before any work, sizes whose memory or work
+estimate is over ``--max-memory SIZE`` / ``--max-work N`` (or
+``ALIFE_MAX_MEMORY`` / ``ALIFE_MAX_WORK``; see :mod:`alife.config.limits`).
+Every command that writes takes its output's lock first
 (:func:`alife.store.output_lock`): a second process writing the same output
 is refused (exit 2), with or without ``--force``; an output that is one of
 the command's inputs, or not a regular file, is refused too.
@@ -58,6 +62,16 @@ def _add_format_arg(parser) -> None:
     parser.add_argument("--format", choices=FORMATS, default=FORMATS[0],
                         help="file format of the figures: png, or pdf and svg (vector, "
                              "for print) (default: png)")
+
+
+def _add_limit_args(p, work: bool = True):
+    p.add_argument("--max-memory", metavar="SIZE",
+                   help="memory the config may ask for, e.g. 64G or none (default: half of "
+                        "this machine's memory, or ALIFE_MAX_MEMORY)")
+    if work:
+        p.add_argument("--max-work", metavar="N",
+                       help="operations the config may ask for, e.g. 1e18 or none (default "
+                            "1e16, or ALIFE_MAX_WORK)")
 
 
 def _add_executor_args(p):
@@ -156,10 +170,10 @@ def _cmd_plot(args) -> int:
     with folder_lock(out):
         if kind == "bridge":
             from .bridge.plots import plot_bridge
-            files = plot_bridge(args.run, out, fmt=args.format)
+            files = plot_bridge(args.run, out, force=args.force, fmt=args.format)
         else:
             from .evolve.plots import plot_run
-            files = plot_run(args.run, out, fmt=args.format)
+            files = plot_run(args.run, out, force=args.force, fmt=args.format)
     for p in files:
         print(f"wrote {p}")
     return 0
@@ -167,12 +181,12 @@ def _cmd_plot(args) -> int:
 
 def _cmd_bridge(args) -> int:
     from .bridge.config import load_bridge_config
-    from .bridge.run import run_bridge
     from .examples import config_path
 
     config_file = config_path("bridge", args.config)
     _not_an_input(args.out, config_file)
-    config = load_bridge_config(config_file)
+    config = load_bridge_config(config_file)   # before torch is imported
+    from .bridge.run import run_bridge
     s = run_bridge(config, args.out, force=args.force, progress=not args.no_progress,
                    save_checkpoints=args.save_checkpoints)
     print(f"wrote {args.out}: {len(s['pairs'])} pairs, {len(s['align'])} aligned pairs, "
@@ -272,6 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out", required=True, help="run file; an unfinished one with the same config is resumed")
     e.add_argument("--force", action="store_true", help="overwrite a finished or different run")
     e.add_argument("--no-progress", action="store_true", help="no progress line")
+    _add_limit_args(e)
     _add_executor_args(e)
     e.set_defaults(func=_cmd_evolve)
     sh = sub.add_parser("show", help="config, generations done, best loss and speed of a run file")
@@ -282,6 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("run", help="RUN.h5 of alife evolve or BRIDGE.h5 of alife bridge")
     pl.add_argument("--out", help="folder for the figures (default: RUN_plots next to the run file)")
     _add_format_arg(pl)
+    pl.add_argument("--force", action="store_true", help="overwrite figures already in the folder")
     pl.set_defaults(func=_cmd_plot)
     br = sub.add_parser("bridge", help="mode connectivity of trained nets (paths, CKA, loss plane, "
                                        "ensembles, weight matching) into BRIDGE.h5")
@@ -291,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="also write every endpoint as a checkpoint (pairN_a.h5, pairN_b.h5)")
     br.add_argument("--force", action="store_true", help="overwrite an existing result file")
     br.add_argument("--no-progress", action="store_true", help="no progress lines")
+    _add_limit_args(br)
     br.set_defaults(func=_cmd_bridge)
     cp = sub.add_parser("compare", help="the biology-vs-ML comparison table (markdown)")
     cp.add_argument("bridge", help="BRIDGE.h5 of alife bridge (the trained-MLP row)")
@@ -311,7 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
     nn.add_argument("--out", required=True, help="result file (HDF5); never overwritten without --force")
     nn.add_argument("--figs", help="folder for figures and GraphML (default: NET_figs next to --out)")
     _add_format_arg(nn)
-    nn.add_argument("--force", action="store_true", help="overwrite an existing result file")
+    nn.add_argument("--force", action="store_true",
+                    help="overwrite an existing result file and the figures in --figs")
+    _add_limit_args(nn)
     _add_executor_args(nn)
     nn.set_defaults(func=_cmd_neutral)
     gn = sub.add_parser("genonets", help="genonets-compatible analysis of a genonets input file")
@@ -324,6 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     gn.add_argument("--use-all-components", action="store_true",
                     help="measure every component, not just the dominant network (genonets' flag)")
     gn.add_argument("--force", action="store_true", help="write into a non-empty output folder")
+    _add_limit_args(gn, work=False)
     gn.set_defaults(func=_cmd_genonets)
     rp = sub.add_parser("report", help="one self-contained HTML page: config, provenance, "
                                        "headline numbers and every figure of a run or result file")
@@ -357,8 +377,16 @@ def _install_hint(e: ImportError) -> str | None:
     return None
 
 
+def _out_of_memory(command: str) -> str:
+    return (f"alife {command}: error: out of memory; use smaller sizes (population, budgets, "
+            f"grids) or a smaller input, or free memory (the size checks estimate it "
+            f"against --max-memory, see the README)")
+
+
 def main(argv=None) -> int:
     import warnings
+
+    from .config.limits import limits
 
     parser = build_parser()
     args = parser.parse_args(argv)   # argparse itself exits 2 with one usage line
@@ -372,10 +400,15 @@ def main(argv=None) -> int:
         warnings.filterwarnings("default", category=UnverifiedResultWarning)
         warnings.showwarning = one_line
         try:
-            return args.func(args)
+            with limits(memory=getattr(args, "max_memory", None),
+                        work=getattr(args, "max_work", None)):
+                return args.func(args)
         except (UsageError, ValueError, OSError) as e:
             print(f"alife {args.command}: error: {' '.join(str(e).split()) or type(e).__name__}",
                   file=sys.stderr)
+            return 2
+        except MemoryError:
+            print(_out_of_memory(args.command), file=sys.stderr)
             return 2
         except ImportError as e:
             hint = _install_hint(e)

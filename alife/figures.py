@@ -24,7 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = ["FORMATS", "MIN_POINTS", "ON_COLOR", "OFF_COLOR", "check_format", "figure_path",
-           "new_figure", "save_figure", "onoff_handles", "add_onoff_key",
+           "in_format", "new_figure", "save_figure", "onoff_handles", "add_onoff_key",
            "annotate_statistic"]
 
 #: File formats a figure can be written in (the first is the default).
@@ -57,6 +57,20 @@ def check_format(fmt) -> str:
 def figure_path(out_dir, name: str, fmt: str = "png") -> Path:
     """``out_dir / f"{name}.{fmt}"`` after checking ``fmt`` (see :func:`check_format`)."""
     return Path(out_dir) / f"{name}.{check_format(fmt)}"
+
+
+def in_format(names, fmt: str) -> tuple[str, ...]:
+    """File names (or glob patterns) such as ``"loss.png"`` with their suffix
+    replaced by ``fmt``'s: ``in_format(("loss.png", "plane_pair*.png"), "svg")``
+    is ``("loss.svg", "plane_pair*.svg")``.
+
+    Raises
+    ------
+    ValueError
+        If ``fmt`` is not one of :data:`FORMATS`.
+    """
+    fmt = check_format(fmt)
+    return tuple(f"{Path(n).stem}.{fmt}" if Path(n).suffix else f"{n}.{fmt}" for n in names)
 
 
 def new_figure(figsize, layout: str | None = "constrained"):

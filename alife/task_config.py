@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from .config import (Invalid, TopLevel, check_keys, check_kind, key_path, resolve_path, show_value,
                      toml_string, unknown_name)
 from .nca.spec import HNCASpec
-from .tasks import MODE_PARAMS, TARGETS, TASK_MODES, Task
+from .tasks import DEFAULT_CHUNK, MODE_PARAMS, TARGETS, TASK_MODES, Task
 
-__all__ = ["TASK_MODES", "TaskConfig", "parse_task_table", "task_table_dict", "task_object"]
+__all__ = ["TASK_MODES", "TaskConfig", "parse_task_table", "task_table_dict", "task_object",
+           "evaluation_memory"]
 
 _TASK_KEYS = ("target", "file", "mode", "homeostasis_k", "damage_step", "damage_rect")
 #: Task keys that only some modes use.
@@ -178,3 +179,18 @@ def task_table_dict(task: TaskConfig, write_final_mode: bool = True) -> dict:
             v = getattr(task, key)
             out[key] = list(v) if isinstance(v, tuple) else v
     return out
+
+
+def evaluation_memory(rollout: dict, n: int, homeostasis_k: int = 0) -> float:
+    """Bytes that one :meth:`alife.tasks.Task.evaluate` of ``n`` genomes holds at its peak.
+
+    ``rollout`` is :func:`alife.nca.config.rollout_sizes` of the model.  The
+    batch is developed :data:`alife.tasks.DEFAULT_CHUNK` genomes at a time:
+    per genome in a chunk, three copies of the padded float32 state and two
+    of the genome; per genome of the batch, its pattern (unpacked and packed)
+    and its ids, loss and fingerprint; with homeostasis, two int64 counts per
+    scored step.
+    """
+    c = min(int(n), DEFAULT_CHUNK)
+    chunk = c * (rollout["state"] * 4 * 3 + rollout["genes"] * 4 * 2 + homeostasis_k * 16)
+    return float(chunk + n * (rollout["side"] ** 2 * 1.2 + 64))

@@ -119,6 +119,21 @@ def test_cli_plot_format_and_a_bad_format(run_file, tmp_path, capsys):
     assert not (tmp_path / "j").exists()
 
 
+def test_figures_of_another_format_are_not_in_the_way_but_the_same_format_is(run_file,
+                                                                            tmp_path, capsys):
+    out = str(tmp_path / "f")
+    assert main(["plot", str(run_file), "--out", out]) == 0
+    png = {p.name: p.read_bytes() for p in (tmp_path / "f").iterdir()}
+    assert main(["plot", str(run_file), "--out", out, "--format", "pdf"]) == 0
+    assert main(["plot", str(run_file), "--out", out, "--format", "pdf"]) == 2
+    assert "best.pdf already exists; use --force" in capsys.readouterr().err
+    assert main(["plot", str(run_file), "--out", out, "--format", "pdf", "--force"]) == 0
+    assert {p.name: p.read_bytes() for p in (tmp_path / "f").glob("*.png")} == png
+    assert len(list((tmp_path / "f").glob("*.pdf"))) == 4
+    assert figures.in_format(("a.png", "plane_pair*.png", "b"), "svg") == \
+        ("a.svg", "plane_pair*.svg", "b.svg")
+
+
 @pytest.mark.parametrize("fmt", ["pdf", "svg"])
 def test_neutral_figures_in_each_format(tmp_path, fmt):
     s = run_neutral(loads_neutral(TOY_EXHAUSTIVE), tmp_path / "toy.h5", figs=tmp_path / "f",
@@ -392,7 +407,8 @@ def test_every_neutral_figure_uses_constrained_layout():
               "phenotypes/evolvability": np.arange(4.0), "phenotypes/size": np.arange(1.0, 5),
               "phenotypes/frequency": np.array([0.5, 0.25, 0.15, 0.1]),
               "profile/robustness": np.full((3, 4), 0.5), "profile/gene_names": list("abcd")}
-    for name, build in neutral_plots.FIGURES.items():
+    assert [f"{n}.png" for n in neutral_plots._BUILDERS] == list(neutral_plots.FIGURES)
+    for name, build in neutral_plots._BUILDERS.items():
         fig = build({}, arrays, {"n": G})
         assert isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine), name
         assert not _overlapping_labels(fig), name

@@ -84,6 +84,18 @@ key.  Relative checkpoint paths are resolved against the config file's folder.
 The canonical text (:attr:`BridgeConfig.text`, stored in BRIDGE.h5) follows
 the policy of :mod:`alife.config`, with every key written (every default here
 is a TOML value) and checkpoint paths absolute.
+
+Sizes are checked before any training starts (:func:`check_sizes`, called
+by :func:`load_bridge_config` and :func:`alife.bridge.run.run_bridge`): the
+peak memory (parameter vectors of every endpoint, bend and snapshot, the
+``[plane]`` grid, the ``[gpmap]`` perturbations, which are drawn all at
+once: ``n`` x the number of weights) and the work (multiply-adds of every
+training epoch and every evaluation: paths at ``n_points``, the
+``grid x grid`` plane, ``n`` perturbations per sigma) are estimated from the
+config alone; over the limits of :mod:`alife.config.limits` (by default half
+of the machine's memory and 1e16 operations; raise them with ``--max-memory``
+/ ``--max-work`` or ``ALIFE_MAX_MEMORY`` / ``ALIFE_MAX_WORK``) the config is
+refused with a one-line error naming the key to blame and the estimate.
 """
 from __future__ import annotations
 
@@ -93,6 +105,7 @@ from dataclasses import dataclass, field
 from ..config import (FrozenDict, Invalid, TopLevel, check_keys, check_kind, dump_toml, get_table,
                       got, key_path, parse_toml, read_config_text, reporting, required_int,
                       resolve_path, unknown_name)
+from ..config.limits import Term, check_estimate
 
 DATASETS = ("digits",)
 OPTIMIZERS = ("sgd", "adam")
@@ -240,6 +253,99 @@ def _build(data: dict, base_dir: str) -> BridgeConfig:
                         text=dump_toml({"seed": seed, **tables}), base_dir=str(base_dir))
 
 
+# --------------------------------------------------------------------------- #
+# sizes
+# --------------------------------------------------------------------------- #
+#: Examples in the digits data set (train + test).
+N_DIGITS = 1797
+
+
+def _n_params(sizes) -> int:
+    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+def _size_inputs(cfg: BridgeConfig) -> dict:
+    out = {}
+    for table in SCHEMA:
+        for key, v in getattr(cfg, table).items():
+            if (isinstance(v, (int, float, list)) and not isinstance(v, bool)
+                    and key != "checkpoints"):
+                out[key_path(table, key)] = v
+    out[key_path("pairs", "n")] = cfg.n_pairs
+    out["trained endpoints"] = not cfg.pairs["checkpoints"]
+    return out
+
+
+def _ensemble_ops(i: dict, P: int, n_tr: float, n_te: float) -> float:
+    epochs = (i["[ensembles] fge_cycles"] * i["[ensembles] fge_cycle_epochs"]
+              + i["[ensembles] swa_epochs"])
+    members = i["[ensembles] fge_cycles"] + i["[ensembles] curve_points"] + 5
+    return 3.0 * epochs * n_tr * P + members * n_te * P
+
+
+def size_terms(i: dict) -> tuple[list, list]:
+    """The memory (bytes) and work (multiply-adds) estimates of a bridge run,
+    as :class:`~alife.config.limits.Term` lists, from its size inputs (key
+    path -> value, every number and array of the config)."""
+    n_te = round(N_DIGITS * i["[data] test_fraction"])
+    n_tr = N_DIGITS - n_te
+    sizes, a_sizes = i["[model] sizes"], i["[align] sizes"]
+    P, Pa = _n_params(sizes), _n_params(a_sizes)
+    pairs, a_pairs = i["[pairs] n"], i["[align] pairs"]
+    kinds = len(i["[paths] kinds"])
+    bends, n_pts, grid = i["[paths] bends"], i["[paths] n_points"], i["[plane] grid"]
+    planes = min(i["[plane] pairs"], pairs)
+    n_gp, sigmas = i["[gpmap] n"], len(i["[gpmap] sigmas"])
+    snaps = (8 + kinds * (bends + 2) + i["[ensembles] fge_cycles"]
+             + i["[ensembles] curve_points"])
+    width = max(max(sizes), max(a_sizes))
+    memory = [
+        Term("[gpmap] n", n_gp * (P * 4.0 + n_te * 2.0) + 256.0 * n_te * width * 4,
+             f"{n_gp:,} weight perturbations of {P:,} weights, drawn at once"),
+        Term("[plane] grid", planes * grid * grid * 16.0 + n_tr * sum(sizes) * 8.0,
+             f"the {grid}x{grid} loss plane of {planes} pair(s)"),
+        Term("[model] sizes", pairs * snaps * P * 4.0 + a_pairs * (snaps + 3) * Pa * 4.0,
+             f"the weights of every endpoint, bend and snapshot ({P:,} per net)"),
+        Term("[paths] n_points", pairs * kinds * n_pts * (64.0 + 16 * len(sizes))
+             + 3.0 * N_DIGITS * (sum(sizes) + sum(a_sizes)) * 4,
+             f"profiles at {n_pts} points and activations")]
+    train = 2 * pairs * i["[train] epochs"] * n_tr * P * 3.0 if i["trained endpoints"] else 0.0
+    steps = n_tr / i["[paths] batch_size"]
+    curves = kinds * (i["[paths] epochs"] * (3.0 * n_tr * P + steps * P * (bends + 2) * 2)
+                      + n_pts * (2.0 * n_tr + 2 * n_te) * P + max(n_pts, 201) * P)
+    neb = (i["[autoneb] cycles"] * i["[autoneb] steps"] * (i["[autoneb] pivots"] + 2)
+           * i["[autoneb] batch_size"] * P * 3.0) if "autoneb" in i["[paths] kinds"] else 0.0
+    align = a_pairs * (2 * i["[align] epochs"] * n_tr * Pa * 3.0
+                       + 2 * i["[align] n_points"] * (n_tr + n_te) * Pa
+                       + i["[align] curve_epochs"] * n_tr * Pa * 3.0
+                       + _ensemble_ops(i, Pa, n_tr, n_te))
+    work = [Term("[train] epochs", train, f"training {2 * pairs} endpoints"),
+            Term("[paths] epochs", pairs * (curves + neb + _ensemble_ops(i, P, n_tr, n_te)),
+                 f"training and evaluating {kinds} path kinds of {pairs} pair(s)"),
+            Term("[plane] grid", planes * grid * grid * (n_tr + n_te) * float(P),
+                 f"{planes} loss plane(s) of {grid}x{grid} points"),
+            Term("[align] epochs", align, f"{a_pairs} aligned pair(s)"),
+            Term("[gpmap] n", sigmas * float(n_gp) * n_te * P,
+                 f"{sigmas} x {n_gp:,} weight perturbations")]
+    return memory, work
+
+
+def check_sizes(config: BridgeConfig, name: str = "<config>") -> None:
+    """Refuse a run whose estimated memory or work is over its limit
+    (:mod:`alife.config.limits`), before any training starts.
+
+    Raises
+    ------
+    alife.config.ConfigError
+        One line starting with ``name``, naming the key to blame and the estimate.
+    """
+    refs = {key_path(t, k): default for t, schema in SCHEMA.items()
+            for k, (_, default, _) in schema.items()}
+    with reporting(name):
+        check_estimate(lambda i: size_terms(i)[0], lambda i: size_terms(i)[1],
+                       _size_inputs(config), refs)
+
+
 def loads_bridge(text: str, name: str = "<string>", base_dir=None) -> BridgeConfig:
     """Parse and validate bridge TOML text (see the module docstring)."""
     data = parse_toml(text, name, "loads_bridge", "load_bridge_config")
@@ -250,4 +356,6 @@ def loads_bridge(text: str, name: str = "<string>", base_dir=None) -> BridgeConf
 def load_bridge_config(path) -> BridgeConfig:
     """Read and validate a bridge config file (one-line ConfigError on any problem)."""
     name, text, base_dir = read_config_text(path)
-    return loads_bridge(text, name=name, base_dir=base_dir)
+    config = loads_bridge(text, name=name, base_dir=base_dir)
+    check_sizes(config, name)
+    return config

@@ -11,6 +11,10 @@ and ``.svg`` with ``fmt``):
 ``align.png``        the straight line before and after weight matching
 ``ensembles.png``    test NLL of one model, both endpoints, FGE, the curve and SWA
 ``gpmap.png``        the net as a GP map: robustness and evolvability vs σ
+
+An existing file of these names (in the format asked for) in ``OUT_DIR`` is
+an error unless ``force=True`` (:func:`alife.outputs.check_new_outputs`),
+checked before the result file is read.
 """
 from __future__ import annotations
 
@@ -18,8 +22,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..figures import check_format, figure_path, new_figure, save_figure
+from ..figures import check_format, figure_path, in_format, new_figure, save_figure
+from ..outputs import check_new_outputs
 from .run import read_bridge
+
+#: The files :func:`plot_bridge` may write in the default format (``plane_pairN.png``
+#: as a pattern; :func:`alife.figures.in_format` gives them in another).
+FIGURES = ("paths.png", "cka.png", "align.png", "ensembles.png", "gpmap.png")
+FIGURE_PATTERNS = ("plane_pair*.png",)
 
 _COLORS = {"line": "tab:red", "bezier": "tab:blue", "polychain": "tab:green",
            "autoneb": "tab:purple"}
@@ -204,7 +214,7 @@ def _gpmap_figure(summary):
     return fig
 
 
-def plot_bridge(path, out_dir, *, fmt: str = "png") -> list[Path]:
+def plot_bridge(path, out_dir, *, force: bool = False, fmt: str = "png") -> list[Path]:
     """Write every figure of a BRIDGE.h5 file into ``out_dir``; return their paths.
 
     Parameters
@@ -213,17 +223,23 @@ def plot_bridge(path, out_dir, *, fmt: str = "png") -> list[Path]:
         A BRIDGE.h5 file of ``alife bridge``.
     out_dir : str or Path
         Folder for the figures (created).
+    force : bool, default False
+        Allow replacing figures already in ``out_dir``; without it an existing
+        one is a ValueError, raised before the file is read.
     fmt : {"png", "pdf", "svg"}, default "png"
-        File format of the figures (see :data:`alife.figures.FORMATS`).
+        File format of the figures (see :data:`alife.figures.FORMATS`);
+        :data:`FIGURES` names them in the default format.
 
     Raises
     ------
     ValueError
-        If ``fmt`` is not a known figure format.
+        If ``fmt`` is not a known figure format, or a figure exists and
+        ``force`` is false.
     """
     fmt = check_format(fmt)
-    summary, arrays, _ = read_bridge(path)
     out = Path(out_dir)
+    check_new_outputs(out, in_format(FIGURES, fmt), in_format(FIGURE_PATTERNS, fmt), force=force)
+    summary, arrays, _ = read_bridge(path)
     out.mkdir(parents=True, exist_ok=True)
     figs = [("paths", _paths_figure(summary, arrays)), ("cka", _cka_figure(summary, arrays))]
     for r in summary["pairs"]:

@@ -45,7 +45,7 @@ from .. import provenance
 from ..store import (ResultFile, RunFileError, check_target, folder_lock, output_lock,
                      refuse_same_file, write_results)
 from .align import permute_mlp, weight_matching
-from .config import BridgeConfig
+from .config import BridgeConfig, check_sizes
 from .data import digits_split
 from .ensembles import curve_ensemble, ensemble_eval, fge, params_of, swa
 from .evaluate_path import evaluate_path
@@ -445,6 +445,7 @@ def run_bridge(cfg: BridgeConfig, out, *, force: bool = False, progress: bool = 
     checkpoints the config loads.
     """
     out = Path(out)
+    check_sizes(cfg)
     if out.is_dir():
         raise RunFileError(f"{out} is a directory; give a file name such as BRIDGE.h5")
     inputs = [f for pair in cfg.pairs["checkpoints"] for f in pair]

@@ -58,8 +58,12 @@ def parse_toml(text: str, name: str, fn: str = "loads", file_fn: str = "load_con
         raise ConfigError(name, None, "TOML syntax error: values nested too deeply") from None
 
 
+#: The longest config file read (a device such as /dev/zero is cut off there).
+MAX_CONFIG_BYTES = 16 << 20
+
+
 def read_config_text(path) -> tuple[str, str, Path]:
-    """``(name, text, folder)`` of a config file.
+    """``(name, text, folder)`` of a config file (at most :data:`MAX_CONFIG_BYTES`).
 
     ``name`` is the path as given (what error messages start with), ``folder``
     the absolute folder that relative paths in the config are resolved against.
@@ -71,10 +75,15 @@ def read_config_text(path) -> tuple[str, str, Path]:
     """
     name = os.fsdecode(os.fspath(path))
     try:
-        raw = Path(name).read_bytes()
+        with open(name, "rb") as f:
+            raw = f.read(MAX_CONFIG_BYTES + 1)
     except (OSError, ValueError) as e:
         reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
         raise ConfigError(name, None, f"cannot read the config file: {reason}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(name, None, f"cannot read the config file: it is longer than "
+                                      f"{MAX_CONFIG_BYTES >> 20} MiB (a config is a short TOML "
+                                      f"text; is this the right file?)")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:

@@ -42,6 +42,25 @@ text (a run file stores this text and compares it on resume), and
 ``[mutation]`` tables are kept as given (the preset or name plus the explicit
 overrides, not the library defaults).  A bitmap file is stored as an
 absolute path.
+
+Sizes are checked before a run starts (:func:`check_sizes`, called by
+:func:`load_config` and by :func:`alife.evolve.runner.evolve`): the memory
+the run holds at its peak (the populations' genomes, developing and scoring
+a generation's offspring) and its work (generations x offspring x steps x
+the multiply-adds of one step) are estimated from the config alone, and a
+config over the limits of :mod:`alife.config.limits` is refused with a
+one-line :class:`~alife.config.ConfigError` naming the key to blame and the
+estimate::
+
+    evolve.toml: [model] steps: 1000000000000 would make the run take about 1.8e+20
+    operations (mostly 30 generations of 102 genomes developed for 1000000000000 steps
+    over 5440 cells: 1.7e+19 cell updates; about 579 years at 1e+10 operations/s),
+    over the limit of 1e+16; use smaller sizes, or raise the limit with --max-work
+    or ALIFE_MAX_WORK
+
+The memory limit is half of the machine's memory by default, the work limit
+1e16 operations (days of computing); ``--max-memory`` / ``--max-work`` on
+the command line, or ``ALIFE_MAX_MEMORY`` / ``ALIFE_MAX_WORK``, raise them.
 """
 from __future__ import annotations
 
@@ -50,14 +69,18 @@ from dataclasses import dataclass, field
 from ..config import (FrozenDict, Invalid, TopLevel, canonical_table, check_keys, check_kind,
                       check_name, dump_toml, get_table, key_path, kind_of, library_error,
                       parse_toml, read_config_text, reporting, required_int, toml_string)
-from ..nca.config import model_spec, model_table_dict, parse_model_table
+from ..config.limits import Term, check_estimate
+from ..nca.config import (model_inputs, model_references, model_spec, model_table_dict,
+                          parse_model_table, rollout_sizes, spec_of_inputs)
 from ..nca.spec import HNCASpec
-from ..task_config import TaskConfig, parse_task_table, task_object, task_table_dict
+from ..task_config import (TaskConfig, evaluation_memory, parse_task_table, task_object,
+                           task_table_dict)
 from ..tasks import Task
 from .algorithms import ALGORITHMS, algorithm_params, make_algorithm
 from .mutation import OPERATORS, get_operator, operator_params
 
-__all__ = ["EvolveConfig", "RunConfig", "TOP_LEVEL", "load_config", "loads", "from_dict", "dumps"]
+__all__ = ["EvolveConfig", "RunConfig", "TOP_LEVEL", "load_config", "loads", "from_dict", "dumps",
+           "check_sizes", "size_terms"]
 
 #: The top level of an evolution config.
 TOP_LEVEL = TopLevel(keys=("seed", "generations"),
@@ -271,7 +294,72 @@ def load_config(path) -> EvolveConfig:
         problem :func:`loads` reports.
     """
     name, text, base_dir = read_config_text(path)
-    return loads(text, name=name, base_dir=base_dir)
+    config = loads(text, name=name, base_dir=base_dir)
+    check_sizes(config, name)
+    return config
+
+
+# --------------------------------------------------------------------------- #
+# sizes
+# --------------------------------------------------------------------------- #
+#: Usual values of the size keys (what a key is set back to when finding the
+#: one to blame for an estimate over its limit).
+_SIZE_REFERENCES = {"generations": 100, "[algorithm] pop_size": 100,
+                    "[algorithm] n_newcomers": 1, "[algorithm] n_offspring": 100,
+                    "[task] homeostasis_k": 10}
+
+
+def _size_inputs(config: EvolveConfig) -> dict:
+    algo = config.algorithm_object()
+    name = config.algorithm["name"]
+    out = {"generations": config.generations, "[algorithm] name": name,
+           "[algorithm] pop_size": int(algo.pop_size)}
+    if name == "afpo":
+        out["[algorithm] n_newcomers"] = int(algo.n_newcomers)
+    elif name == "ga" and "n_offspring" in config.algorithm:
+        out["[algorithm] n_offspring"] = int(algo.n_offspring)
+    if config.task.mode == "homeostasis":
+        out["[task] homeostasis_k"] = config.task.homeostasis_k
+    out.update(model_inputs(config.model))
+    return out
+
+
+def size_terms(inputs: dict) -> tuple[list, list]:
+    """The memory (bytes) and work (operations) estimates of a run, as
+    :class:`~alife.config.limits.Term` lists, from its size inputs (key path
+    -> value: generations, the algorithm's sizes, the ``[model]`` table)."""
+    rs = rollout_sizes(spec_of_inputs(inputs))
+    P = inputs["[algorithm] pop_size"]
+    K = inputs.get("[algorithm] n_offspring", P) + inputs.get("[algorithm] n_newcomers", 0)
+    D, T, G = rs["genes"], rs["steps"], inputs["generations"]
+    k = inputs.get("[task] homeostasis_k", 0)
+    side = rs["side"]
+    memory = [
+        Term("[algorithm] pop_size", (P + K) * D * 4 * 4 + K * D,
+             f"genomes: {P} parents and {K} offspring of {D} genes, with copies"),
+        Term("[algorithm] pop_size", evaluation_memory(rs, K, k),
+             f"developing and scoring {K} offspring: {rs['state']} state values each, "
+             f"{side}x{side} phenotypes"),
+        Term("[algorithm] pop_size", (P + K) * 160.0, "per-individual bookkeeping")]
+    work = [Term("[model] steps", float(G) * K * T * rs["ops_per_step"],
+                 f"{G} generations of {K} genomes developed for {T} steps over {rs['cells']} "
+                 f"cells: {float(G) * K * T * rs['cells']:.2g} cell updates")]
+    return memory, work
+
+
+def check_sizes(config: EvolveConfig, name: str = "<config>") -> None:
+    """Refuse a run whose estimated memory or work is over its limit
+    (:mod:`alife.config.limits`), before anything is allocated.
+
+    Raises
+    ------
+    alife.config.ConfigError
+        One line starting with ``name``, naming the key to blame and the estimate.
+    """
+    inputs = _size_inputs(config)
+    refs = {**_SIZE_REFERENCES, **model_references(config.model)}
+    with reporting(name):
+        check_estimate(lambda i: size_terms(i)[0], lambda i: size_terms(i)[1], inputs, refs)
 
 
 def dumps(config: EvolveConfig) -> str:

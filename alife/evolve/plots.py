@@ -1,11 +1,16 @@
 """Figures of an evolution run file (reads the run file only; never writes it).
 
-``plot_run(RUN.h5, OUT_DIR, fmt="png")`` writes (``.png``, ``.pdf`` or ``.svg``):
+``plot_run(RUN.h5, OUT_DIR, fmt="png")`` writes (``.png`` shown; ``.pdf`` and
+``.svg`` with ``fmt``):
 
-``loss``        best and median loss per generation
-``best``        the best phenotype of the last generation beside the target
-``filmstrip``   the development of that best genome, every level
-``mutations``   fractions of mutation classes among each generation's offspring
+``loss.png``            best and median loss per generation
+``best.png``            the best phenotype of the last generation beside the target
+``filmstrip.png``       the development of that best genome, every level
+``mutations.png``       fractions of mutation classes among each generation's offspring
+
+An existing file of these names (in the format asked for) in ``OUT_DIR`` is
+an error unless ``force=True`` (:func:`alife.outputs.check_new_outputs`),
+checked before the run file is read.
 """
 from __future__ import annotations
 
@@ -13,13 +18,18 @@ from pathlib import Path
 
 import numpy as np
 
-from ..figures import check_format, figure_path, new_figure, save_figure
+from ..figures import check_format, figure_path, in_format, new_figure, save_figure
 from ..nca import trajectory
 from ..nca.phenotype import binarise, render_filmstrip, render_phenotype
+from ..outputs import check_new_outputs
 from ..store import RunFile, RunFileError
 from .config import loads
 
-__all__ = ["plot_run"]
+__all__ = ["plot_run", "FIGURES"]
+
+#: The files :func:`plot_run` writes, in the default format
+#: (:func:`alife.figures.in_format` gives them in another).
+FIGURES = ("loss.png", "best.png", "filmstrip.png", "mutations.png")
 
 #: code -> (legend label, colour) of the mutation classes 0..4
 _CLASSES = {
@@ -81,7 +91,7 @@ def _mutations_figure(counts: np.ndarray):
     return fig
 
 
-def plot_run(run_path, out_dir, *, fmt: str = "png") -> list[Path]:
+def plot_run(run_path, out_dir, *, force: bool = False, fmt: str = "png") -> list[Path]:
     """Write the run's figures into ``out_dir``; return their paths.
 
     Parameters
@@ -90,18 +100,23 @@ def plot_run(run_path, out_dir, *, fmt: str = "png") -> list[Path]:
         An alife run file (``alife evolve``).
     out_dir : str or Path
         Folder for the figures (created).
+    force : bool, default False
+        Allow replacing figures already in ``out_dir``.
     fmt : {"png", "pdf", "svg"}, default "png"
-        File format of the figures (see :data:`alife.figures.FORMATS`).
+        File format of the figures (see :data:`alife.figures.FORMATS`);
+        :data:`FIGURES` names them in the default format.
 
     Raises
     ------
     alife.store.RunFileError
         If the run file cannot be read or holds no complete generation.
     ValueError
-        If ``fmt`` is not a known figure format.
+        If ``fmt`` is not a known figure format, or a figure exists in
+        ``out_dir`` and ``force`` is false (before anything is read).
     """
     fmt = check_format(fmt)
     out = Path(out_dir)
+    check_new_outputs(out, in_format(FIGURES, fmt), force=force)
     with RunFile.open(run_path, "r") as run:
         G = run.generations_done
         if G == 0:

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ..parallel import Executor
-from .config import EvolveConfig, dumps
+from .config import EvolveConfig, check_sizes, dumps
 from ..store import (CHECKPOINT_FIX, Checkpoint, RunFile, RunFileError, check_checkpoint,
                      check_target, checkpoint_path, load_checkpoint, output_lock,
                      write_checkpoint)
@@ -175,6 +175,7 @@ def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: boo
         damaged run file or checkpoint, a checkpoint of another run.
     """
     path = Path(out_path)
+    check_sizes(config)       # before any work, and before the output's lock is taken
     with output_lock(path):
         return _evolve_locked(config, path, force, progress, stop_after, executor)
 
@@ -186,13 +187,15 @@ def _evolve_locked(config: EvolveConfig, path: Path, force: bool, progress, stop
     ss = np.random.SeedSequence(config.seed)
     run, checkpoint = _open_to_resume(path, text, force)
     if run is None:
-        run = RunFile.create(path, text, ss.entropy, force=True)
-        run_id = run.run_id
         rng = np.random.default_rng(ss)
         t = time.perf_counter()
         first = algo.init(rng, genome_size=spec.n_genes)
         ev = task.evaluate(spec, first.genomes, fingerprint=True, executor=executor)
         eps = len(first) / (time.perf_counter() - t)
+        # the file is created once the first batch exists: a batch too big for
+        # memory leaves no 0-generation run file behind
+        run = RunFile.create(path, text, ss.entropy, force=True)
+        run_id = run.run_id
         state = algo.tell_init(first.genomes, ev.loss)
         none = np.full(len(first), NONE, np.int8)
         born = _born(ev, np.full(len(first), -1, np.int64), none)

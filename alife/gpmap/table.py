@@ -23,43 +23,145 @@ Parsing follows genonets' ``InReader.build_data_dicts`` exactly:
 * no kept row at all is an error.
 
 Every problem raises :class:`ValueError` with a one-line message that names
-the problem and the fix.  :func:`table_map` is registered as map kind
-``"table"`` (``alife.gpmap.make("table", file=..., alphabet="RNA", tau=0.0)``).
+the problem and the fix.
+
+The file is read in blocks, never whole (a ``.gz`` file is decompressed as
+it is read), and reading stops with that one-line error at a line longer
+than :data:`MAX_LINE_BYTES` (1 MiB: a gzip of zeros is refused after a
+megabyte), or past the caps of :func:`input_caps`: a quarter of the memory
+limit of decompressed text, and one line per 256 bytes of the memory limit
+(the limit is half of the machine's memory unless ``--max-memory`` or
+``ALIFE_MAX_MEMORY`` set it, see :mod:`alife.config.limits`).
+
+:func:`table_map` is registered as map kind ``"table"``
+(``alife.gpmap.make("table", file=..., alphabet="RNA", tau=0.0)``).
 """
 from __future__ import annotations
 
+import codecs
 import gzip
 import zlib
 from pathlib import Path
 
 import numpy as np
 
+from ..config.limits import MEMORY_ENV, format_bytes, max_memory
 from .base import ALPHABETS, DiscreteSpace, GPMap, label_id
 from .registry import register
 
-__all__ = ["TableMap", "table_map", "REQUIRED_COLUMNS"]
+__all__ = ["TableMap", "table_map", "REQUIRED_COLUMNS", "MAX_LINE_BYTES", "input_caps",
+           "genotype_length"]
 
 #: The columns a genonets input file must have.
 REQUIRED_COLUMNS = ("Genotypeset", "Delta", "Genotype", "Score")
 
 
-def _read_text(path) -> str:
-    p = Path(path)
-    if not p.exists():
-        raise ValueError(f"genonets input file {str(p)!r} does not exist; give the path of a "
-                         f"tab-separated Genotypeset/Delta/Genotype/Score file")
+#: Longest line a genonets input file may have (a row is four short columns).
+MAX_LINE_BYTES = 1 << 20
+_BLOCK = 1 << 16
+
+
+def input_caps() -> tuple[float, float]:
+    """``(bytes, lines)``: the most text (decompressed) and lines a genonets
+    input file may hold: a quarter of the memory limit
+    (:func:`alife.config.limits.max_memory`) and one line per 256 bytes of it
+    (what a parsed row costs at least)."""
+    limit = max_memory()
+    return limit / 4, limit / 256
+
+
+def _too_big(p: Path, what: str) -> ValueError:
+    return ValueError(f"genonets input file {str(p)!r} {what}; split it into smaller files, or "
+                      f"raise the limit with --max-memory or {MEMORY_ENV} (the input may hold "
+                      f"a quarter of it)")
+
+
+def _blocks(p: Path):
+    """The file's (decompressed) bytes in blocks, with one-line errors."""
     opener = gzip.open if p.suffix == ".gz" else open
     try:
-        with opener(p, "rt", encoding="utf-8", newline="") as f:
-            return f.read()
-    except UnicodeDecodeError as e:
-        raise ValueError(f"genonets input file {str(p)!r} is not UTF-8 text (byte {e.start}); "
-                         f"save it as UTF-8 tab-separated text") from None
+        with opener(p, "rb") as f:
+            while True:
+                block = f.read(_BLOCK)
+                if not block:
+                    return
+                yield block
     except (OSError, EOFError, zlib.error) as e:
         # a folder, no permission, a .gz file that is not (or not all) gzip data
         what = "a readable gzip file" if p.suffix == ".gz" else "a readable file"
         raise ValueError(f"genonets input file {str(p)!r} is not {what}: "
                          f"{' '.join(str(e).split()) or type(e).__name__}") from None
+
+
+def _read_lines(path):
+    """The lines of a genonets input file, as ``str.splitlines`` of its text
+    would give them, read in blocks (``.gz`` decompressed as it is read).
+
+    The text is never held whole: reading stops with a one-line ValueError
+    at a line longer than :data:`MAX_LINE_BYTES`, or past the caps of
+    :func:`input_caps` (decompressed bytes, lines), so a small gzip that
+    unpacks to gigabytes is refused after a megabyte or so.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise ValueError(f"genonets input file {str(p)!r} does not exist; give the path of a "
+                         f"tab-separated Genotypeset/Delta/Genotype/Score file")
+    max_bytes, max_lines = input_caps()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    carry, n_bytes, n_lines = "", 0, 0
+    for block in _blocks(p):
+        pending = len(decoder.getstate()[0])
+        try:
+            text = decoder.decode(block)
+        except UnicodeDecodeError as e:
+            raise ValueError(f"genonets input file {str(p)!r} is not UTF-8 text (byte "
+                             f"{n_bytes - pending + e.start}); save it as UTF-8 tab-separated "
+                             f"text") from None
+        n_bytes += len(block)
+        if n_bytes > max_bytes:
+            raise _too_big(p, f"holds more than {format_bytes(max_bytes)} of text")
+        full = carry + text
+        ends = full.splitlines(keepends=True)
+        carry = ends.pop() if ends else ""
+        lines = full.splitlines()       # the same lines without their ends
+        del lines[len(ends):]
+        if len(carry) > MAX_LINE_BYTES:
+            raise ValueError(f"genonets input file {str(p)!r}: line {n_lines + 1} is longer than "
+                             f"{format_bytes(MAX_LINE_BYTES)}; a genonets row is Genotypeset, "
+                             f"Delta, Genotype and Score separated by tabs (is this a genonets "
+                             f"input file?)")
+        n_lines += len(lines)
+        if n_lines > max_lines:
+            raise _too_big(p, f"has more than {max_lines:,.0f} lines")
+        yield from lines
+    try:
+        text = decoder.decode(b"", final=True)
+    except UnicodeDecodeError as e:
+        raise ValueError(f"genonets input file {str(p)!r} is not UTF-8 text (byte "
+                         f"{n_bytes - len(decoder.getstate()[0]) + e.start}); save it as UTF-8 "
+                         f"tab-separated text") from None
+    for line in (carry + text).splitlines():
+        yield line
+
+
+def genotype_length(path) -> int | None:
+    """The length of the first genotype of a genonets input file (None when
+    there is none), reading only as far as that row."""
+    lines = _read_lines(path)
+    try:
+        header = next(lines).split("\t")
+        if "Genotype" not in header:
+            return None
+        col = header.index("Genotype")
+        for line in lines:
+            fields = line.split("\t")
+            if len(fields) > col and fields[col]:
+                return len(fields[col])
+    except StopIteration:
+        pass
+    finally:
+        lines.close()
+    return None
 
 
 def _check_alphabet(alphabet: str) -> str:
@@ -69,17 +171,21 @@ def _check_alphabet(alphabet: str) -> str:
     return ALPHABETS[alphabet]
 
 
-def _parse(text: str, path: str, alphabet: str, letters: str, tau: float):
-    """genonets' InReader.build_data_dicts on the text of an input file:
-    ``(set -> genotype -> score, set -> delta, L)`` of the rows kept."""
-    lines = text.splitlines()
-    start = 0  # the header is the first line, as for csv.DictReader
-    if not text.strip():
-        raise ValueError(f"genonets input file {path!r} is empty; it needs the header line "
-                         f"'Genotypeset<TAB>Delta<TAB>Genotype<TAB>Score' and one row per genotype")
-    header = lines[start].split("\t")
+def _parse(lines, path: str, alphabet: str, letters: str, tau: float):
+    """genonets' InReader.build_data_dicts on the lines of an input file
+    (:func:`_read_lines`): ``(set -> genotype -> score, set -> delta, L)`` of
+    the rows kept."""
+    lines = iter(lines)
+    first = next(lines, None)  # the header is the first line, as for csv.DictReader
+    empty = ValueError(f"genonets input file {path!r} is empty; it needs the header line "
+                       f"'Genotypeset<TAB>Delta<TAB>Genotype<TAB>Score' and one row per genotype")
+    if first is None:
+        raise empty
+    header = first.split("\t")
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
+        if not first.strip() and all(not line.strip() for line in lines):
+            raise empty
         raise ValueError(f"genonets input file {path!r} lacks column(s) {', '.join(missing)} in its "
                          f"header; the first line must name the tab-separated columns "
                          f"Genotypeset, Delta, Genotype, Score")
@@ -89,20 +195,18 @@ def _parse(text: str, path: str, alphabet: str, letters: str, tau: float):
     data: dict[str, dict[str, float]] = {}
     deltas: dict[str, float] = {}
     L = 0
-    for lineno0 in range(start + 1, len(lines)):
-        line = lines[lineno0]
+    for lineno, line in enumerate(lines, start=2):
         if line == "":
             continue
         fields = line.split("\t")
         if len(fields) < ncol:
             fields = fields + [""] * (ncol - len(fields))
         head = fields[:ncol]
-        lineno = lineno0 + 1
-        if all(v == "" for v in head):
-            continue
-        empty = [header[i] for i, v in enumerate(head) if v == ""]
-        if empty:
-            raise ValueError(f"line {lineno}: missing value in column {empty[0]}; every row needs "
+        if "" in head:
+            if all(v == "" for v in head):
+                continue
+            empty = header[head.index("")]
+            raise ValueError(f"line {lineno}: missing value in column {empty}; every row needs "
                              f"a Genotypeset, Delta, Genotype and Score")
         s = fields[col["Score"]]
         try:
@@ -181,7 +285,7 @@ class TableMap(GPMap):
         self.alphabet_name = alphabet
         self.tau = tau
         self.path = str(path)
-        data, deltas, L = _parse(_read_text(path), self.path, alphabet, letters, tau)
+        data, deltas, L = _parse(_read_lines(path), self.path, alphabet, letters, tau)
         self.space = DiscreteSpace(L, len(letters), letters)
         self.set_names = list(data)
         self.deltas = deltas

@@ -18,7 +18,8 @@ from ..config import (FrozenDict, Invalid, TopLevel, canonical_table, check_keys
                       check_name, key_path, kind_of, library_error)
 from .spec import HNCASpec
 
-__all__ = ["LIMITS", "parse_model_table", "model_spec", "model_table_dict"]
+__all__ = ["LIMITS", "parse_model_table", "model_spec", "model_table_dict", "model_inputs",
+           "model_references", "spec_of_inputs", "rollout_sizes"]
 
 #: Sanity limits on model sizes.  Not physical limits of the model: they keep a
 #: typo (``base_size = 64000``) from allocating gigabytes, or ``levels = 10**9``
@@ -84,3 +85,51 @@ def model_spec(table) -> HNCASpec:
 def model_table_dict(table) -> dict:
     """The ``[model]`` table in canonical order (preset, then HNCASpec's field order)."""
     return canonical_table(table, ["preset", *_fields()])
+
+
+# --------------------------------------------------------------------------- #
+# sizes, for the memory and work estimates of the configs (alife.config.limits)
+# --------------------------------------------------------------------------- #
+def model_inputs(table) -> dict:
+    """The size inputs of a ``[model]`` table: ``"[model] key" -> value`` for
+    every key given (and ``"[model] preset"``), as the configs' estimates
+    read them (:func:`spec_of_inputs`)."""
+    return {key_path("model", k): v for k, v in dict(table).items()}
+
+
+def model_references(table) -> dict:
+    """``"[model] key" -> the preset's value`` for every key of the table but
+    the preset: what a key is set back to when finding the one to blame."""
+    base = HNCASpec.preset(table["preset"])
+    return {key_path("model", k): getattr(base, k) for k in dict(table) if k != "preset"}
+
+
+def spec_of_inputs(inputs: dict) -> HNCASpec:
+    """The HNCA of the ``[model]`` entries of ``inputs`` (see :func:`model_inputs`).
+
+    Raises ValueError for a combination HNCASpec rejects.
+    """
+    head = "[model] "
+    m = {k[len(head):]: v for k, v in inputs.items() if k.startswith(head)}
+    return model_spec(m)
+
+
+def rollout_sizes(spec: HNCASpec) -> dict:
+    """What one rollout of one genome costs, from the spec alone.
+
+    Returns
+    -------
+    dict
+        ``genes`` (D), ``cells`` (cells of every level), ``state`` (float32
+        values of the padded state, every level and channel), ``ops_per_step``
+        (multiply-adds of one step: each cell applies its level's genes
+        once), ``steps`` and ``side`` (of the phenotype, the output level).
+    """
+    sizes = spec.sizes
+    lay = spec.layout.levels
+    return {"genes": spec.n_genes,
+            "cells": sum(n * n for n in sizes),
+            "state": sum((n + 2) * (n + 2) for n in sizes) * spec.channels,
+            "ops_per_step": sum(n * n * (lv.stop - lv.start) for n, lv in zip(sizes, lay)),
+            "steps": spec.steps,
+            "side": sizes[spec.output_level]}

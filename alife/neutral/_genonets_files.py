@@ -8,11 +8,77 @@ drops, how it writes lists and NaN; see the notes in
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
 
 from ._genonets_graphs import Graph
+
+#: The longest set name, in UTF-8 bytes: its longest file name
+#: (``<set>_genotype_measures.tsv``) must fit in the 255 bytes of a file name.
+MAX_SET_NAME_BYTES = 255 - len("_genotype_measures.tsv")
+
+
+def unsafe_set_name(name: str) -> str | None:
+    """Why genotype set ``name`` cannot name a result file (None if it can).
+
+    A set's name becomes part of its file names (``<set>.gml``,
+    ``<set>_genotype_measures.tsv``, ...), written into the output folder as
+    they are (the names genonets writes).  A name that would lead out of
+    that folder, or cannot be part of a file name, is refused: one with a
+    path separator (``/`` or ``\\``), a NUL character, or more than
+    :data:`MAX_SET_NAME_BYTES` bytes.  Every other name is used unchanged.
+    """
+    if "/" in name or "\\" in name:
+        return "has a path separator (/ or \\); a set name becomes a file name"
+    if "\x00" in name:
+        return "has a NUL character"
+    if len(name.encode("utf-8", "surrogatepass")) > MAX_SET_NAME_BYTES:
+        return f"is longer than {MAX_SET_NAME_BYTES} bytes, too long for a file name"
+    return None
+
+
+def _create(out: Path, name: str):
+    """``out / name`` opened for writing text, as ``open(path, "w")`` would,
+    but only as a plain name inside ``out`` and never through a symbolic link
+    (a link planted there is an error, not followed)."""
+    if name != os.path.basename(name) or name in ("", ".", ".."):
+        raise ValueError(f"refusing to write {name!r}: not a plain file name inside {str(out)!r}")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(Path(out) / name, flags, 0o666)
+    except OSError as e:
+        raise OSError(f"cannot write {str(Path(out) / name)!r}: "
+                      f"{e.strerror or e} (is it a symbolic link?)") from None
+    return os.fdopen(fd, "w")
+
+
+def planned_files(sets) -> list:
+    """The file names :func:`write_results` will write for ``sets``, in order."""
+    files = ["in_params.tsv"]
+    for net, dom in zip(sets.networks, sets.dominant):
+        files += [f"{g.name}.gml" for g in ([net, dom] if dom is not net else [net])]
+    files.append("Genotype_set_measures.tsv")
+    files += [f"{k}_genotype_measures.tsv" for k in sets.names]
+    if sets.overlap is not None:
+        files.append("Genotype_set_overlap.tsv")
+    if _writes_phenotype_network(sets):
+        files.append("phenotype_network.gml")
+    return files
+
+
+def check_planned_files(sets) -> None:
+    """Two result files of one analysis must not have one name (a set named
+    ``phenotype_network``, or ``X_dominant`` beside a set ``X`` of several
+    components): ValueError naming the clash, before anything is written."""
+    seen = set()
+    for name in planned_files(sets):
+        if name in seen:
+            raise ValueError(f"two result files would both be called {name!r} (a genotype set "
+                             f"name clashes with another set's or a fixed result file's name); "
+                             f"rename that genotype set in the input file")
+        seen.add(name)
 
 #: genonets' column order of the set-level and genotype-level tables (others go last).
 _NET_ORDER = ["Robustness", "Evolvability", "Evolvability_targets", "Interface_edges", "Accessibility",
@@ -56,7 +122,7 @@ def write_params(out, input_path, alphabet, tau, indels, allc):
         'Include indels for Codons': False,
         'Use reverse complements for codons': False,
     }
-    with open(out / "in_params.tsv", "w") as f:
+    with _create(out, "in_params.tsv") as f:
         for k in sorted(params):
             f.write(f"{k}: {params[k]}\n")
 
@@ -71,13 +137,17 @@ def write_results(out: Path, sets) -> list:
     files += _write_genotype_measures(out, sets, strings)
     if sets.overlap is not None:
         files.append(_write_overlap(out, sets))
+    if _writes_phenotype_network(sets):
+        files.append(_write_phenotype_network(out, sets))
+    return files
+
+
+def _writes_phenotype_network(sets) -> bool:
     # genonets reads each *dominant* network's Evolvability; with use_all_components a set of
     # several components has none there and genonets 2.0 dies with KeyError before writing
     # this file: we skip it in exactly that case
     several = any(d is not n for d, n in zip(sets.dominant, sets.networks))
-    if len(sets.names) >= 2 and not (sets.use_all_components and several):
-        files.append(_write_phenotype_network(out, sets))
-    return files
+    return len(sets.names) >= 2 and not (sets.use_all_components and several)
 
 
 def _write_networks(out: Path, sets, strings) -> list:
@@ -105,7 +175,7 @@ def _write_set_measures(out: Path, sets) -> str:
     if sets.dominant[0] is not sets.networks[0]:
         attrs += list(sets.dominant[0].attrs)
     attrs.sort(key=_order_key(_NET_ORDER))
-    with open(out / "Genotype_set_measures.tsv", "w") as f:
+    with _create(out, "Genotype_set_measures.tsv") as f:
         f.write("Genotype_set\t" + "".join(a + "\t" for a in attrs) + "\n")
         for k, net, dom in zip(sets.names, sets.networks, sets.dominant):
             f.write(k + "\t")
@@ -136,7 +206,7 @@ def _write_genotype_measures(out: Path, sets, strings) -> list:
         seq_sorted = [seqs[i] for i in idx]
         lines = ["Sequence\t" + "".join(a + "\t" for a in cols)]
         lines.extend("\t".join(parts) + "\t" for parts in zip(seq_sorted, *colvals))
-        with open(out / f"{k}_genotype_measures.tsv", "w") as f:
+        with _create(out, f"{k}_genotype_measures.tsv") as f:
             f.write("\n".join(lines) + "\n")
         files.append(f"{k}_genotype_measures.tsv")
     return files
@@ -145,7 +215,7 @@ def _write_genotype_measures(out: Path, sets, strings) -> list:
 def _write_overlap(out: Path, sets) -> str:
     """``Genotype_set_overlap.tsv``: genotypes shared by the dominant networks of two sets."""
     names, ov = sets.names, sets.overlap
-    with open(out / "Genotype_set_overlap.tsv", "w") as f:
+    with _create(out, "Genotype_set_overlap.tsv") as f:
         for k in names:
             f.write("\t" + k)
         for i in range(len(names)):
@@ -235,7 +305,8 @@ def write_gml(path, g: Graph | None, *, directed=False, nodes=None, edges=None, 
         body.append("  edge\n  [\n    source %d\n    target %d\n  ]\n" * len(edges) % flat)
     out.append("".join(body).rstrip("\n"))
     out.append("]")
-    with open(path, "w") as f:
+    path = Path(path)
+    with _create(path.parent, path.name) as f:
         f.write("\n".join(out) + "\n")
 
 

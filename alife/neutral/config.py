@@ -48,17 +48,33 @@ The canonical text (:attr:`NeutralConfig.text`, stored in NET.h5 and keying
 the progress file) follows the policy of :mod:`alife.config`: the keys as
 given, in schema order, file paths absolute; ``[task]`` holds the target (or
 file), and the mode with its parameters when the mode is not ``"final"``.
+
+Sizes are checked before the analysis starts (:func:`check_sizes`, called
+by :func:`load_neutral_config` and :func:`alife.neutral.run.run_neutral`):
+from the map (genotype length, neighbours per genotype, the cost of one
+evaluation), the seeds and the budgets (``max_evaluations`` and
+``max_nodes`` per network, ``walks x walk_steps``, the seeds' one-mutants
+for the profile, or every genotype for ``exhaustive``), the peak memory and
+the work are estimated; over the limits of :mod:`alife.config.limits` (by
+default half of the machine's memory and 1e16 operations; raise them with
+``--max-memory`` / ``--max-work`` or ``ALIFE_MAX_MEMORY`` / ``ALIFE_MAX_WORK``)
+the config is refused with a one-line error naming the key to blame and the
+estimate.  ``exhaustive`` on a space of more than ``4**13`` genotypes is
+refused the same way.
 """
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 
 from ..config import (FrozenDict, Invalid, TopLevel, check_keys, check_kind, dump_toml, get_table,
                       key_path, parse_toml, read_config_text, reporting, required_int,
                       resolve_path, unknown_name)
-from ..nca.config import model_spec, model_table_dict, parse_model_table
-from ..task_config import parse_task_table, task_object, task_table_dict
+from ..config.limits import Term, check_estimate
+from ..nca.config import (model_inputs, model_references, model_spec, model_table_dict,
+                          parse_model_table, rollout_sizes, spec_of_inputs)
+from ..task_config import evaluation_memory, parse_task_table, task_object, task_table_dict
 
 MAP_KINDS = ("hnca", "rna", "toy", "table")
 TOY_NAMES = ("threshold", "count", "parity")
@@ -252,6 +268,146 @@ def _build(data: dict, base_dir: str) -> NeutralConfig:
                          base_dir=str(base_dir))
 
 
+# --------------------------------------------------------------------------- #
+# sizes
+# --------------------------------------------------------------------------- #
+#: Usual values of the size keys (what a key is set back to when finding the
+#: one to blame for an estimate over its limit).
+_SIZE_REFERENCES = {"[build] max_nodes": 10_000, "[build] max_evaluations": 100_000,
+                    "[build] walks": 0, "[build] walk_steps": 100, "[seeds] random": 0,
+                    "[seeds] best": 1, "[measures] path_sources": 64,
+                    "[map] m": 4, "[map] lattice_k": 0, "[map] length": 12, "[map] L": 8,
+                    "[map] K": 2, "[task] homeostasis_k": 10}
+#: Bytes of one cached phenotype or one boundary entry besides the genotype
+#: (dict entry, bytes key, numpy row object).
+_ENTRY = 250
+
+
+def _size_inputs(config: NeutralConfig) -> dict:
+    mp, sd, bd, ms = config.map, config.seeds, config.build, config.measures
+    out = {"[map] kind": mp["kind"], "[build] method": bd["method"]}
+    for k in ("m", "lattice_k", "length", "L", "K"):
+        if k in mp:
+            out[key_path("map", k)] = mp[k]
+    if mp["kind"] == "hnca":
+        out.setdefault("[map] m", 4)
+        out.update(model_inputs(config.model))
+        if config.task is not None and config.task.mode == "homeostasis":
+            out["[task] homeostasis_k"] = config.task.homeostasis_k
+    if mp["kind"] == "table":
+        from ..gpmap.base import ALPHABETS
+        from ..gpmap.table import genotype_length
+        try:
+            out["table L"] = genotype_length(mp["file"]) or 1
+        except ValueError:
+            out["table L"] = 1       # the run reports what is wrong with the file
+        out["table K"] = len(ALPHABETS.get(mp["alphabet"], "01"))
+    for k in ("max_nodes", "max_evaluations", "walks", "walk_steps"):
+        out[key_path("build", k)] = bd[k]
+    out["[seeds] genotypes"] = len(sd.get("genotypes", ()))
+    out["[seeds] best"] = sd.get("best", 1) if "run" in sd else 0
+    out["[seeds] random"] = sd.get("random", 0)
+    out["[measures] path_sources"] = ms["path_sources"]
+    out["[measures] profile"] = bool(ms["profile"])
+    return out
+
+
+def _map_sizes(i: dict) -> dict:
+    """Genotype length ``L``, bytes per gene, neighbours per genotype, space
+    size, operations and memory (a function of the batch size) of one
+    evaluation, for the map of size inputs ``i``."""
+    kind = i["[map] kind"]
+    if kind == "hnca":
+        rs = rollout_sizes(spec_of_inputs(i))
+        L, k = rs["genes"], i.get("[map] lattice_k", 0)
+        per = i["[map] m"] if not k else k - 1
+        hk = i.get("[task] homeostasis_k", 0)
+        return {"L": L, "item": 1 if k else 4, "nb": L * per, "per": per,
+                "space": float(k) ** L if k else math.inf,
+                "ops": float(rs["steps"]) * rs["ops_per_step"],
+                "batch": lambda n: evaluation_memory(rs, n, hk)}
+    if kind == "rna":
+        L, K = i["[map] length"], 4
+        ops = 100.0 * L ** 3
+        batch = (lambda n: 64.0 * L * L + 32.0 * n)        # one fold's tables, the ids
+    elif kind == "toy":
+        L, K = i["[map] L"], i.get("[map] K", 2)
+        ops, batch = float(L), (lambda n: 32.0 * n)
+    else:
+        L, K = i["table L"], i["table K"]
+        ops, batch = float(L), (lambda n: (L + 64.0) * n)
+    return {"L": L, "item": 1, "nb": L * (K - 1), "per": K - 1, "space": float(K) ** L,
+            "ops": ops, "batch": batch}
+
+
+def size_terms(i: dict) -> tuple[list, list]:
+    """The memory (bytes) and work (operations) estimates of an analysis, as
+    :class:`~alife.config.limits.Term` lists, from its size inputs (key path
+    -> value, see the module docstring)."""
+    m = _map_sizes(i)
+    L, g, nb = m["L"], m["L"] * m["item"], m["nb"]
+    if i["[build] method"] == "exhaustive":
+        n = m["space"]
+        memory = [Term("[build] method", n * (48.0 + g / 8),
+                       f"every genotype of the space: {n:.3g} of them, their phenotypes and "
+                       f"networks"),
+                  Term("[build] method", m["batch"](min(n, 1 << 18)) + (1 << 18) * g * 2.0,
+                       "evaluating a batch of genotypes")]
+        return memory, [Term("[build] method", n * m["ops"],
+                             f"evaluating {n:.3g} genotypes")]
+    seeds = i["[seeds] genotypes"] + i["[seeds] best"] + i["[seeds] random"]
+    E = float(min(i["[build] max_evaluations"], m["space"]))
+    N = float(min(i["[build] max_nodes"], E + 1))
+    w, ws = i["[build] walks"], i["[build] walk_steps"]
+    walked = float(w) * (ws + 1)
+    memory = [
+        Term("[build] max_evaluations", E * (3.0 * g + _ENTRY) + m["batch"](min(E, N * nb)),
+             f"one network's {E:.3g} evaluations: cached phenotypes and the boundary"),
+        Term("[build] max_nodes", N * (g + _ENTRY) + seeds * N * (g + 50.0) + seeds * E * 8.0,
+             f"{seeds} networks of up to {N:.3g} genotypes of {L} genes"),
+        Term("[build] walks", walked * (g + 9.0 + _ENTRY) + m["batch"](w),
+             f"{w} walks of {ws} steps, every step stored"),
+        Term("[measures] path_sources", i["[measures] path_sources"] * N * 16.0,
+             "path lengths from the BFS sources")]
+    work = [Term("[build] max_evaluations", seeds * E * m["ops"],
+                 f"{seeds} networks of {E:.3g} evaluations"),
+            Term("[build] walks", seeds * walked * m["ops"], f"{w} walks of {ws} steps")]
+    if i["[map] kind"] == "hnca" and i["[measures] profile"]:
+        n_prof = seeds * (1.0 + nb)
+        memory.append(Term("[measures] profile", n_prof * (2.0 * g + 48) + m["batch"](n_prof),
+                           f"the profiles: {seeds} seeds x {nb:,} one-mutants of {L} genes, "
+                           f"evaluated at once"))
+        work.append(Term("[measures] profile", n_prof * m["ops"], "the profiles"))
+    return memory, work
+
+
+def check_sizes(config: NeutralConfig, name: str = "<config>") -> None:
+    """Refuse an analysis whose estimated memory or work is over its limit
+    (:mod:`alife.config.limits`), or an ``exhaustive`` one of a space too
+    large to enumerate, before anything is computed.
+
+    Raises
+    ------
+    alife.config.ConfigError
+        One line starting with ``name``, naming the key to blame and the estimate.
+    """
+    from ..gpmap.base import ENUMERABLE_LIMIT
+    inputs = _size_inputs(config)
+    refs = dict(_SIZE_REFERENCES)
+    if config.model is not None:
+        refs.update(model_references(config.model))
+    with reporting(name):
+        if inputs["[build] method"] == "exhaustive":
+            space = _map_sizes(inputs)["space"]
+            if space > ENUMERABLE_LIMIT:
+                raise Invalid(key_path("build", "method"),
+                              f"exhaustive enumerates every genotype, and this map has {space:.3g} "
+                              f"(more than the {ENUMERABLE_LIMIT:,} of 4**13 alife enumerates); "
+                              f"use method = \"bfs\", or a shorter genotype")
+        check_estimate(lambda i: size_terms(i)[0], lambda i: size_terms(i)[1], inputs, refs,
+                       "the analysis")
+
+
 def loads_neutral(text: str, name: str = "<string>", base_dir=None) -> NeutralConfig:
     """Parse and validate neutral-analysis TOML text (see the module docstring)."""
     data = parse_toml(text, name, "loads_neutral", "load_neutral_config")
@@ -262,4 +418,6 @@ def loads_neutral(text: str, name: str = "<string>", base_dir=None) -> NeutralCo
 def load_neutral_config(path) -> NeutralConfig:
     """Read and validate a neutral-analysis config file (one-line ConfigError on any problem)."""
     name, text, base_dir = read_config_text(path)
-    return loads_neutral(text, name=name, base_dir=base_dir)
+    config = loads_neutral(text, name=name, base_dir=base_dir)
+    check_sizes(config, name)
+    return config

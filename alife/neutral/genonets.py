@@ -15,6 +15,19 @@ with the same names, columns, order and number formatting:
 * ``Genotype_set_overlap.tsv``: genotypes shared between dominant networks;
 * ``phenotype_network.gml``: the directed phenotype network.
 
+Set names become file names unchanged (as in genonets), so a set name must
+be a plain file name: one with a path separator (``/``, ``\\``), a NUL
+character or more than 233 bytes is refused with a one-line error before
+anything is computed, and so is an input whose result files would clash (a
+set called ``phenotype_network``, or ``X_dominant`` beside a set ``X`` of
+several components).  Every file is created inside the output folder,
+never through a symbolic link.  A non-empty output folder is refused
+unless ``force``.  The input is read with the caps of
+:mod:`alife.gpmap.table` (a gzip bomb is refused after a megabyte), and an
+analysis whose memory estimate is over the limit of
+:mod:`alife.config.limits` (:func:`check_analysis_size`) is refused before
+it starts.
+
 :func:`analyse` builds the object every measure shares, :class:`GenotypeSets`
 (each set's genotype network and dominant network, every genotype's mutants),
 then calls one function per measure in genonets' order: :func:`peaks`,
@@ -127,12 +140,14 @@ import numpy as np
 
 from alife.gpmap.table import TableMap
 
+from ..config.limits import Term, max_memory, over_memory
 from . import _genonets_kernels as kernels
-from ._genonets_files import write_params, write_results
+from ._genonets_files import check_planned_files, unsafe_set_name, write_params, write_results
 from ._genonets_graphs import Graph, assortativity, shortest_paths, summits, uniq
 from ._genonets_sets import GenotypeSets, genotype_sets
 
-__all__ = ["run_genonets", "analyse", "GenotypeSets", "GENONETS_ALPHABETS"]
+__all__ = ["run_genonets", "analyse", "GenotypeSets", "GENONETS_ALPHABETS",
+           "check_analysis_size"]
 
 #: genonets' letter order (its bit codes), used for nothing but documentation:
 #: results do not depend on the letter codes.
@@ -400,6 +415,35 @@ def overlap(sets: GenotypeSets, si: int):
 
 # ----------------------------------------------------------------------------------------------
 
+def check_analysis_size(tm: TableMap, include_indels: bool = False) -> None:
+    """Refuse an input whose analysis would need more memory than the limit
+    (:func:`alife.config.limits.max_memory`), before it starts.
+
+    The estimate, for ``n`` genotypes (rows kept) in ``S`` sets, ``U``
+    distinct genotypes and ``M`` mutants per genotype: ``n M`` mutant ranks
+    and indices (int64, with temporaries), ``U S`` membership flags and
+    counts, ``S**2`` overlaps and, per genotype, its measures as Python
+    values.
+
+    Raises
+    ------
+    ValueError
+        One line with the sizes, the estimate and how to raise the limit.
+    """
+    space = tm.space
+    n = sum(len(g) for g in tm.set_genotypes.values())
+    S = len(tm.set_names)
+    M = space.L * (space.K - 1) + (2 * space.K if include_indels else 0)
+    terms = [Term(None, n * M * 32.0, f"mutants: {n:,} genotypes x {M} mutants"),
+             Term(None, n * S * 10.0, f"membership: {n:,} genotypes x {S:,} sets"),
+             Term(None, S * S * 8.0 + n * 720.0, "the measures of every genotype and set")]
+    total, limit = sum(t.amount for t in terms), max_memory()
+    if total > limit:
+        e = over_memory(None, None, total, max(terms, key=lambda t: t.amount), limit,
+                        f"the analysis of {n:,} genotypes in {S:,} sets")
+        raise ValueError(f"genonets input file {str(tm.path)!r}: {e.reason}")
+
+
 def run_genonets(input_path, alphabet: str, tau: float, out_dir, *, include_indels: bool = False,
                  use_reverse_complements: bool = False, use_all_components: bool = False,
                  force: bool = False) -> dict:
@@ -424,7 +468,8 @@ def run_genonets(input_path, alphabet: str, tau: float, out_dir, *, include_inde
     use_all_components : bool
         genonets ``--use-all-components``: evolvability over whole networks.
     force : bool
-        Allow writing into a non-empty ``out_dir``.
+        Allow writing into a non-empty ``out_dir`` (files there with the
+        names written are replaced; a symbolic link among them is an error).
 
     Returns
     -------
@@ -444,9 +489,16 @@ def run_genonets(input_path, alphabet: str, tau: float, out_dir, *, include_inde
     if out.is_dir() and any(out.iterdir()) and not force:
         raise ValueError(f"output directory {str(out)!r} is not empty; choose another or pass force=True")
     tm = TableMap(input_path, alphabet, tau)
+    for name in tm.set_names:
+        why = unsafe_set_name(name)
+        if why is not None:
+            raise ValueError(f"genotype set {name!r}"[:120] + f" of {str(input_path)!r} {why}; "
+                             f"rename the set in the input file")
+    check_analysis_size(tm, include_indels)
+    sets = analyse(tm, include_indels=include_indels, use_all_components=use_all_components)
+    check_planned_files(sets)
     out.mkdir(parents=True, exist_ok=True)
     write_params(out, input_path, alphabet, tau, include_indels, use_all_components)
-    sets = analyse(tm, include_indels=include_indels, use_all_components=use_all_components)
     files = write_results(out, sets)
     warnings = []
     if "phenotype_network.gml" not in files:

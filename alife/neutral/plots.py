@@ -1,7 +1,7 @@
 """Figures of a neutral-network analysis (``alife neutral``, ``alife report NET.h5``).
 
 ``plot_neutral(summary, arrays, graphs, OUT_DIR, fmt="png")`` writes, where the
-data are there (``.png``, ``.pdf`` or ``.svg``; :data:`FIGURES` lists them):
+data are there (``.png``, ``.pdf`` or ``.svg``; :data:`FIGURES` lists them as PNGs):
 
 ``network``           the largest network drawn, nodes coloured by genotype
                       robustness r(g) on a scale fitted to its values
@@ -22,6 +22,11 @@ import numpy as np
 from ..figures import annotate_statistic, check_format, figure_path, new_figure, save_figure
 
 __all__ = ["plot_neutral", "FIGURES"]
+
+#: The files :func:`plot_neutral` may write, in the default format
+#: (:func:`alife.figures.in_format` gives them in another).
+FIGURES = ("network.png", "genotype_r_vs_e.png", "phenotype_R_vs_E.png", "rank_frequency.png",
+           "profile.png")
 
 
 def _network_figure(graphs: dict):
@@ -240,7 +245,7 @@ def plot_neutral(summary: dict, arrays: dict, graphs: dict, out_dir, *,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, build in FIGURES.items():
+    for name, build in _BUILDERS.items():
         fig = build(summary, arrays, graphs)
         if fig is not None:
             written.append(save_figure(fig, figure_path(out, name, fmt)).name)
@@ -249,8 +254,8 @@ def plot_neutral(summary: dict, arrays: dict, graphs: dict, out_dir, *,
 
 
 #: figure name -> builder ``(summary, arrays, graphs) -> Figure or None``
-#: (None where the data for that figure are not there)
-FIGURES = {
+#: (None where the data for that figure are not there), in the order of FIGURES
+_BUILDERS = {
     "network": lambda summary, arrays, graphs: _network_figure(graphs) if graphs else None,
     "genotype_r_vs_e": lambda summary, arrays, graphs: _genotype_figure(arrays),
     "phenotype_R_vs_E": lambda summary, arrays, graphs: _phenotype_figure(summary, arrays),

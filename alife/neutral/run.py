@@ -44,12 +44,17 @@ import numpy as np
 
 from ..store import (RunFile, RunFileError, check_target, folder_lock, output_lock,
                      progress_key, progress_path, read_progress, write_progress, write_results)
+from ..figures import check_format, in_format
+from ..outputs import check_new_outputs
 from . import enumeration, sampling, walks
 from . import measures as M
-from .config import NeutralConfig
+from .config import NeutralConfig, check_sizes
+from .plots import FIGURES
 
 #: Networks up to this many nodes are kept as GraphML and drawn.
 GRAPH_MAX_NODES = 5000
+#: The GraphML files an analysis may write into its figures folder.
+GRAPHML_PATTERNS = ("network*.graphml", "largest_phenotype_component.graphml")
 
 
 def seed_genotypes(config: NeutralConfig, gpmap, rng: np.random.Generator) -> tuple[np.ndarray, list]:
@@ -124,7 +129,8 @@ def run_neutral(config: NeutralConfig, out_path, *, force: bool = False, figs=No
     out_path : path of the result file
     force : bool, replace an existing result file
     figs : folder for GraphML and figures (default: ``<out stem>_figs``
-        next to ``out_path``)
+        next to ``out_path``); a figure (in format ``fmt``) or GraphML file
+        already there is an error unless ``force``, found before any work
     executor : alife.parallel.Executor, optional; where an HNCA map develops
         its batches (default: this process's Numba threads)
     fmt : file format of the figures: "png" (default), "pdf" or "svg"
@@ -143,13 +149,14 @@ def run_neutral(config: NeutralConfig, out_path, *, force: bool = False, figs=No
     ValueError
         One line: an existing result without ``force``, a bad progress file, ...
     """
-    from ..figures import check_format
-
     fmt = check_format(fmt)
     out_path = Path(out_path)
     figs = Path(figs) if figs is not None else out_path.with_name(out_path.stem + "_figs")
     with output_lock(out_path), folder_lock(figs):
         check_target(out_path, force=force)
+        check_sizes(config)
+        check_new_outputs(figs, in_format(FIGURES, fmt), GRAPHML_PATTERNS, force=force,
+                          option="--figs")
         return _run_locked(config, out_path, force, figs, executor, fmt)
 
 

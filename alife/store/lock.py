@@ -140,7 +140,8 @@ def output_lock(path):
 def folder_lock(path):
     """Hold the exclusive lock of the folder output ``path`` for the block
     (the folder is created if needed and flocked itself; nothing is added to
-    it; a folder created here and still empty at the end is removed).
+    it; the folders created here, the output and any missing parents, are
+    removed at the end while they are still empty).
 
     Raises
     ------
@@ -152,7 +153,7 @@ def folder_lock(path):
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise RunFileError(f"{path} is not a folder; give a folder for the output")
-    created = not path.exists()
+    created = [p for p in (path, *path.parents) if not p.exists()]   # innermost first
     path.mkdir(parents=True, exist_ok=True)
     try:
         if fcntl is None:                         # pragma: no cover
@@ -165,6 +166,8 @@ def folder_lock(path):
         finally:
             os.close(fd)
     finally:
-        if created:
-            with contextlib.suppress(OSError):
-                os.rmdir(path)                    # made here and left empty: not kept
+        for p in created:                         # made here and left empty: not kept
+            try:
+                os.rmdir(p)
+            except OSError:
+                break                             # not empty (or gone): its parents are kept too

@@ -38,6 +38,7 @@ from .. import __version__ as _ALIFE_VERSION
 from .. import provenance as _provenance
 from .atomic import atomic_write, check_target, remove_stale_temps
 from .errors import RunFileError, error_line
+from .sizes import check_read
 
 __all__ = ["RESULTS_SCHEMA_VERSION", "write_results", "read_results", "result_kind",
            "ResultFile", "UnverifiedResultWarning", "data_crc"]
@@ -244,6 +245,7 @@ class ResultFile:
 
         def visit(name, obj):
             if isinstance(obj, h5py.Dataset):
+                check_read(obj, self.path)    # no read of data the file only declares
                 crc = obj.attrs.get(DATA_CRC) if self.verified else 0
                 if not isinstance(crc, (int, np.integer)):
                     raise self._corrupt(f"dataset {name} has no valid {DATA_CRC} attribute")
@@ -304,8 +306,15 @@ def read_results(path, kind: str | None = None, names=None) -> tuple[dict, dict]
     names : iterable of dataset paths, or None for every dataset; only these
         are read (and verified), with the root checksum
 
-    String datasets come back as lists of str.  Raises :class:`RunFileError`
-    (one line) for a missing, unreadable, damaged or wrong-kind file.
+    Returns
+    -------
+    attrs : dict, the root attributes
+    arrays : dict, dataset path -> numpy array (string datasets as lists of str)
+
+    Raises
+    ------
+    RunFileError
+        One line, for a missing, unreadable, damaged or wrong-kind file.
     """
     with ResultFile(path, kind) as rf:
         return dict(rf.attrs), rf.read_all(None if names is None else list(names))

@@ -55,6 +55,7 @@ from .layout import (CORRUPT_FIX, COUNTS, CRC, DATASETS, GENERATION_DATASETS, HE
                      SCHEMA_VERSION, STATE_CRC, TIMING_DATASETS, TIMING_GROUP, TIMING_PATH,
                      check_block_crcs, check_generation_rows, generation_crc, header_crc,
                      reading, series, state_crc, validate_layout)
+from .sizes import check_read
 
 __all__ = ["RunFile"]
 
@@ -571,6 +572,7 @@ class RunFile:
                 return np.zeros((0,), dtype=dtype)
             raise RunFileError(f"{self.path}: no complete generation yet")
         ds = f[f"{TIMING_GROUP}/{name}" if name in TIMING_DATASETS else name]
+        check_read(ds, self.path, (G if gen is None else 1) * int(np.prod(ds.shape[1:])))
         if gen is None:
             with reading(self.path, f"dataset {ds.name.lstrip('/')}"):
                 return ds[:G]

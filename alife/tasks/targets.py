@@ -156,6 +156,52 @@ def target(name: str, N: int) -> np.ndarray:
 # --------------------------------------------------------------------------- #
 # bitmap targets
 # --------------------------------------------------------------------------- #
+#: The PNG signature and the start of its first chunk, the image header.
+_PNG_HEAD = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR"
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    """``(height, width)`` of a PNG, read from its header (the first 24 bytes),
+    without decoding the image.
+
+    Raises
+    ------
+    ValueError
+        If the file does not start like a PNG.
+    """
+    with open(path, "rb") as f:
+        head = f.read(24)
+    if len(head) < 24 or head[:16] != _PNG_HEAD:
+        raise ValueError("not a PNG image (no PNG signature and image header)")
+    return int.from_bytes(head[20:24], "big"), int.from_bytes(head[16:20], "big")
+
+
+def _npy_shape(path: Path) -> tuple:
+    """The shape an ``.npy`` file declares in its header, without reading its data."""
+    with open(path, "rb") as f:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, _, _ = np.lib.format.read_array_header_1_0(f)
+        else:
+            shape, _, _ = np.lib.format.read_array_header_2_0(f)
+    return tuple(shape)
+
+
+def _declared_shape(path: Path, suffix: str, N: int) -> tuple | None:
+    """The shape a bitmap file declares before it is decoded (PNG and .npy
+    headers), or None for text; a text file is refused when it has more
+    bytes than an (N, N) bitmap's text can have."""
+    if suffix == ".png":
+        return _png_size(path)
+    if suffix == ".npy":
+        return _npy_shape(path)
+    most = N * (N + 2) + (1 << 16)       # N lines of N cells and \r\n, trailing empty lines
+    size = path.stat().st_size
+    if size > most:
+        raise ValueError(f"{size} bytes, more than the text of a {N}x{N} bitmap can have")
+    return None
+
+
 def _read_png(path: Path) -> np.ndarray:
     from matplotlib.image import imread
 
@@ -208,6 +254,12 @@ def _read_txt(path: Path) -> np.ndarray:
 _READERS = {".png": _read_png, ".npy": _read_npy, ".txt": _read_txt}
 
 
+class _WrongShape(Exception):
+    def __init__(self, shape):
+        super().__init__(shape)
+        self.shape = tuple(int(x) for x in shape)
+
+
 def load_target(path, N: int) -> np.ndarray:
     """Load a target bitmap of exactly ``(N, N)`` cells from a file.
 
@@ -231,7 +283,10 @@ def load_target(path, N: int) -> np.ndarray:
         as off cells); empty lines at the end of the file are ignored.
 
     Row 0 is the top of the image / first line of the file.  The bitmap is
-    never resized.
+    never resized.  The shape is checked before the data are decoded: a PNG's
+    from its header, an ``.npy`` file's from its header, and a text file
+    larger than an ``(N, N)`` bitmap's text can be is refused unread (a
+    small file that declares a huge image costs nothing).
 
     Parameters
     ----------
@@ -262,7 +317,15 @@ def load_target(path, N: int) -> np.ndarray:
     if not p.is_file():
         raise ValueError(f"load_target: cannot read '{p}': no such file; {want}")
     try:
+        # the shape a header declares is checked before the image is decoded:
+        # a small PNG can declare gigapixels
+        declared = _declared_shape(p, suffix, N)
+        if declared is not None and tuple(declared) != (N, N):
+            raise _WrongShape(declared)
         a = _READERS[suffix](p)
+    except _WrongShape as e:
+        raise ValueError(f"load_target: '{p}' has shape {e.shape}; {want} "
+                         "(targets are not resized)") from None
     except Exception as e:  # noqa: BLE001 - any parse failure becomes one ValueError
         msg = " ".join(str(e).split()) or type(e).__name__
         raise ValueError(f"load_target: cannot read '{p}' as {suffix}: {msg}; {want}") from None
