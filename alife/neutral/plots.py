@@ -68,7 +68,9 @@ def _spearman_text(x, y) -> tuple[str, int]:
     from .measures import spearman
 
     rho, p, n = spearman(x, y)
-    return ("" if not np.isfinite(rho) else f"Spearman \u03c1 = {rho:.2f}, p = {p:.2g}, n = {n:,}"), n
+    if not np.isfinite(rho):
+        return "", n
+    return f"Spearman \u03c1 = {rho:.2f}, p = {p:.2g}, n = {n:,}", n
 
 
 def _genotype_measures(arrays: dict) -> tuple[np.ndarray, np.ndarray]:
