@@ -4,11 +4,12 @@
     alife evolve CONFIG.toml|EXAMPLE --out RUN.h5 [--force] [--no-progress]
                  [--executor threads|processes|dask] [--workers N] [--scheduler tcp://HOST:PORT]
     alife show RUN.h5
-    alife plot RUN.h5|BRIDGE.h5 [--out DIR] [--force]
+    alife plot RUN.h5|BRIDGE.h5 [--out DIR] [--format png|pdf|svg] [--force]
     alife bridge CONFIG.toml|EXAMPLE --out BRIDGE.h5 [--save-checkpoints DIR] [--force]
     alife compare BRIDGE.h5 --out TABLE.md [--rna-phenotypes CSV] [--hnca-neutral JSON]
                   [--hnca-pairs JSON] [--force]
-    alife neutral CONFIG.toml|EXAMPLE --out NET.h5 [--figs DIR] [--force] [--executor ...]
+    alife neutral CONFIG.toml|EXAMPLE --out NET.h5 [--figs DIR] [--format png|pdf|svg]
+                  [--force] [--executor ...]
                   [--workers N] [--scheduler tcp://HOST:PORT]
     alife genonets INPUT.tsv --alphabet RNA --tau 0 --out DIR [--include-indels]
                    [--use-all-components] [--force]
@@ -53,6 +54,14 @@ def _cmd_demo(args) -> int:
     for f in summary["files"]:
         print(f"  wrote {args.out}/{f}")
     return 0
+
+
+def _add_format_arg(parser) -> None:
+    from .figures import FORMATS
+
+    parser.add_argument("--format", choices=FORMATS, default=FORMATS[0],
+                        help="file format of the figures: png, or pdf and svg (vector, "
+                             "for print) (default: png)")
 
 
 def _add_limit_args(p, work: bool = True):
@@ -161,10 +170,10 @@ def _cmd_plot(args) -> int:
     with folder_lock(out):
         if kind == "bridge":
             from .bridge.plots import plot_bridge
-            files = plot_bridge(args.run, out, force=args.force)
+            files = plot_bridge(args.run, out, force=args.force, fmt=args.format)
         else:
             from .evolve.plots import plot_run
-            files = plot_run(args.run, out, force=args.force)
+            files = plot_run(args.run, out, force=args.force, fmt=args.format)
     for p in files:
         print(f"wrote {p}")
     return 0
@@ -216,7 +225,8 @@ def _cmd_neutral(args) -> int:
     config = load_neutral_config(config_file)
     _not_an_input(args.out, config.seeds.get("run"), config.map.get("file"))
     with _executor(options) as ex:
-        s = run_neutral(config, args.out, force=args.force, figs=args.figs, executor=ex)
+        s = run_neutral(config, args.out, force=args.force, figs=args.figs, executor=ex,
+                        fmt=args.format)
     if "pairs" in s:
         for r in s["pairs"]:
             print(f"{r['label']}: {'connected' if r['found'] else 'no path found'} "
@@ -291,7 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
     pl = sub.add_parser("plot", help="figures of a run file (loss, best phenotype, filmstrip, "
                                      "mutation classes) or of a BRIDGE.h5 file")
     pl.add_argument("run", help="RUN.h5 of alife evolve or BRIDGE.h5 of alife bridge")
-    pl.add_argument("--out", help="folder for the PNGs (default: RUN_plots next to the run file)")
+    pl.add_argument("--out", help="folder for the figures (default: RUN_plots next to the run file)")
+    _add_format_arg(pl)
     pl.add_argument("--force", action="store_true", help="overwrite figures already in the folder")
     pl.set_defaults(func=_cmd_plot)
     br = sub.add_parser("bridge", help="mode connectivity of trained nets (paths, CKA, loss plane, "
@@ -322,6 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     nn.add_argument("config", help=_config_help("neutral"))
     nn.add_argument("--out", required=True, help="result file (HDF5); never overwritten without --force")
     nn.add_argument("--figs", help="folder for figures and GraphML (default: NET_figs next to --out)")
+    _add_format_arg(nn)
     nn.add_argument("--force", action="store_true",
                     help="overwrite an existing result file and the figures in --figs")
     _add_limit_args(nn)

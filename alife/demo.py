@@ -47,9 +47,11 @@ def run_demo(out_dir, seed: int = 0, preset: str = "bielawski") -> dict:
     hist = trajectory(spec, genome)
     pheno = dev.phenotypes[0]
     render_phenotype(pheno, out_dir / "phenotype.png",
-                     title=f"{preset} HNCA, seed {seed}, genome #{index}: t = {spec.steps}")
+                     title=f"{preset} HNCA, seed {seed}, genome #{index}: t = {spec.steps}",
+                     threshold=spec.threshold)
     render_filmstrip(hist, out_dir / "filmstrip.png", frames=8,
-                     title=f"development of {preset} genome #{index} (seed {seed})")
+                     title=f"development of {preset} genome #{index} (seed {seed})",
+                     threshold=spec.threshold)
     np.save(out_dir / "genome.npy", genome)
     summary = {
         "preset": preset, "spec": spec.to_dict(), "seed": seed, "genome_index": index,

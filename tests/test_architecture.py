@@ -5,16 +5,16 @@ Every module of the package is parsed with :mod:`ast` (module-level imports
 together), and each import becomes an edge between *units*: the
 subpackages (``nca``, ``evolve``, ``neutral``, ``gpmap``, ``bridge``,
 ``store``, ``config``, ``parallel``) and the top-level modules (``tasks``,
-``task_config``, ``report``, ``cli``, ``demo``, ``provenance``, ``_numba``;
+``task_config``, ``report``, ``cli``, ``demo``, ``provenance``, ``figures``, ``_numba``;
 ``alife`` itself for ``alife/__init__.py``).
 
 What is protected here:
 
 * no import cycle between units (the message names the cycle and the import
   lines that close it);
-* the floors: :mod:`alife.config` imports nothing from alife, and
-  :mod:`alife.store` nothing but the package version, so every other
-  package can use them;
+* the floors: :mod:`alife.config` and :mod:`alife.figures` import nothing
+  from alife, and :mod:`alife.store` nothing but the package version, so
+  every other package can use them;
 * no module imports a private name (a leading underscore) from another unit,
   nor a private module of another subpackage.  ``alife._numba`` sits at the
   top of the package and is private to alife as a whole, so every unit may
@@ -191,6 +191,7 @@ def test_the_cycle_finder_names_a_cycle():
 @pytest.mark.parametrize("floor, may_import", [
     ("config", set()),            # the strict-TOML toolkit: nothing of alife
     ("store", {"alife", "provenance"}),   # files on disk: the version and what wrote them
+    ("figures", set()),           # formats, layout and keys of every figure: nothing of alife
 ])
 def test_the_floors_import_nothing_above_them(found, floor, may_import):
     graph = unit_graph(found)

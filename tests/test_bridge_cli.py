@@ -198,6 +198,16 @@ def test_plot_bridge_writes_every_figure(bridge, tmp_path):
     assert all((tmp_path / "figs" / n).stat().st_size > 5000 for n in names)
 
 
+@pytest.mark.parametrize("fmt,magic", [("pdf", (b"%PDF",)), ("svg", (b"<?xml", b"<svg"))])
+def test_plot_bridge_in_vector_formats(bridge, tmp_path, fmt, magic):
+    _, _, out = bridge
+    assert main(["plot", str(out), "--out", str(tmp_path / "v"), "--format", fmt]) == 0
+    files = sorted((tmp_path / "v").iterdir())
+    assert [p.name for p in files] == [f"{n}.{fmt}" for n in ("align", "cka", "ensembles",
+                                                              "gpmap", "paths", "plane_pair0")]
+    assert all(p.read_bytes().startswith(magic) for p in files)
+
+
 def test_compare_table_has_the_four_rows(bridge, tmp_path, capsys):
     _, _, out = bridge
     pairs = tmp_path / "pairs.json"

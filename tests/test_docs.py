@@ -131,7 +131,7 @@ def test_code_that_makes_temp_dirs_may_name_tmp():
 
 # ------------------------------------------------------------------ API reference
 PACKAGES = ("nca", "tasks", "evolve", "gpmap", "neutral", "bridge", "store", "parallel", "config",
-            "sweep")
+            "sweep", "figures")
 _DIRECTIVE = re.compile(r"^::: ([\w.]+)\s*$", re.M)
 _TABLE_ROW = re.compile(r"^\| `(\w+)` \| `([^`]+)` \|", re.M)
 

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import figures as _figures
+
 __all__ = [
     "binarise",
     "phenotype_ids",
@@ -221,21 +223,20 @@ def degenerate(phenotypes) -> np.ndarray:
 # --------------------------------------------------------------------------- #
 # rendering
 # --------------------------------------------------------------------------- #
-def new_figure(figsize):
-    """A matplotlib Figure on its own Agg canvas (no pyplot, no global state)."""
-    from matplotlib.figure import Figure
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+def new_figure(figsize, layout=None):
+    """A matplotlib Figure on its own Agg canvas (no pyplot, no global state).
 
-    fig = Figure(figsize=figsize)
-    FigureCanvasAgg(fig)
-    return fig
+    ``layout="constrained"`` keeps labels from overlapping; see
+    :func:`alife.figures.new_figure` (whose default it is).
+    """
+    return _figures.new_figure(figsize, layout=layout)
 
 
 def save_figure(fig, path, dpi: int = 100) -> Path:
-    """Write ``fig`` to ``path`` (PNG at ``dpi``, cropped to its content); return the path."""
-    path = Path(path)
-    fig.savefig(path, dpi=dpi, bbox_inches="tight")
-    return path
+    """Write ``fig`` to ``path`` (PNG at ``dpi``, or PDF or SVG by the suffix of
+    ``path``, cropped to its content); return the path.  See
+    :func:`alife.figures.save_figure`."""
+    return _figures.save_figure(fig, path, dpi=dpi)
 
 
 def _plain(ax):
@@ -262,23 +263,27 @@ def _pattern2d(x, what: str) -> np.ndarray:
     return a
 
 
-def render_phenotype(pattern, path, target=None, title=None) -> Path:
-    """Save a PNG of one binary pattern, optionally beside a target.
+def render_phenotype(pattern, path, target=None, title=None, *, threshold=None) -> Path:
+    """Save a picture of one binary pattern, optionally beside a target.
 
-    Cells equal to 1 are black, 0 white; pixels are drawn crisp (nearest
-    interpolation), without ticks, with a thin frame.
+    Cells equal to 1 are black, 0 white, as the key below the panels says;
+    pixels are drawn crisp (nearest interpolation), without ticks, with a thin
+    frame.  The format follows the suffix of ``path`` (png, pdf or svg).
 
     Parameters
     ----------
     pattern : array_like of bool, shape (N, N)
         Nonzero numeric values count as 1.
     path : str or Path
-        Output file; parent directories are created.
+        Output file (``.png``, ``.pdf`` or ``.svg``); parent directories are created.
     target : array_like of bool, shape (M, M), optional
         Drawn to the right of ``pattern``, titled "target"; the panels then
         also show the number of differing cells when the shapes match.
     title : str, optional
         Figure title.
+    threshold : float, optional
+        The binarisation threshold the pattern came from; when given, the key
+        says which states count as on (``state > threshold``).
 
     Returns
     -------
@@ -288,27 +293,36 @@ def render_phenotype(pattern, path, target=None, title=None) -> Path:
     Raises
     ------
     ValueError
-        If ``pattern`` or ``target`` is not a non-empty 2-D array.
+        If ``pattern`` or ``target`` is not a non-empty 2-D array, or the
+        suffix of ``path`` is not a known figure format.
     """
     p = _pattern2d(pattern, "pattern")
     t = None if target is None else _pattern2d(target, "target")
+    _figures.check_format(Path(path).suffix)
     out = _out_path(path)
+    fig = _phenotype_figure(p, t, title, threshold)
+    _figures.save_figure(fig, out)
+    fig.clear()
+    return out
 
+
+def _phenotype_figure(p: np.ndarray, t, title=None, threshold=None):
+    """The Figure of checked pattern ``p`` (beside target ``t`` unless None),
+    black on white, with the on/off key below."""
     panels = [(p, "phenotype")] if t is None else [(p, "phenotype"), (t, "target")]
     if t is not None and t.shape == p.shape:
         panels[0] = (p, f"phenotype ({int((p != t).sum())} cells differ)")
-    fig = new_figure((3.0 * len(panels), 3.3 if title or t is not None else 3.0))
+    fig = _figures.new_figure((3.0 * len(panels), 3.5 if title or t is not None else 3.2))
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (img, name) in zip(axes, panels):
         ax.imshow(img, cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
         _plain(ax)
         if t is not None:
             ax.set_title(name, fontsize=9)
+    _figures.add_onoff_key(fig, threshold)
     if title:
         fig.suptitle(str(title))
-    fig.savefig(out, dpi=100, bbox_inches="tight")
-    fig.clear()
-    return out
+    return fig
 
 
 def _frame_times(T: int, frames: int) -> np.ndarray:
@@ -316,25 +330,29 @@ def _frame_times(T: int, frames: int) -> np.ndarray:
     return np.unique(np.round(np.linspace(0, T, min(frames, T + 1))).astype(int))
 
 
-def render_filmstrip(history, path, frames: int = 8, title=None) -> Path:
-    """Save a PNG grid of one genome's development: levels x time points.
+def render_filmstrip(history, path, frames: int = 8, title=None, *, threshold=None) -> Path:
+    """Save a grid of one genome's development: levels x time points.
 
     Rows are levels (level 0 on top), columns ``frames`` evenly spaced steps
     from t = 0 to t = T (both always included; fewer columns when T + 1 <
-    ``frames``).  Each panel shows channel 0 with the viridis colour map; the
-    colour range is shared along a row (min..max of that level's shown
-    frames) and given by a colour bar at the row's end.
+    ``frames``).  Each panel shows channel 0 with the viridis colour map on one
+    colour range shared by every panel (min..max of the shown frames), given
+    by one labelled colour bar.  The format follows the suffix of ``path``
+    (png, pdf or svg).
 
     Parameters
     ----------
     history : sequence of arrays, each shape (T+1, N_l, N_l, C)
         One entry per level, t = 0..T, all with the same T + 1 and C.
     path : str or Path
-        Output file; parent directories are created.
+        Output file (``.png``, ``.pdf`` or ``.svg``); parent directories are created.
     frames : int, default 8
         Number of columns, >= 2 (one column when T = 0).
     title : str, optional
         Figure title.
+    threshold : float, optional
+        The binarisation threshold of the phenotype: marked on the colour bar
+        and explained in a key (cells above it are on).
 
     Returns
     -------
@@ -345,9 +363,22 @@ def render_filmstrip(history, path, frames: int = 8, title=None) -> Path:
     ------
     ValueError
         For an empty history, an entry that is not (T+1, N, N, C) with
-        T + 1 >= 1, N >= 1, C >= 1, entries disagreeing on T + 1 or C, or
-        ``frames`` < 2.
+        T + 1 >= 1, N >= 1, C >= 1, entries disagreeing on T + 1 or C,
+        ``frames`` < 2, or a suffix of ``path`` that is not a figure format.
     """
+    hist = _check_history(history, frames)
+    _figures.check_format(Path(path).suffix)
+    out = _out_path(path)
+    fig = _filmstrip_figure(hist, _frame_times(hist[0].shape[0] - 1, int(frames)), title,
+                            threshold)
+    _figures.save_figure(fig, out)
+    fig.clear()
+    return out
+
+
+def _check_history(history, frames) -> list[np.ndarray]:
+    """The levels of a filmstrip's ``history`` as arrays, after the checks
+    :func:`render_filmstrip` documents (ValueError otherwise)."""
     if isinstance(history, np.ndarray) or not hasattr(history, "__len__") or len(history) == 0:
         raise ValueError("render_filmstrip: history must be a non-empty list over levels "
                          "of (T+1, N_l, N_l, C) arrays")
@@ -365,32 +396,57 @@ def render_filmstrip(history, path, frames: int = 8, title=None) -> Path:
                              f"has {hist[0].shape}, level {lvl} has {h.shape}")
     if not isinstance(frames, (int, np.integer)) or isinstance(frames, bool) or frames < 2:
         raise ValueError(f"render_filmstrip: frames must be an integer >= 2, got {frames!r}")
-    times = _frame_times(T1 - 1, int(frames))
-    out = _out_path(path)
+    return hist
+
+
+def _filmstrip_figure(hist: list, times: np.ndarray, title=None, threshold=None):
+    """The filmstrip Figure of checked levels ``hist`` at steps ``times``.
+
+    One colour range is shared by every panel and given by one labelled colour
+    bar.  With a ``threshold``, cells at or below it (and NaN) are drawn white,
+    as off cells are in phenotype pictures, the colour range starts at the
+    threshold, and a key below the panels says so."""
+    import matplotlib
+    from matplotlib.patches import Patch
 
     nrow, ncol = len(hist), len(times)
-    fig = new_figure((1.6 * ncol + 0.9, 1.6 * nrow + (0.5 if title else 0.2)))
+    imgs = [h[times, :, :, 0].astype(np.float64) for h in hist]
+    if threshold is not None:
+        imgs = [np.ma.masked_where(~(i > threshold), i) for i in imgs]
+        shown = np.concatenate([i.compressed() for i in imgs])
+    else:
+        shown = np.concatenate([i[np.isfinite(i)] for i in imgs])
+    lo, hi = (float(shown.min()), float(shown.max())) if shown.size else (0.0, 1.0)
+    if threshold is not None:
+        lo = float(threshold)
+        hi = max(hi, lo)
+    if hi <= lo:
+        lo, hi = (lo, lo + 1.0) if threshold is not None else (lo - 0.5, hi + 0.5)
+    cmap = matplotlib.colormaps["viridis"].with_extremes(bad=_figures.OFF_COLOR)
+    fig = _figures.new_figure((1.5 * ncol + 1.3, 1.5 * nrow + (0.9 if title else 0.6)))
     axes = fig.subplots(nrow, ncol, squeeze=False)
-    for r, h in enumerate(hist):
-        imgs = h[times, :, :, 0].astype(np.float64)
-        finite = imgs[np.isfinite(imgs)]
-        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-        if hi <= lo:
-            lo, hi = lo - 0.5, hi + 0.5
-        im = None
+    im = None
+    for r, (h, img) in enumerate(zip(hist, imgs)):
         for c, t in enumerate(times):
             ax = axes[r, c]
-            im = ax.imshow(imgs[c], cmap="viridis", vmin=lo, vmax=hi,
-                           interpolation="nearest")
+            im = ax.imshow(img[c], cmap=cmap, vmin=lo, vmax=hi, interpolation="nearest")
             _plain(ax)
             if r == 0:
                 ax.set_title(f"t={t}", fontsize=9)
         N = h.shape[1]
         axes[r, 0].set_ylabel(f"level {r} ({N}\u00d7{N})", fontsize=9)
-        cb = fig.colorbar(im, ax=list(axes[r, :]), fraction=0.02, pad=0.01)
-        cb.ax.tick_params(labelsize=7)
+    cb = fig.colorbar(im, ax=axes, shrink=min(1.0, 0.35 + 0.2 * nrow), aspect=30)
+    cb.ax.tick_params(labelsize=7)
+    if threshold is None:
+        cb.set_label("cell state (channel 0)")
+    else:
+        cb.set_label(f"cell state (channel 0) of on cells, > {threshold:g}")
+        key = [Patch(facecolor=cmap(0.6), edgecolor="black",
+                     label=f"on (1): state > {threshold:g}, coloured by its value"),
+               Patch(facecolor=_figures.OFF_COLOR, edgecolor="black",
+                     label=f"off (0): state \u2264 {threshold:g}")]
+        fig.legend(handles=key, loc="outside lower center", ncols=2, fontsize=8,
+                   frameon=False, handlelength=1.2, handleheight=1.2)
     if title:
         fig.suptitle(str(title))
-    fig.savefig(out, dpi=100, bbox_inches="tight")
-    fig.clear()
-    return out
+    return fig

@@ -47,6 +47,7 @@ import numpy as np
 
 from ..store import (RunFile, RunFileError, check_target, folder_lock, output_lock,
                      progress_key, progress_path, read_progress, write_progress, write_results)
+from ..figures import check_format, in_format
 from ..outputs import check_new_outputs
 from . import enumeration, sampling, walks
 from . import measures as M
@@ -122,7 +123,7 @@ def _best_of_run(path, k: int) -> np.ndarray:
 
 
 def run_neutral(config: NeutralConfig, out_path, *, force: bool = False, figs=None,
-                executor=None) -> dict:
+                executor=None, fmt: str = "png") -> dict:
     """Run the analysis; write ``out_path`` (NET.h5), GraphML files and figures.
 
     Parameters
@@ -130,11 +131,12 @@ def run_neutral(config: NeutralConfig, out_path, *, force: bool = False, figs=No
     config : NeutralConfig
     out_path : path of the result file
     force : bool, replace an existing result file
-    figs : folder for GraphML and PNG figures (default: ``<out stem>_figs``
-        next to ``out_path``); a figure or GraphML file already there is an
-        error unless ``force``, found before any work
+    figs : folder for GraphML and figures (default: ``<out stem>_figs``
+        next to ``out_path``); a figure (in format ``fmt``) or GraphML file
+        already there is an error unless ``force``, found before any work
     executor : alife.parallel.Executor, optional; where an HNCA map develops
         its batches (default: this process's Numba threads)
+    fmt : file format of the figures: "png" (default), "pdf" or "svg"
 
     An interrupted run with the same config is resumed from
     ``<out_path>.partial`` (see the module docstring).
@@ -150,17 +152,19 @@ def run_neutral(config: NeutralConfig, out_path, *, force: bool = False, figs=No
     ValueError
         One line: an existing result without ``force``, a bad progress file, ...
     """
+    fmt = check_format(fmt)
     out_path = Path(out_path)
     figs = Path(figs) if figs is not None else out_path.with_name(out_path.stem + "_figs")
     with output_lock(out_path), folder_lock(figs):
         check_target(out_path, force=force)
         check_sizes(config)
-        check_new_outputs(figs, FIGURES, GRAPHML_PATTERNS, force=force, option="--figs")
-        return _run_locked(config, out_path, force, figs, executor)
+        check_new_outputs(figs, in_format(FIGURES, fmt), GRAPHML_PATTERNS, force=force,
+                          option="--figs")
+        return _run_locked(config, out_path, force, figs, executor, fmt)
 
 
 def _run_locked(config: NeutralConfig, out_path: Path, force: bool, figs: Path,
-                executor) -> dict:
+                executor, fmt: str = "png") -> dict:
     progress = _Progress(out_path, config.text, force)
     ss = np.random.SeedSequence(config.seed)
     r_seeds, r_build, r_measure = (np.random.default_rng(s) for s in ss.spawn(3))
@@ -187,7 +191,7 @@ def _run_locked(config: NeutralConfig, out_path: Path, force: bool, figs: Path,
                    n_evaluations=int(gpmap.n_evaluations))
     from .plots import plot_neutral
     figs.mkdir(parents=True, exist_ok=True)
-    written = plot_neutral(summary, arrays, graphs, figs)
+    written = plot_neutral(summary, arrays, graphs, figs, fmt=fmt)
     for name, G in graphs.items():
         path = figs / f"{name}.graphml"
         nx.write_graphml(_graphml_safe(G), path)
