@@ -39,6 +39,33 @@ class Graph:
         return np.diff(self.indptr)
 
 
+@dataclass
+class SetLists:
+    """A genotype-level attribute whose value is a list of genotype sets per
+    vertex: vertex ``v``'s sets are ``sets[indptr[v]:indptr[v + 1]]`` (set
+    indices, in the order written).  Written as a Python list of names."""
+    indptr: np.ndarray
+    sets: np.ndarray
+
+
+@dataclass
+class TargetDicts:
+    """A genotype-level attribute whose value is a dict ``{set: [genotype, ...]}``
+    per vertex: vertex ``v``'s entries are ``indptr[v]:indptr[v + 1]`` of
+    ``sets`` (set indices) and ``genotypes`` (universe indices), grouped by set
+    in the order written.  Written as a Python dict of names to genotype lists."""
+    indptr: np.ndarray
+    sets: np.ndarray
+    genotypes: np.ndarray
+
+
+def csr_rows(n, rows):
+    """``indptr`` (n + 1,) of a CSR whose entries belong to the sorted rows ``rows``."""
+    indptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return indptr
+
+
 def uniq(x, counts=False):
     """Sorted unique values (and counts) of a 1-d integer array by sorting
     (numpy 2.x's hash-based ``np.unique`` is far slower on millions of int64)."""
@@ -109,27 +136,32 @@ def assortativity(indptr, indices):
 
 def shortest_paths(indptr, indices, summits, score, gmax, delta):
     """genonets' PathAnalyzer.compute_shortest_paths: returns
-    (Ratio_of_accessible_mutational_paths, Accessible_paths_from, Shortest_path_length)."""
+    (Ratio_of_accessible_mutational_paths, Accessible_paths_from, Shortest_path_length);
+    the path counts are an int64 array, or a list of Python integers where
+    they exceed int64."""
     n = indptr.size - 1
     dist, order = kernels.bfs_levels(indptr, indices, summits)
     is_summit = np.zeros(n, np.bool_)
     is_summit[summits] = True
     acc, inacc, overflow = kernels.accessible_path_counts(indptr, indices, dist, order, is_summit,
                                                           score, float(gmax), float(delta))
+    maxlen = int(dist.max()) if n else 0
     if overflow:  # path counts beyond int64: redo with Python integers
         acc, inacc = shortest_paths_exact(indptr, indices, dist, order, is_summit, score, gmax, delta)
-    else:
-        acc, inacc = acc.tolist(), inacc.tolist()
-    maxlen = int(dist.max()) if n else 0
+    accs, ok_a = kernels.level_sums(dist, acc, maxlen) if not overflow else (None, False)
+    inaccs, ok_i = kernels.level_sums(dist, inacc, maxlen) if not overflow else (None, False)
+    if ok_a and ok_i:
+        accs, inaccs = accs.tolist(), inaccs.tolist()
+    else:         # sums beyond int64: Python integers
+        accs = [0] * (maxlen + 1)
+        inaccs = [0] * (maxlen + 1)
+        for d, a, b in zip(dist.tolist(), list(acc), list(inacc)):
+            accs[d] += int(a)
+            inaccs[d] += int(b)
     ratio = {}
-    accs = [0] * (maxlen + 1)
-    inaccs = [0] * (maxlen + 1)
-    for d, a, b in zip(dist.tolist(), acc, inacc):
-        accs[d] += a
-        inaccs[d] += b
     for i in range(2, maxlen + 1):
         ratio[i] = accs[i] / (accs[i] + inaccs[i])
-    return ratio, acc, dist.tolist()
+    return ratio, acc, dist
 
 
 def shortest_paths_exact(indptr, indices, dist, order, is_summit, score, gmax, delta):
@@ -164,9 +196,3 @@ def shortest_paths_exact(indptr, indices, dist, order, is_summit, score, gmax, d
                     mu[key] = mu.get(key, 0) + c
                 inacc[u] += inacc[v]
     return acc, inacc
-
-
-def summits(genotypes, score):
-    """The genotypes (strings, sorted) of maximal score."""
-    mx = score.max()
-    return sorted(genotypes[i] for i in np.flatnonzero(score == mx))

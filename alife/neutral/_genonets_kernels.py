@@ -401,3 +401,19 @@ def accessible_path_counts(indptr, indices, dist, order, is_summit, score, gmax,
         ostart[v] = o0
         olen[v] = used - o0
     return acc, inacc, overflow
+
+
+@njit(**_JIT)
+def level_sums(dist, x, maxlen):
+    """Sums of ``x`` (int64, >= 0) over the vertices of each BFS level
+    ``0..maxlen``; returns (sums, ok), ``ok`` False if a sum would exceed int64."""
+    sums = np.zeros(maxlen + 1, np.int64)
+    limit = 9223372036854775807
+    for v in range(dist.size):
+        d = dist[v]
+        if d < 0:
+            continue
+        if sums[d] > limit - x[v]:
+            return sums, False
+        sums[d] += x[v]
+    return sums, True

@@ -102,6 +102,9 @@ class GenotypeSets:
         dominant network outside it (listed or not)
     exterior_hits : (S, S) int64, ``[t, a] = |ext(G_t) & G_a|``
     overlap : (S, S) int64 ``|G_a & G_b|``, or None for a single set
+    target_genotypes : dict set index -> (S,) int64, the number of distinct
+        genotypes of each other set that the set's evolvability graph reaches
+        by one mutation (filled by the evolvability measure)
     """
 
     table: TableMap
@@ -120,19 +123,47 @@ class GenotypeSets:
     exterior_size: np.ndarray | None = None
     exterior_hits: np.ndarray | None = None
     overlap: np.ndarray | None = None
-    _strings: np.ndarray | None = field(default=None, repr=False)
+    target_genotypes: dict = field(default_factory=dict)
+    _letters: np.ndarray | None = field(default=None, repr=False)
+    _key: np.ndarray | None = field(default=None, repr=False)
     _dense_index: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n_sets(self) -> int:
         return len(self.names)
 
-    def genotype_strings(self) -> np.ndarray:
-        """(U,) object array: every listed genotype as a string (computed once)."""
-        if self._strings is None:
+    def genotype_letters(self) -> np.ndarray:
+        """(U * L,) uint8: every listed genotype as ASCII text, genotype ``u`` at
+        ``[u * L:(u + 1) * L]`` (computed once)."""
+        if self._letters is None:
             space = self.mutants.space
-            self._strings = np.array(space.decode(space.unrank(self.universe)), dtype=object)
-        return self._strings
+            lut = np.frombuffer(space.alphabet.encode("ascii"), np.uint8)
+            self._letters = lut[space.unrank(self.universe)].ravel()
+        return self._letters
+
+    def strings(self, index) -> list:
+        """The genotypes of universe indices ``index`` as strings."""
+        L = self.mutants.space.L
+        raw = self.genotype_letters().reshape(-1, L)[np.asarray(index, np.int64)]
+        text = raw.tobytes().decode("ascii")
+        return [text[i * L:(i + 1) * L] for i in range(raw.shape[0])]
+
+    def string_key(self) -> np.ndarray:
+        """(U,) int64: a key that sorts the listed genotypes as their strings sort."""
+        if self._key is None:
+            space = self.mutants.space
+            order = np.argsort(np.frombuffer(space.alphabet.encode("ascii"), np.uint8), kind="stable")
+            place = np.empty(space.K, np.int64)
+            place[order] = np.arange(space.K)
+            key = np.zeros(self.universe.size, np.int64)
+            raw = self.genotype_letters().reshape(-1, space.L)
+            lut = np.zeros(256, np.int64)
+            lut[np.frombuffer(space.alphabet.encode("ascii"), np.uint8)] = place
+            for pos in range(space.L):
+                key *= space.K
+                key += lut[raw[:, pos]]
+            self._key = key
+        return self._key
 
     def universe_index(self, ranks) -> np.ndarray:
         """Universe index of each rank (``-1``: not a listed genotype, or a rank < 0)."""

@@ -129,7 +129,7 @@ from alife.gpmap.table import TableMap
 
 from . import _genonets_kernels as kernels
 from ._genonets_files import write_params, write_results
-from ._genonets_graphs import Graph, assortativity, shortest_paths, summits, uniq
+from ._genonets_graphs import Graph, SetLists, TargetDicts, assortativity, csr_rows, shortest_paths, uniq
 from ._genonets_sets import GenotypeSets, genotype_sets
 
 __all__ = ["run_genonets", "analyse", "GenotypeSets", "GENONETS_ALPHABETS"]
@@ -189,12 +189,11 @@ def peaks(sets: GenotypeSets, si: int):
     score = dom.vattrs["escores"]
     peak_of, n_peaks = kernels.peaks(dom.indptr, dom.indices, _by_score(dom), score,
                                      float(sets.table.deltas[sets.names[si]]))
-    strings = sets.genotype_strings()[dom.vid]
+    v = np.flatnonzero(peak_of >= 0)
+    v = v[np.lexsort((sets.string_key()[dom.vid[v]], peak_of[v]))]     # by peak, then genotype
     members = {pk: [] for pk in range(n_peaks)}
-    for v in np.flatnonzero(peak_of >= 0).tolist():
-        members[int(peak_of[v])].append(strings[v])
-    for pk in members:
-        members[pk].sort()
+    for pk, g in zip(peak_of[v].tolist(), sets.strings(dom.vid[v])):
+        members[pk].append(g)
     dom.attrs["Peaks"] = members
     dom.attrs["Number_of_peaks"] = n_peaks
 
@@ -207,10 +206,9 @@ def accessible_paths(sets: GenotypeSets, si: int):
     dom = sets.dominant[si]
     score = dom.vattrs["escores"]
     delta = float(sets.table.deltas[sets.names[si]])
-    strings = sets.genotype_strings()[dom.vid]
-    top = summits(strings, score)
-    vertex = {s: i for i, s in enumerate(strings.tolist())}
-    sources = np.array([vertex[s] for s in top], np.int64)
+    sources = np.flatnonzero(score == score.max())          # the summits, by genotype
+    sources = sources[np.argsort(sets.string_key()[dom.vid[sources]], kind="stable")].astype(np.int64)
+    top = sets.strings(dom.vid[sources])
     best = float(score[sources[0]])
     ratio, from_counts, lengths = shortest_paths(dom.indptr, dom.indices, sources, score, best, delta)
     accessible = kernels.accessible_path_lengths(dom.indptr, dom.indices, sources, score, best, delta)
@@ -218,7 +216,7 @@ def accessible_paths(sets: GenotypeSets, si: int):
     dom.attrs["Ratio_of_accessible_mutational_paths"] = ratio
     dom.vattrs["Accessible_paths_from"] = from_counts
     dom.vattrs["Shortest_path_length"] = lengths
-    dom.vattrs["Shortest_accessible_path_length"] = accessible.tolist()
+    dom.vattrs["Shortest_accessible_path_length"] = accessible
 
 
 def epistasis(sets: GenotypeSets, si: int):
@@ -241,8 +239,8 @@ def robustness(sets: GenotypeSets, si: int):
     dom = sets.dominant[si]
     n_mutants = (sets.mutant_ranks[si][sets.dominant_rows[si]] >= 0).sum(1)
     r = dom.degree / n_mutants
-    dom.attrs["Robustness"] = np.mean(r.tolist())
-    dom.vattrs["Robustness"] = r.tolist()
+    dom.attrs["Robustness"] = np.mean(r)
+    dom.vattrs["Robustness"] = r
 
 
 @dataclass
@@ -281,21 +279,24 @@ def evolvability(sets: GenotypeSets, si: int, found: _Targets):
     (union of target sets / (S - 1)), ``Evolvability_targets`` (set level: the
     sorted names as JSON; genotype level: target set -> target genotypes) and
     ``Evolves_to_genotypes_in``."""
-    names, graph = sets.names, found.graph
-    strings = sets.genotype_strings()
-    targets = [dict() for _ in range(graph.n)]
-    o = np.lexsort((strings[found.genotype].astype(str), found.target_set, found.vertex))
-    for v, t, u in zip(found.vertex[o].tolist(), found.target_set[o].tolist(),
-                       found.genotype[o].tolist()):
-        targets[v].setdefault(names[t], []).append(strings[u])
-    per_genotype = np.array([len(t) for t in targets], np.float64)
-    graph.vattrs["Evolvability"] = (per_genotype / float(sets.n_sets - 1)).tolist()
+    names, graph, S = sets.names, found.graph, sets.n_sets
+    o = np.lexsort((sets.string_key()[found.genotype], found.target_set, found.vertex))
+    vertex, target_set, genotype = found.vertex[o], found.target_set[o], found.genotype[o]
+    first = np.ones(vertex.size, bool)              # first entry of each (vertex, target set)
+    first[1:] = (vertex[1:] != vertex[:-1]) | (target_set[1:] != target_set[:-1])
+    pv, ps = vertex[first], target_set[first]
+    graph.vattrs["Evolvability"] = np.bincount(pv, minlength=graph.n).astype(np.float64) / float(S - 1)
     reached = sorted({names[t] for t in uniq(found.target_set).tolist()}, key=names.index)
-    graph.attrs["Evolvability"] = float(len(reached)) / float(sets.n_sets - 1)
+    graph.attrs["Evolvability"] = float(len(reached)) / float(S - 1)
     graph.attrs["Evolvability_targets"] = json.dumps(sorted(reached))
-    graph.vattrs["Evolves_to_genotypes_in"] = [sorted(t) if len(t) > 1 else list(t)
-                                               for t in targets]
-    graph.vattrs["Evolvability_targets"] = targets
+    by_name = np.empty(S, np.int64)
+    by_name[sorted(range(S), key=names.__getitem__)] = np.arange(S)
+    o = np.lexsort((by_name[ps], pv))
+    graph.vattrs["Evolves_to_genotypes_in"] = SetLists(csr_rows(graph.n, pv[o]), ps[o])
+    graph.vattrs["Evolvability_targets"] = TargetDicts(csr_rows(graph.n, vertex), target_set, genotype)
+    # distinct target genotypes per target set: the phenotype network's edge weights
+    pairs = uniq(target_set.astype(np.int64) * sets.universe.size + genotype)
+    sets.target_genotypes[si] = np.bincount(pairs // sets.universe.size, minlength=S)
 
 
 def interface_edges(sets: GenotypeSets, si: int, found: _Targets):
@@ -375,8 +376,8 @@ def dominant_structure(sets: GenotypeSets, si: int):
     dom.attrs["Average_clustering_coefficient_of_dominant_genotype_network"] = \
         float(np.sum(cc[good]) / good.sum()) if good.any() else float("nan")
     dom.attrs["Assortativity"] = assortativity(dom.indptr, dom.indices)
-    dom.vattrs["Coreness"] = kernels.coreness(dom.indptr, dom.indices).tolist()
-    dom.vattrs["Clustering_coefficient"] = cc.tolist()
+    dom.vattrs["Coreness"] = kernels.coreness(dom.indptr, dom.indices)
+    dom.vattrs["Clustering_coefficient"] = cc
 
 
 def overlap(sets: GenotypeSets, si: int):
@@ -388,11 +389,8 @@ def overlap(sets: GenotypeSets, si: int):
     names, S, dom = sets.names, sets.n_sets, sets.dominant[si]
     member = sets.in_dominant[dom.vid]
     member[:, si] = False
-    code = member.astype(np.int64) @ (np.int64(1) << np.arange(S, dtype=np.int64))
-    patterns = uniq(code)
-    which = np.searchsorted(patterns, code)
-    lists = [[names[j] for j in range(S) if (int(pt) >> j) & 1] for pt in patterns.tolist()]
-    dom.vattrs["Overlaps_with_genotypes_in"] = [list(lists[i]) for i in which.ravel().tolist()]
+    rows, cols = np.nonzero(member)
+    dom.vattrs["Overlaps_with_genotypes_in"] = SetLists(csr_rows(dom.n, rows), cols.astype(np.int64))
     shared = sorted({names[j] for j in np.flatnonzero(member.any(0))})
     dom.attrs["Overlapping_genotype_sets"] = shared
     dom.attrs["Ratio_of_overlapping_genotype_sets"] = float(len(shared)) / (float(S) - 1)
