@@ -83,9 +83,10 @@ def write_results(out: Path, sets) -> list:
 def _write_networks(out: Path, sets) -> list:
     """``<set>.gml`` for every set, then ``<set>_dominant.gml`` if it has several components."""
     files = []
-    for net, dom in zip(sets.networks, sets.dominant):
+    for net, dom, rows in zip(sets.networks, sets.dominant, sets.dominant_rows):
+        pieces, at, index = float_pieces(net.vattrs["escores"], _fmt_15g)   # scores, once per set
         for g in ([net, dom] if dom is not net else [net]):
-            write_network_gml(out / f"{g.name}.gml", sets, g)
+            write_network_gml(out / f"{g.name}.gml", sets, g, (pieces, at, index if g is net else index[rows]))
             files.append(f"{g.name}.gml")
     return files
 
@@ -214,11 +215,12 @@ def _gml_head(attrs, directed) -> list:
     return out
 
 
-def write_network_gml(path, sets, g: Graph):
+def write_network_gml(path, sets, g: Graph, scores):
     """A genotype network ``g`` as igraph 1.0 writes it (see the module docstring):
     graph attributes, then per node ``id``, ``name``, the genotype-level
     attributes igraph keeps (numbers; NaN left out), ``genotype`` and ``score``,
-    then each edge once (``source`` the higher-numbered end), in CSR order."""
+    then each edge once (``source`` the higher-numbered end), in CSR order.
+    ``scores`` is the piece table of the scores (:func:`float_pieces`)."""
     head = _gml_head({k: v for k, v in ({"name": g.name} | g.attrs).items() if k not in _GML_IGNORE_NET},
                      False)
     nodes = Table(g.n)
@@ -229,18 +231,27 @@ def write_network_gml(path, sets, g: Graph):
         if k != "escores" and k not in _GML_IGNORE_VTX:
             _gml_column(nodes, _gml_name(k), v)
     nodes.pieces("    genotype \"", *genotypes, "\"\n")
-    _gml_column(nodes, "score", g.vattrs["escores"])
+    nodes.pieces("    score ", *scores, "\n")
     nodes.const("  ]\n")
     src = np.repeat(np.arange(g.n, dtype=np.int64), g.degree)
     keep = src < g.indices
     edges = Table(int(keep.sum()))
     edges.ints("  edge\n  [\n    source ", g.indices[keep], "\n")
     edges.ints("    target ", src[keep], "\n  ]\n")
-    body = nodes.render() + edges.render()
+    body = [nodes.render(), edges.render()]
+    if body[1].size:       # the last line break of the body goes (igraph ends with "  ]\n]")
+        body[1] = body[1][:-1]
+    elif body[0].size:
+        body[0] = body[0][:-1]
     with open(path, "wb") as f:
         f.write(("\n".join(head) + "\n").encode("utf-8"))
-        f.write(body[:-1] if body.endswith(b"\n") else body)
+        f.write(body[0])
+        f.write(body[1])
         f.write(b"\n]\n")
+
+
+def _fmt_15g(x):
+    return f"{x:.15g}"
 
 
 def _gml_column(table: Table, name: str, v):
@@ -251,7 +262,7 @@ def _gml_column(table: Table, name: str, v):
     elif isinstance(v, np.ndarray) and v.dtype.kind == "f":
         if v.size and np.isnan(v).all():
             return
-        table.pieces(f"    {name} ", *float_pieces(v, lambda x: f"{x:.15g}", nan_omitted=True), "\n")
+        table.pieces(f"    {name} ", *float_pieces(v, _fmt_15g, nan_omitted=True), "\n")
     elif isinstance(v, list) and _column_kind(v) == "num":     # path counts beyond int64
         table.pieces(f"    {name} ", *string_pieces([_fmt_gml_num(x) for x in v]), np.arange(len(v)), "\n")
 

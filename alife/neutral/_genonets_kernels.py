@@ -67,16 +67,19 @@ def triangles(indptr, indices):
     n = indptr.size - 1
     mark = np.full(n, -1, np.int64)
     tri = np.zeros(n, np.int64)
-    for v in range(n):
+    for v in range(n):          # each triangle v < u < w once, credited to all three
         for k in range(indptr[v], indptr[v + 1]):
             mark[indices[k]] = v
-        t = 0
         for k in range(indptr[v], indptr[v + 1]):
             u = indices[k]
+            if u <= v:
+                continue
             for kk in range(indptr[u], indptr[u + 1]):
-                if mark[indices[kk]] == v:
-                    t += 1
-        tri[v] = t // 2
+                w = indices[kk]
+                if w > u and mark[w] == v:
+                    tri[v] += 1
+                    tri[u] += 1
+                    tri[w] += 1
     return tri
 
 
@@ -113,7 +116,9 @@ def peaks(indptr, indices, order, score, delta):
     """
     n = indptr.size - 1
     processed = np.zeros(n, np.bool_)
-    inband = np.full(n, -1, np.int64)
+    pos = np.empty(n, np.int64)
+    for i in range(n):
+        pos[order[i]] = i
     inzone = np.full(n, -1, np.int64)
     peak_of = np.full(n, -1, np.int64)
     zone = np.empty(n, np.int64)
@@ -123,13 +128,8 @@ def peaks(indptr, indices, order, score, delta):
         if processed[f]:
             continue
         thr = score[f] - delta
-        for j in range(i + 1, n):
-            g = order[j]
-            if score[g] >= thr:
-                if not processed[g]:
-                    inband[g] = i
-            else:
-                break
+        # the band: unprocessed vertices after f in score order with score >= thr (as the
+        # order is by decreasing score, genonets' scan down the order finds exactly these);
         # zone = focal + band vertices reachable from focal through the band
         # (breadth first: the focal vertex's neighbours, then theirs, ...)
         nz = 0
@@ -139,7 +139,7 @@ def peaks(indptr, indices, order, score, delta):
         while True:
             for k in range(indptr[v], indptr[v + 1]):
                 u = indices[k]
-                if inband[u] == i and inzone[u] != i:
+                if pos[u] > i and score[u] >= thr and not processed[u] and inzone[u] != i:
                     inzone[u] = i
                     zone[nz] = u
                     nz += 1
@@ -298,21 +298,71 @@ def epistasis_counts(indptr, indices, order, score, delta):
                 for k in range(indptr[b], indptr[b + 1]):
                     d = indices[k]
                     if marka[d] == stamp and d != g and pos[d] > i and markg[d] != g:
-                        sAb = score[a]
-                        saB = score[b]
-                        sab = score[d]
-                        eps = _fsum4(sAB, sab, -sAb, -saB)
-                        if abs(eps) <= 2.0 * delta:
-                            counts[0] += 1
-                        else:
-                            d1 = sAb - sab
-                            d2 = saB - sab
-                            if d1 >= -delta and d2 >= -delta:
-                                counts[1] += 1
-                            elif d1 >= -delta or d2 >= -delta:
-                                counts[2] += 1
-                            else:
-                                counts[3] += 1
+                        _classify(counts, sAB, score[a], score[b], score[d], delta)
+    return counts
+
+
+@njit(inline="always")
+def _classify(counts, sAB, sAb, saB, sab, delta):
+    """Add one square to ``counts`` (no epistasis, magnitude, simple sign, reciprocal sign)."""
+    eps = _fsum4(sAB, sab, -sAb, -saB)
+    if abs(eps) <= 2.0 * delta:
+        counts[0] += 1
+    else:
+        d1 = sAb - sab
+        d2 = saB - sab
+        if d1 >= -delta and d2 >= -delta:
+            counts[1] += 1
+        elif d1 >= -delta or d2 >= -delta:
+            counts[2] += 1
+        else:
+            counts[3] += 1
+
+
+@njit(**_JIT)
+def epistasis_counts_point(indptr, indices, order, score, delta, ranks):
+    """:func:`epistasis_counts` on a network whose edges are point mutations only
+    (an induced subgraph of the Hamming graph; ``ranks`` (n,) int64 the
+    vertices' genotype ranks): two neighbours ``a``, ``b`` of ``g`` that are not
+    adjacent mutate different positions, so the only other common neighbour
+    they can have is the genotype carrying both mutations, of rank
+    ``ranks[a] + ranks[b] - ranks[g]``; it is looked up instead of searched for."""
+    n = indptr.size - 1
+    pos = np.empty(n, np.int64)
+    for i in range(n):
+        pos[order[i]] = i
+    by_rank = np.argsort(ranks)
+    sorted_ranks = ranks[by_rank]
+    marka = np.full(n, -1, np.int64)
+    counts = np.zeros(4, np.int64)
+    nb = np.empty(n, np.int64)
+    stamp = 0
+    for i in range(n):
+        g = order[i]
+        nn = 0
+        for k in range(indptr[g], indptr[g + 1]):
+            u = indices[k]
+            if pos[u] > i:
+                nb[nn] = u
+                nn += 1
+        if nn < 2:
+            continue
+        sAB = score[g]
+        for x in range(nn - 1):
+            a = nb[x]
+            stamp += 1
+            for k in range(indptr[a], indptr[a + 1]):
+                marka[indices[k]] = stamp
+            for y in range(x + 1, nn):
+                b = nb[y]
+                if marka[b] == stamp:
+                    continue
+                r = ranks[a] + ranks[b] - ranks[g]
+                j = np.searchsorted(sorted_ranks, r)
+                if j < n and sorted_ranks[j] == r:
+                    d = by_rank[j]
+                    if pos[d] > i:
+                        _classify(counts, sAB, score[a], score[b], score[d], delta)
     return counts
 
 

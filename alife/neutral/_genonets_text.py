@@ -256,8 +256,8 @@ class Table:
         self._n_bytes += int(piece_at[-1])
         self._column(PIECE, shifted, pre, suf)
 
-    def render(self, order=None) -> bytes:
-        """The table's bytes, rows in ``order`` (default: all rows in order)."""
+    def render(self, order=None) -> np.ndarray:
+        """The table's bytes (uint8 array), rows in ``order`` (default: all rows in order)."""
         order = np.arange(self.rows, dtype=np.int64) if order is None else np.asarray(order, np.int64)
         values = np.zeros((len(self.kind), self.rows), np.int64)
         for j, v in enumerate(self.values):
@@ -272,4 +272,4 @@ class Table:
                    np.frombuffer(b"".join(self.pre), np.uint8), pre_at,
                    np.frombuffer(b"".join(self.suf), np.uint8), suf_at,
                    pieces, np.concatenate(self._at))
-        return out.tobytes()
+        return out

@@ -224,8 +224,12 @@ def epistasis(sets: GenotypeSets, si: int):
     showing magnitude, simple sign and reciprocal sign epistasis (genonets'
     EpistasisAnalyzer, with the set's delta)."""
     dom = sets.dominant[si]
-    counts = kernels.epistasis_counts(dom.indptr, dom.indices, _by_score(dom), dom.vattrs["escores"],
-                                      float(sets.table.deltas[sets.names[si]]))
+    args = (dom.indptr, dom.indices, _by_score(dom), dom.vattrs["escores"],
+            float(sets.table.deltas[sets.names[si]]))
+    if sets.mutants.indels:
+        counts = kernels.epistasis_counts(*args)
+    else:     # point mutations only: the fourth genotype of each square by rank arithmetic
+        counts = kernels.epistasis_counts_point(*args, sets.universe[dom.vid])
     n_squares = int(counts.sum())
     dom.attrs["Number_of_squares"] = n_squares
     for name, kind in (("Magnitude_epistasis", 1), ("Simple_sign_epistasis", 2),
