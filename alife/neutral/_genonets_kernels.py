@@ -217,9 +217,9 @@ def accessible_path_lengths(indptr, indices, summits, score, gmax, delta):
 
 
 @njit(inline="always")
-def _fsum4(a, b, c, d):
-    """math.fsum([a, b, c, d]) (Shewchuk's exact summation, CPython's rounding)."""
-    partials = np.empty(8)
+def _fsum4(a, b, c, d, partials):
+    """math.fsum([a, b, c, d]) (Shewchuk's exact summation, CPython's rounding);
+    ``partials`` is scratch space of 8 floats."""
     n = 0
     for x0 in (a, b, c, d):
         x = x0
@@ -272,6 +272,7 @@ def epistasis_counts(indptr, indices, order, score, delta):
     markg = np.full(n, -1, np.int64)
     marka = np.full(n, -1, np.int64)
     counts = np.zeros(4, np.int64)
+    partials = np.empty(8)
     nb = np.empty(n, np.int64)
     stamp = 0
     for i in range(n):
@@ -298,14 +299,14 @@ def epistasis_counts(indptr, indices, order, score, delta):
                 for k in range(indptr[b], indptr[b + 1]):
                     d = indices[k]
                     if marka[d] == stamp and d != g and pos[d] > i and markg[d] != g:
-                        _classify(counts, sAB, score[a], score[b], score[d], delta)
+                        _classify(counts, sAB, score[a], score[b], score[d], delta, partials)
     return counts
 
 
 @njit(inline="always")
-def _classify(counts, sAB, sAb, saB, sab, delta):
+def _classify(counts, sAB, sAb, saB, sab, delta, partials):
     """Add one square to ``counts`` (no epistasis, magnitude, simple sign, reciprocal sign)."""
-    eps = _fsum4(sAB, sab, -sAb, -saB)
+    eps = _fsum4(sAB, sab, -sAb, -saB, partials)
     if abs(eps) <= 2.0 * delta:
         counts[0] += 1
     else:
@@ -320,21 +321,21 @@ def _classify(counts, sAB, sAb, saB, sab, delta):
 
 
 @njit(**_JIT)
-def epistasis_counts_point(indptr, indices, order, score, delta, ranks):
+def epistasis_counts_point(indptr, indices, order, score, delta, ranks, vertex_of_rank):
     """:func:`epistasis_counts` on a network whose edges are point mutations only
     (an induced subgraph of the Hamming graph; ``ranks`` (n,) int64 the
-    vertices' genotype ranks): two neighbours ``a``, ``b`` of ``g`` that are not
-    adjacent mutate different positions, so the only other common neighbour
-    they can have is the genotype carrying both mutations, of rank
-    ``ranks[a] + ranks[b] - ranks[g]``; it is looked up instead of searched for."""
+    vertices' genotype ranks, ``vertex_of_rank`` (K**L,) int32 the vertex of each
+    rank or -1): two neighbours ``a``, ``b`` of ``g`` that are not adjacent
+    mutate different positions, so the only other common neighbour they can
+    have is the genotype carrying both mutations, of rank ``ranks[a] + ranks[b]
+    - ranks[g]``; it is looked up instead of searched for."""
     n = indptr.size - 1
     pos = np.empty(n, np.int64)
     for i in range(n):
         pos[order[i]] = i
-    by_rank = np.argsort(ranks)
-    sorted_ranks = ranks[by_rank]
     marka = np.full(n, -1, np.int64)
     counts = np.zeros(4, np.int64)
+    partials = np.empty(8)
     nb = np.empty(n, np.int64)
     stamp = 0
     for i in range(n):
@@ -357,12 +358,10 @@ def epistasis_counts_point(indptr, indices, order, score, delta, ranks):
                 b = nb[y]
                 if marka[b] == stamp:
                     continue
-                r = ranks[a] + ranks[b] - ranks[g]
-                j = np.searchsorted(sorted_ranks, r)
-                if j < n and sorted_ranks[j] == r:
-                    d = by_rank[j]
+                d = vertex_of_rank[ranks[a] + ranks[b] - ranks[g]]
+                if d >= 0:
                     if pos[d] > i:
-                        _classify(counts, sAB, score[a], score[b], score[d], delta)
+                        _classify(counts, sAB, score[a], score[b], score[d], delta, partials)
     return counts
 
 
