@@ -4,17 +4,15 @@ A genotype network is a :class:`Graph`: its vertices (indices into the
 sorted universe of listed genotypes, in genonets' vertex order), an
 undirected CSR adjacency (``indptr``, ``indices``; neighbour lists sorted)
 and the graph- and vertex-level attributes genonets' igraph objects carry.
-The functions here build such graphs from mutation pairs, order components
-as igraph does and compute the measures that need more than one kernel call
-(assortativity, shortest accessible paths to the summits).
+The functions here compute the measures that need more than one kernel
+call (assortativity, shortest accessible paths to the summits); the graphs
+themselves are built by kernels of :mod:`._genonets_kernels`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from . import _genonets_kernels as kernels
 
@@ -80,42 +78,6 @@ def uniq(x, counts=False):
         starts = np.flatnonzero(m)
         return u, np.diff(np.append(starts, s.size))
     return u
-
-
-def csr_from_pairs(n, i, j):
-    """Undirected CSR adjacency on ``n`` vertices from vertex pairs ``(i, j)``
-    (pairs with ``i < j`` kept once each); returns ``(indptr, indices, i, j)``
-    with the distinct edges ``i < j`` in sorted order."""
-    keep = i < j
-    i, j = i[keep], j[keep]
-    if i.size:
-        key = uniq(i.astype(np.int64) * n + j)
-        i, j = key // n, key % n
-    a = sp.coo_matrix((np.ones(2 * i.size, np.int8), (np.concatenate([i, j]), np.concatenate([j, i]))),
-                      shape=(n, n)).tocsr()
-    a.sort_indices()
-    return a.indptr.astype(np.int64), a.indices.astype(np.int64), i, j
-
-
-def subgraph(indptr, indices, keep_idx, n):
-    """CSR adjacency of the subgraph induced by vertices ``keep_idx`` (renumbered 0..k-1)."""
-    a = sp.csr_matrix((np.ones(indices.size, np.int8), indices, indptr), shape=(n, n))
-    s = a[keep_idx][:, keep_idx].tocsr()
-    s.sort_indices()
-    return s.indptr.astype(np.int64), s.indices.astype(np.int64)
-
-
-def component_order(indptr, indices, n):
-    """Component labels renumbered in igraph order (by lowest vertex id) and sizes."""
-    a = sp.csr_matrix((np.ones(indices.size, np.int8), indices, indptr), shape=(n, n))
-    nc, lab = connected_components(a, directed=False)
-    first = np.full(nc, n, np.int64)
-    np.minimum.at(first, lab, np.arange(n))
-    rank = np.empty(nc, np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(nc)
-    lab = rank[lab]
-    sizes = np.bincount(lab, minlength=nc)
-    return lab, sizes
 
 
 def assortativity(indptr, indices):

@@ -466,3 +466,114 @@ def level_sums(dist, x, maxlen):
             return sums, False
         sums[d] += x[v]
     return sums, True
+
+
+@njit(**_JIT)
+def network(mutant_index, vid, n_universe):
+    """A genotype set's network from its mutant table.
+
+    Parameters
+    ----------
+    mutant_index : (n, m) int, universe index of each genotype's mutants (-1: none)
+    vid : (n,) int64, universe index of each genotype (vertex)
+    n_universe : int, number of listed genotypes
+
+    Returns
+    -------
+    indptr, indices : CSR adjacency (int64; an edge ``v - u`` for each ``u`` among
+        the mutants of ``v`` with ``v < u``; neighbour lists sorted)
+    label : (n,) int64, component of each vertex, components numbered in igraph
+        order (by their lowest vertex)
+    sizes : (c,) int64, component sizes
+    """
+    n, m = mutant_index.shape
+    vertex_of = np.full(n_universe, -1, np.int64)
+    for v in range(n):
+        vertex_of[vid[v]] = v
+    indptr = np.zeros(n + 1, np.int64)
+    for v in range(n):
+        for k in range(m):
+            x = mutant_index[v, k]
+            if x >= 0:
+                u = vertex_of[x]
+                if u > v:
+                    indptr[v + 1] += 1
+                    indptr[u + 1] += 1
+    for v in range(n):
+        indptr[v + 1] += indptr[v]
+    fill = indptr[:n].copy()
+    indices = np.empty(indptr[n], np.int64)
+    for v in range(n):
+        for k in range(m):
+            x = mutant_index[v, k]
+            if x >= 0:
+                u = vertex_of[x]
+                if u > v:
+                    indices[fill[v]] = u
+                    fill[v] += 1
+                    indices[fill[u]] = v
+                    fill[u] += 1
+    for v in range(n):                 # sort each neighbour list (short: insertion sort)
+        for a in range(indptr[v] + 1, indptr[v + 1]):
+            x = indices[a]
+            b = a - 1
+            while b >= indptr[v] and indices[b] > x:
+                indices[b + 1] = indices[b]
+                b -= 1
+            indices[b + 1] = x
+    label = np.full(n, -1, np.int64)
+    sizes = np.empty(n, np.int64)
+    queue = np.empty(n, np.int64)
+    nc = 0
+    for s in range(n):
+        if label[s] >= 0:
+            continue
+        label[s] = nc
+        queue[0] = s
+        head = 0
+        tail = 1
+        while head < tail:
+            v = queue[head]
+            head += 1
+            for k in range(indptr[v], indptr[v + 1]):
+                u = indices[k]
+                if label[u] < 0:
+                    label[u] = nc
+                    queue[tail] = u
+                    tail += 1
+        sizes[nc] = tail
+        nc += 1
+    return indptr, indices, label, sizes[:nc].copy()
+
+
+@njit(**_JIT)
+def component_subgraph(indptr, indices, keep):
+    """CSR adjacency of a whole component ``keep`` (sorted vertices), renumbered 0..k-1."""
+    n = indptr.size - 1
+    new = np.full(n, -1, np.int64)
+    for i in range(keep.size):
+        new[keep[i]] = i
+    dp = np.zeros(keep.size + 1, np.int64)
+    for i in range(keep.size):
+        v = keep[i]
+        dp[i + 1] = dp[i] + indptr[v + 1] - indptr[v]
+    dx = np.empty(dp[keep.size], np.int64)
+    for i in range(keep.size):
+        v = keep[i]
+        w = dp[i]
+        for k in range(indptr[v], indptr[v + 1]):
+            dx[w] = new[indices[k]]
+            w += 1
+    return dp, dx
+
+
+@njit(**_JIT)
+def count_distinct(values, size):
+    """Number of distinct values among ``values`` >= 0 (all < ``size``)."""
+    seen = np.zeros(size, np.bool_)
+    count = 0
+    for x in values:
+        if x >= 0 and not seen[x]:
+            seen[x] = True
+            count += 1
+    return count

@@ -245,8 +245,7 @@ def robustness(sets: GenotypeSets, si: int):
     """``Robustness`` of each genotype of the dominant network, ``|N(g)| / |M(g)|``
     (distinct mutants), and of the set (their mean)."""
     dom = sets.dominant[si]
-    n_mutants = (sets.mutant_ranks[si][sets.dominant_rows[si]] >= 0).sum(1)
-    r = dom.degree / n_mutants
+    r = dom.degree / sets.n_mutants[si]
     dom.attrs["Robustness"] = np.mean(r)
     dom.vattrs["Robustness"] = r
 
@@ -270,7 +269,7 @@ def evolvability_targets(sets: GenotypeSets, si: int) -> _Targets:
     rows = np.arange(graph.n) if allc else sets.dominant_rows[si]
     member = sets.in_set if allc else sets.in_dominant
     index = sets.mutant_index[si][rows]
-    genotype = index.ravel()
+    genotype = index.ravel().astype(np.int64)
     vertex = np.repeat(np.arange(index.shape[0]), index.shape[1])
     ok = genotype >= 0
     vertex, genotype = vertex[ok], genotype[ok]
