@@ -189,13 +189,15 @@ class TableMap(GPMap):
         self.set_scores = {k: np.fromiter(v.values(), np.float64, len(v)) for k, v in data.items()}
         self._ids = {k: label_id(k) for k in self.set_names}
         self._labels = {v: k for k, v in self._ids.items()}
-        first: dict[str, int] = {}
-        for k in reversed(self.set_names):
-            for g in data[k]:
-                first[g] = self._ids[k]
-        self._first = first
+        self._first: dict[str, int] | None = None     # genotype -> phenotype, built on first use
 
     def _phenotypes(self, genotypes: np.ndarray) -> np.ndarray:
+        if self._first is None:
+            first: dict[str, int] = {}
+            for k in reversed(self.set_names):
+                for g in self.set_genotypes[k]:
+                    first[g] = self._ids[k]
+            self._first = first
         texts = self.space.decode(genotypes)
         return np.array([self._first.get(t, -1) for t in texts], np.int64)
 

@@ -238,15 +238,15 @@ def write_network_gml(path, sets, g: Graph, scores):
     edges = Table(int(keep.sum()))
     edges.ints("  edge\n  [\n    source ", g.indices[keep], "\n")
     edges.ints("    target ", src[keep], "\n  ]\n")
-    body = [nodes.render(), edges.render()]
-    if body[1].size:       # the last line break of the body goes (igraph ends with "  ]\n]")
-        body[1] = body[1][:-1]
-    elif body[0].size:
-        body[0] = body[0][:-1]
+    del src, keep
     with open(path, "wb") as f:
         f.write(("\n".join(head) + "\n").encode("utf-8"))
-        f.write(body[0])
-        f.write(body[1])
+        # the body's last line break goes (igraph ends with "  ]\n]")
+        body = nodes.render()
+        f.write(body[:-1] if edges.rows == 0 and body.size else body)
+        del body, nodes
+        body = edges.render()
+        f.write(body[:-1] if body.size else body)
         f.write(b"\n]\n")
 
 

@@ -480,8 +480,8 @@ def network(mutant_index, vid, n_universe):
 
     Returns
     -------
-    indptr, indices : CSR adjacency (int64; an edge ``v - u`` for each ``u`` among
-        the mutants of ``v`` with ``v < u``; neighbour lists sorted)
+    indptr, indices : CSR adjacency (int64 and int32; an edge ``v - u`` for each
+        ``u`` among the mutants of ``v`` with ``v < u``; neighbour lists sorted)
     label : (n,) int64, component of each vertex, components numbered in igraph
         order (by their lowest vertex)
     sizes : (c,) int64, component sizes
@@ -502,7 +502,7 @@ def network(mutant_index, vid, n_universe):
     for v in range(n):
         indptr[v + 1] += indptr[v]
     fill = indptr[:n].copy()
-    indices = np.empty(indptr[n], np.int64)
+    indices = np.empty(indptr[n], np.int32)
     for v in range(n):
         for k in range(m):
             x = mutant_index[v, k]
@@ -548,7 +548,8 @@ def network(mutant_index, vid, n_universe):
 
 @njit(**_JIT)
 def component_subgraph(indptr, indices, keep):
-    """CSR adjacency of a whole component ``keep`` (sorted vertices), renumbered 0..k-1."""
+    """CSR adjacency (int64 indptr, int32 indices) of a whole component ``keep``
+    (sorted vertices), renumbered 0..k-1."""
     n = indptr.size - 1
     new = np.full(n, -1, np.int64)
     for i in range(keep.size):
@@ -557,7 +558,7 @@ def component_subgraph(indptr, indices, keep):
     for i in range(keep.size):
         v = keep[i]
         dp[i + 1] = dp[i] + indptr[v + 1] - indptr[v]
-    dx = np.empty(dp[keep.size], np.int64)
+    dx = np.empty(dp[keep.size], np.int32)
     for i in range(keep.size):
         v = keep[i]
         w = dp[i]

@@ -98,7 +98,9 @@ class GenotypeSets:
         each genotype of the dominant network
     mutant_index : list of (n, m) int32 (int64 beyond 2**31 genotypes), the
         universe indices of each genotype's mutants (``-1``: not listed, or a
-        shift mutant that repeats another mutant or the genotype)
+        shift mutant that repeats another mutant or the genotype); ``None``
+        once :func:`~alife.neutral.genonets.analyse` has measured the set's
+        evolvability (to save memory)
     in_set, in_dominant : (U, S) bool, membership of each genotype in each
         set and in each set's dominant network
     exterior_size : (S,) int64, ``|ext(G_s)|``: distinct mutants of the
@@ -196,8 +198,8 @@ def genotype_sets(tm: TableMap, *, include_indels: bool = False,
     sets = GenotypeSets(table=tm, names=names, use_all_components=use_all_components,
                         mutants=Mutants(space, include_indels), universe=universe)
     if space.size <= 1 << 24:        # dense rank -> universe index table
-        sets._dense_index = np.full(space.size, -1, np.int64)
-        sets._dense_index[universe] = np.arange(universe.size)
+        sets._dense_index = np.full(space.size, -1, np.int32)
+        sets._dense_index[universe] = np.arange(universe.size, dtype=np.int32)
     sets.in_set = np.zeros((universe.size, len(names)), bool)
     sets.in_dominant = np.zeros((universe.size, len(names)), bool)
     sets.exterior_size = np.zeros(len(names), np.int64)

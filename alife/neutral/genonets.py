@@ -166,9 +166,11 @@ def analyse(tm: TableMap, *, include_indels: bool = False,
             found = evolvability_targets(sets, si)
             evolvability(sets, si, found)
             interface_edges(sets, si, found)
+            del found
             accessibility(sets, si)
             neighbor_abundance(sets, si)
             diversity_index(sets, si)
+        sets.mutant_index[si] = None       # not needed any more
         component_structure(sets, si)
         dominant_structure(sets, si)
         if si == 0:
