@@ -305,9 +305,22 @@ def epistasis_counts(indptr, indices, order, score, delta):
 
 @njit(inline="always")
 def _classify(counts, sAB, sAb, saB, sab, delta, partials):
-    """Add one square to ``counts`` (no epistasis, magnitude, simple sign, reciprocal sign)."""
-    eps = _fsum4(sAB, sab, -sAb, -saB, partials)
-    if abs(eps) <= 2.0 * delta:
+    """Add one square to ``counts`` (no epistasis, magnitude, simple sign, reciprocal sign).
+
+    genonets compares ``|fsum(...)|`` with ``2 delta``; the plain sum is within
+    ``4e-16 * sum |x|`` of the exact one, so it decides unless it lies within a
+    margin (1e-12 relative, far above that error) of ``2 delta``: only then is
+    the exactly rounded sum taken."""
+    two_delta = 2.0 * delta
+    plain = abs((sAB + sab) - (sAb + saB))
+    margin = 1e-12 * (abs(sAB) + abs(sab) + abs(sAb) + abs(saB) + two_delta)
+    if plain + margin < two_delta:
+        no_epistasis = True
+    elif plain - margin > two_delta:
+        no_epistasis = False
+    else:
+        no_epistasis = abs(_fsum4(sAB, sab, -sAb, -saB, partials)) <= two_delta
+    if no_epistasis:
         counts[0] += 1
     else:
         d1 = sAb - sab
@@ -321,47 +334,41 @@ def _classify(counts, sAB, sAb, saB, sab, delta, partials):
 
 
 @njit(**_JIT)
-def epistasis_counts_point(indptr, indices, order, score, delta, ranks, vertex_of_rank):
+def epistasis_counts_point(indptr, indices, order, score, delta):
     """:func:`epistasis_counts` on a network whose edges are point mutations only
-    (an induced subgraph of the Hamming graph; ``ranks`` (n,) int64 the
-    vertices' genotype ranks, ``vertex_of_rank`` (K**L,) int32 the vertex of each
-    rank or -1): two neighbours ``a``, ``b`` of ``g`` that are not adjacent
-    mutate different positions, so the only other common neighbour they can
-    have is the genotype carrying both mutations, of rank ``ranks[a] + ranks[b]
-    - ranks[g]``; it is looked up instead of searched for."""
+    (an induced subgraph of the Hamming graph).  Two neighbours ``a``, ``b`` of
+    ``g`` that are not adjacent mutate different positions, and their common
+    neighbours are ``g`` and the genotype ``d`` carrying both mutations; so the
+    squares of ``g`` are found from the genotypes ``d`` two steps from ``g``
+    (not ``g``, not its neighbours) that two of ``g``'s later neighbours reach."""
     n = indptr.size - 1
     pos = np.empty(n, np.int64)
     for i in range(n):
         pos[order[i]] = i
-    marka = np.full(n, -1, np.int64)
+    near = np.full(n, -1, np.int64)      # near[u] == i: u is g or a neighbour of g
+    seen = np.full(n, -1, np.int64)      # seen[d] == i: d reached from corner first[d]
+    first = np.empty(n, np.int64)
     counts = np.zeros(4, np.int64)
     partials = np.empty(8)
-    nb = np.empty(n, np.int64)
-    stamp = 0
     for i in range(n):
         g = order[i]
-        nn = 0
+        near[g] = i
         for k in range(indptr[g], indptr[g + 1]):
-            u = indices[k]
-            if pos[u] > i:
-                nb[nn] = u
-                nn += 1
-        if nn < 2:
-            continue
+            near[indices[k]] = i
         sAB = score[g]
-        for x in range(nn - 1):
-            a = nb[x]
-            stamp += 1
-            for k in range(indptr[a], indptr[a + 1]):
-                marka[indices[k]] = stamp
-            for y in range(x + 1, nn):
-                b = nb[y]
-                if marka[b] == stamp:
+        for k in range(indptr[g], indptr[g + 1]):
+            a = indices[k]
+            if pos[a] <= i:
+                continue
+            for kk in range(indptr[a], indptr[a + 1]):
+                d = indices[kk]
+                if near[d] == i or pos[d] <= i:
                     continue
-                d = vertex_of_rank[ranks[a] + ranks[b] - ranks[g]]
-                if d >= 0:
-                    if pos[d] > i:
-                        _classify(counts, sAB, score[a], score[b], score[d], delta, partials)
+                if seen[d] == i:
+                    _classify(counts, sAB, score[first[d]], score[a], score[d], delta, partials)
+                else:
+                    seen[d] = i
+                    first[d] = a
     return counts
 
 

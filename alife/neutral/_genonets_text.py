@@ -81,19 +81,23 @@ def emit(order, kind, values, pre, pre_at, suf, suf_at, pieces, piece_at):
     (bytes,) uint8
     """
     ncol = kind.size
-    total = 0
-    for i in range(order.size):
-        r = order[i]
-        for c in range(ncol):
-            k = kind[c]
-            if k == 1:
-                p = values[c, r]
-                if p < 0:
-                    continue
-                total += piece_at[p + 1] - piece_at[p]
-            elif k == 0:
-                total += _int_len(values[c, r])
-            total += pre_at[c + 1] - pre_at[c] + suf_at[c + 1] - suf_at[c]
+    # an upper bound on the size (every column at its widest), to write in one pass
+    widest = 0
+    for c in range(ncol):
+        widest += pre_at[c + 1] - pre_at[c] + suf_at[c + 1] - suf_at[c]
+        if kind[c] == 0:
+            w = 0
+            for i in range(order.size):
+                w = max(w, _int_len(values[c, order[i]]))
+            widest += w
+        elif kind[c] == 1:
+            w = 0
+            for i in range(order.size):
+                p = values[c, order[i]]
+                if p >= 0 and piece_at[p + 1] - piece_at[p] > w:
+                    w = piece_at[p + 1] - piece_at[p]
+            widest += w
+    total = widest * order.size
     out = np.empty(total, np.uint8)
     at = 0
     for i in range(order.size):
@@ -109,7 +113,7 @@ def emit(order, kind, values, pre, pre_at, suf, suf_at, pieces, piece_at):
             elif k == 0:
                 at = _put_int(out, at, values[c, r])
             at = _put(out, at, suf, suf_at[c], suf_at[c + 1])
-    return out
+    return out[:at]      # the unused tail was never written to (no memory behind it)
 
 
 @njit(**_JIT)

@@ -228,14 +228,10 @@ def epistasis(sets: GenotypeSets, si: int):
     dom = sets.dominant[si]
     args = (dom.indptr, dom.indices, _by_score(dom), dom.vattrs["escores"],
             float(sets.table.deltas[sets.names[si]]))
-    space = sets.mutants.space
-    if sets.mutants.indels or space.size > 1 << 24:
+    if sets.mutants.indels:
         counts = kernels.epistasis_counts(*args)
-    else:     # point mutations only: the fourth genotype of each square by rank arithmetic
-        ranks = sets.universe[dom.vid]
-        vertex_of_rank = np.full(space.size, -1, np.int32)
-        vertex_of_rank[ranks] = np.arange(dom.n, dtype=np.int32)
-        counts = kernels.epistasis_counts_point(*args, ranks, vertex_of_rank)
+    else:     # point mutations only: squares from the genotypes two steps away
+        counts = kernels.epistasis_counts_point(*args)
     n_squares = int(counts.sum())
     dom.attrs["Number_of_squares"] = n_squares
     for name, kind in (("Magnitude_epistasis", 1), ("Simple_sign_epistasis", 2),
