@@ -98,10 +98,10 @@ def _parse(text: str, path: str, alphabet: str, letters: str, tau: float):
             fields = fields + [""] * (ncol - len(fields))
         head = fields[:ncol]
         lineno = lineno0 + 1
-        if all(v == "" for v in head):
-            continue
-        empty = [header[i] for i, v in enumerate(head) if v == ""]
-        if empty:
+        if "" in head:                      # (a quick test first: most rows have no empty cell)
+            if all(v == "" for v in head):
+                continue
+            empty = [header[i] for i, v in enumerate(head) if v == ""]
             raise ValueError(f"line {lineno}: missing value in column {empty[0]}; every row needs "
                              f"a Genotypeset, Delta, Genotype and Score")
         s = fields[col["Score"]]
