@@ -151,6 +151,12 @@ def analyse(tm: TableMap, *, include_indels: bool = False,
     Returns the :class:`GenotypeSets`; each set's measures are in the
     ``attrs`` (set level) and ``vattrs`` (genotype level) of its
     :attr:`~GenotypeSets.networks` and :attr:`~GenotypeSets.dominant` graphs.
+    A genotype-level measure is one value per vertex: an int64 or float64
+    array (``Accessible_paths_from`` a list of Python integers where path
+    counts exceed int64), or for the list- and dict-valued measures a
+    :class:`~alife.neutral._genonets_graphs.SetLists` (``Evolves_to_genotypes_in``,
+    ``Overlaps_with_genotypes_in``) or
+    :class:`~alife.neutral._genonets_graphs.TargetDicts` (``Evolvability_targets``).
     """
     sets = genotype_sets(tm, include_indels=include_indels,
                          use_all_components=use_all_components)
