@@ -84,7 +84,7 @@ def _write_networks(out: Path, sets) -> list:
     """``<set>.gml`` for every set, then ``<set>_dominant.gml`` if it has several components."""
     files = []
     for net, dom, rows in zip(sets.networks, sets.dominant, sets.dominant_rows):
-        pieces, at, index = float_pieces(net.vattrs["escores"], _fmt_15g)   # scores, once per set
+        pieces, at, index = float_pieces(net.vattrs["escores"], "%.15g")   # scores, once per set
         for g in ([net, dom] if dom is not net else [net]):
             write_network_gml(out / f"{g.name}.gml", sets, g, (pieces, at, index if g is net else index[rows]))
             files.append(f"{g.name}.gml")
@@ -250,10 +250,6 @@ def write_network_gml(path, sets, g: Graph, scores):
         f.write(b"\n]\n")
 
 
-def _fmt_15g(x):
-    return f"{x:.15g}"
-
-
 def _gml_column(table: Table, name: str, v):
     """One node attribute of a GML file: numbers as igraph writes them; lists,
     dicts and all-NaN columns are left out (igraph drops them)."""
@@ -262,7 +258,7 @@ def _gml_column(table: Table, name: str, v):
     elif isinstance(v, np.ndarray) and v.dtype.kind == "f":
         if v.size and np.isnan(v).all():
             return
-        table.pieces(f"    {name} ", *float_pieces(v, _fmt_15g, nan_omitted=True), "\n")
+        table.pieces(f"    {name} ", *float_pieces(v, "%.15g", nan_omitted=True), "\n")
     elif isinstance(v, list) and _column_kind(v) == "num":     # path counts beyond int64
         table.pieces(f"    {name} ", *string_pieces([_fmt_gml_num(x) for x in v]), np.arange(len(v)), "\n")
 

@@ -585,3 +585,43 @@ def count_distinct(values, size):
             seen[x] = True
             count += 1
     return count
+
+
+@njit(**_JIT)
+def point_mutant_index(ranks, L, K, dense_index):
+    """Universe index of every point mutant, in :meth:`DiscreteSpace.neighbour_ranks`
+    order (mutant ``p (K - 1) + s`` writes letter ``(x + 1 + s) % K`` over the
+    letter ``x`` at position ``p``); (n, L (K - 1)) int32, -1 where not listed.
+    ``dense_index`` (K**L,) int32 is the universe index of every rank (-1: none)."""
+    n = ranks.size
+    out = np.empty((n, L * (K - 1)), np.int32)
+    for v in range(n):
+        r = ranks[v]
+        w = 1
+        for p in range(L - 1, -1, -1):      # place value of position p is K**(L - 1 - p)
+            x = (r // w) % K
+            for s in range(K - 1):
+                y = (x + 1 + s) % K
+                out[v, p * (K - 1) + s] = dense_index[r + (y - x) * w]
+            w *= K
+    return out
+
+
+@njit(**_JIT)
+def count_point_mutants(ranks, L, K, size):
+    """Number of distinct point mutants of the genotypes ``ranks`` (ranks < ``size``)."""
+    seen = np.zeros(size, np.bool_)
+    count = 0
+    for v in range(ranks.size):
+        r = ranks[v]
+        w = 1
+        for p in range(L):
+            x = (r // w) % K
+            for y in range(K):
+                if y != x:
+                    q = r + (y - x) * w
+                    if not seen[q]:
+                        seen[q] = True
+                        count += 1
+            w *= K
+    return count

@@ -216,8 +216,14 @@ def _add_network(sets: GenotypeSets, si: int, name: str, ranks: np.ndarray):
     """Set ``si``'s network (edges: one mutation apart), components, dominant
     network and exterior (``|ext(G_s)|`` and the listed genotypes in it)."""
     vid = sets.universe_index(ranks)
-    mutant_ranks = sets.mutants.all(ranks)                   # n, m (-1: duplicate)
-    mutant_index = sets.universe_index(mutant_ranks)         # -1: unlisted
+    space = sets.mutants.space
+    fast = not sets.mutants.indels and sets._dense_index is not None
+    if fast:      # point mutations on a dense rank table: one kernel, no (n, m) rank table
+        mutant_ranks = None
+        mutant_index = kernels.point_mutant_index(ranks, space.L, space.K, sets._dense_index)
+    else:
+        mutant_ranks = sets.mutants.all(ranks)               # n, m (-1: duplicate)
+        mutant_index = sets.universe_index(mutant_ranks)     # -1: unlisted
     indptr, indices, label, sizes = kernels.network(mutant_index, vid, sets.universe.size)
     scores = sets.table.set_scores[name]
     net = Graph(name, vid, indptr, indices)
@@ -228,7 +234,7 @@ def _add_network(sets: GenotypeSets, si: int, name: str, ranks: np.ndarray):
         dp, dx = kernels.component_subgraph(indptr, indices, keep)
         dom = Graph(name + "_dominant", vid[keep], dp, dx)
         dom.vattrs["escores"] = scores[keep]
-        mutant_ranks = mutant_ranks[keep]
+        mutant_ranks = None if fast else mutant_ranks[keep]
     else:
         dom, keep = net, np.arange(vid.size)
     sets.in_dominant[dom.vid, si] = True
@@ -236,14 +242,19 @@ def _add_network(sets: GenotypeSets, si: int, name: str, ranks: np.ndarray):
     sets.dominant.append(dom)
     sets.dominant_rows.append(keep)
     sets.component_sizes.append(sizes)
-    sets.n_mutants.append((mutant_ranks >= 0).sum(1))       # of the dominant network's genotypes
-    sets.mutant_index.append(mutant_index.astype(np.int32) if sets.universe.size < 2 ** 31 else mutant_index)
+    if fast:                                                 # of the dominant network's genotypes
+        sets.n_mutants.append(np.full(keep.size, space.L * (space.K - 1), np.int64))
+    else:
+        sets.n_mutants.append((mutant_ranks >= 0).sum(1))
+    sets.mutant_index.append(mutant_index.astype(np.int32, copy=False)
+                             if sets.universe.size < 2 ** 31 else mutant_index)
     # |ext(G_s)|: distinct mutants of the dominant network (listed or not) outside it
     index = sets.mutant_index[si][keep]
     listed = uniq(index[index >= 0])
     inside = sets.in_dominant[listed, si]
-    space = sets.mutants.space
-    if space.size <= 1 << 24:
+    if fast:
+        n_mutants = kernels.count_point_mutants(ranks[keep], space.L, space.K, space.size)
+    elif space.size <= 1 << 24:
         n_mutants = kernels.count_distinct(mutant_ranks.ravel(), space.size)
     else:
         n_mutants = uniq(mutant_ranks[mutant_ranks >= 0]).size

@@ -205,20 +205,26 @@ def dict_pieces(indptr, sets, genotypes, names, name_at, letters, L):
 
 def string_pieces(strings) -> tuple[np.ndarray, np.ndarray]:
     """A piece table of the given strings (UTF-8): ``(pieces, piece_at)``."""
-    raw = [s.encode("utf-8") for s in strings]
-    at = np.zeros(len(raw) + 1, np.int64)
-    np.cumsum([len(b) for b in raw], out=at[1:])
-    return np.frombuffer(b"".join(raw), np.uint8).copy(), at
+    strings = list(strings)
+    joined = "".join(strings)
+    raw = joined.encode("utf-8")
+    at = np.zeros(len(strings) + 1, np.int64)
+    if len(raw) == len(joined):        # ASCII: one byte per character
+        np.cumsum(np.fromiter(map(len, strings), np.int64, len(strings)), out=at[1:])
+    else:
+        np.cumsum([len(s.encode("utf-8")) for s in strings], out=at[1:])
+    return np.frombuffer(raw, np.uint8).copy(), at
 
 
 def float_pieces(x, fmt, *, nan_omitted=False):
     """Each value of float array ``x`` as a piece formatted by ``fmt`` (a
-    function float -> str), formatting each distinct value once; returns
+    function float -> str, or a %-format string such as ``"%.15g"``),
+    formatting each distinct value once; returns
     ``(pieces, piece_at, index)``, ``index`` (len(x),) int64 (-1 for NaN if
     ``nan_omitted``)."""
     x = np.asarray(x, np.float64)
     u, index = np.unique(x, return_inverse=True)
-    pieces, at = string_pieces([fmt(v) for v in u.tolist()])
+    pieces, at = string_pieces(map(fmt.__mod__ if isinstance(fmt, str) else fmt, u.tolist()))
     index = index.astype(np.int64).ravel()
     if nan_omitted:
         index[np.isnan(x)] = -1
