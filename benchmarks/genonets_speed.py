@@ -13,13 +13,17 @@ runs, on the same file:
 * ``alife.neutral.genonets.run_genonets`` in a fresh Python process (so the
   time includes imports and loading the Numba cache);
 
-prints both wall-clock times and the ratio, and (with ``--check``) compares
-every output file as the parity tests do.
+prints each one's wall-clock and CPU seconds and peak memory (the largest
+resident set of that process alone), the ratios and the machine's load
+average before and after, and (with ``--check``) compares every output file
+as the parity tests do.  ``--alife-only`` times alife alone (no reference
+environment needed), e.g. on larger inputs to see how time grows with size.
 
 Usage::
 
     python benchmarks/genonets_speed.py --genonets-python ENV/bin/python \
         [--rows 100000] [--indels] [--json] [--check]
+    python benchmarks/genonets_speed.py --alife-only --rows 2200000   # ~10**6 genotypes
 """
 from __future__ import annotations
 
