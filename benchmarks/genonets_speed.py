@@ -13,13 +13,17 @@ runs, on the same file:
 * ``alife.neutral.genonets.run_genonets`` in a fresh Python process (so the
   time includes imports and loading the Numba cache);
 
-prints both wall-clock times and the ratio, and (with ``--check``) compares
-every output file as the parity tests do.
+prints each one's wall-clock and CPU seconds and peak memory (the largest
+resident set of that process alone), the ratios and the machine's load
+average before and after, and (with ``--check``) compares every output file
+as the parity tests do.  ``--alife-only`` times alife alone (no reference
+environment needed), e.g. on larger inputs to see how time grows with size.
 
 Usage::
 
     python benchmarks/genonets_speed.py --genonets-python ENV/bin/python \
         [--rows 100000] [--indels] [--json] [--check]
+    python benchmarks/genonets_speed.py --alife-only --rows 2200000   # ~10**6 genotypes
 """
 from __future__ import annotations
 
@@ -27,7 +31,6 @@ import argparse
 import importlib.util
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -44,10 +47,24 @@ def _load(path: Path, name: str):
     return mod
 
 
-def _cpu() -> float:
-    """CPU seconds (user + system) of finished child processes so far."""
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
+def _timed(cmd, *, env=None, cwd=None) -> dict:
+    """Run ``cmd`` to completion; its wall and CPU seconds, peak memory and output.
+
+    The peak memory is the child's largest resident set (``ru_maxrss`` of
+    ``wait4``, which covers that process alone), in MiB.
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t = time.perf_counter()
+        p = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=err)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return {"seconds": wall, "cpu_seconds": ru.ru_utime + ru.ru_stime,
+                "peak_mib": ru.ru_maxrss / 1024.0, "returncode": p.returncode,
+                "stdout": out.read().decode(errors="replace"),
+                "stderr": err.read().decode(errors="replace")}
 
 
 def _genonets_python(ap: argparse.ArgumentParser, given: str | None) -> Path:
@@ -69,10 +86,12 @@ def main(argv=None):
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--check", action="store_true", help="compare the two outputs file by file")
     ap.add_argument("--workdir", default=None, help="keep inputs/outputs here (default: a temp dir)")
+    ap.add_argument("--alife-only", action="store_true",
+                    help="time alife alone (no reference environment needed; no ratios, no --check)")
     ap.add_argument("--genonets-python", default=os.environ.get("GENONETS_PYTHON"), metavar="PATH",
                     help="the Python of a genonets 2.0 environment (default: $GENONETS_PYTHON)")
     args = ap.parse_args(argv)
-    genonets_py = _genonets_python(ap, args.genonets_python)
+    genonets_py = None if args.alife_only else _genonets_python(ap, args.genonets_python)
 
     gen = _load(ROOT / "tests" / "fixtures" / "genonets" / "make_inputs.py", "make_inputs")
     work = Path(args.workdir or tempfile.mkdtemp(prefix="genonets_speed_"))
@@ -83,7 +102,7 @@ def main(argv=None):
         next(f)
         genos = [line.split("\t")[2] for line in f]
     n_rows, n_genotypes = len(genos), len(set(genos))
-    if n_genotypes < 100_000:
+    if n_genotypes < 100_000 and not args.alife_only:
         sys.exit(f"only {n_genotypes} distinct genotypes; raise --rows")
     out_g, out_a = work / "genonets_out", work / "alife_out"
     flags = ["--include-indels"] if args.indels else []
@@ -101,22 +120,24 @@ def main(argv=None):
                     "B\t0.1\tCC\t0.5\nB\t0.1\tCA\t0.4\nB\t0.1\tAA\t0.6\n")
     subprocess.run([sys.executable, "-c", code.replace(str(inp), str(tiny)).replace(str(out_a), str(work / "tiny_out"))],
                    check=True, env=env, cwd=ROOT, capture_output=True)
-    c0, t = _cpu(), time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=ROOT, capture_output=True)
-    result["alife_seconds"] = time.perf_counter() - t
-    result["alife_cpu_seconds"] = _cpu() - c0
-
-    c0, t = _cpu(), time.perf_counter()
-    p = subprocess.run([str(genonets_py), "-m", "genonets.sample.minimal", "--alphabet=DNA", *flags,
-                        f"--input-file={inp}", "--tau=0", f"--output-path={out_g}"],
-                       cwd=work, capture_output=True, text=True)
-    result["genonets_seconds"] = time.perf_counter() - t
-    result["genonets_cpu_seconds"] = _cpu() - c0
-    if p.returncode != 0:
-        sys.exit(f"genonets failed:\n{p.stderr[-2000:]}")
-    result["speedup"] = result["genonets_seconds"] / result["alife_seconds"]
-    result["cpu_speedup"] = result["genonets_cpu_seconds"] / result["alife_cpu_seconds"]
-    if args.check:
+    result["load_before"] = [round(x, 2) for x in os.getloadavg()]
+    ours = _timed([sys.executable, "-c", code], env=env, cwd=ROOT)
+    if ours["returncode"] != 0:
+        sys.exit(f"alife failed:\n{ours['stderr'][-2000:]}")
+    for k in ("seconds", "cpu_seconds", "peak_mib"):
+        result[f"alife_{k}"] = ours[k]
+    if genonets_py is not None:
+        ref = _timed([str(genonets_py), "-m", "genonets.sample.minimal", "--alphabet=DNA", *flags,
+                      f"--input-file={inp}", "--tau=0", f"--output-path={out_g}"], cwd=work)
+        if ref["returncode"] != 0:
+            sys.exit(f"genonets failed:\n{ref['stderr'][-2000:]}")
+        for k in ("seconds", "cpu_seconds", "peak_mib"):
+            result[f"genonets_{k}"] = ref[k]
+        result["speedup"] = result["genonets_seconds"] / result["alife_seconds"]
+        result["cpu_speedup"] = result["genonets_cpu_seconds"] / result["alife_cpu_seconds"]
+        result["memory_ratio"] = result["alife_peak_mib"] / result["genonets_peak_mib"]
+    result["load_after"] = [round(x, 2) for x in os.getloadavg()]
+    if args.check and genonets_py is not None:
         sys.path.insert(0, str(ROOT / "tests"))
         from test_genonets import compare_dirs
         compare_dirs(out_a, out_g)
@@ -127,10 +148,15 @@ def main(argv=None):
     else:
         print(f"input: {n_rows} rows, {n_genotypes} distinct genotypes (DNA, L=10, 4 sets)"
               f"{' with indels' if args.indels else ''}")
-        print(f"genonets 2.0: {result['genonets_seconds']:.2f} s wall, "
-              f"{result['genonets_cpu_seconds']:.2f} s CPU")
-        print(f"alife:        {result['alife_seconds']:.2f} s wall, {result['alife_cpu_seconds']:.2f} s CPU")
-        print(f"speedup:      {result['speedup']:.1f}x wall, {result['cpu_speedup']:.1f}x CPU")
+        if genonets_py is not None:
+            print(f"genonets 2.0: {result['genonets_seconds']:.2f} s wall, "
+                  f"{result['genonets_cpu_seconds']:.2f} s CPU, {result['genonets_peak_mib']:.0f} MiB peak")
+        print(f"alife:        {result['alife_seconds']:.2f} s wall, {result['alife_cpu_seconds']:.2f} s CPU, "
+              f"{result['alife_peak_mib']:.0f} MiB peak")
+        if genonets_py is not None:
+            print(f"speedup:      {result['speedup']:.1f}x wall, {result['cpu_speedup']:.1f}x CPU; "
+                  f"alife's peak memory {100 * result['memory_ratio']:.0f}% of genonets'")
+        print(f"load average: {result['load_before']} before, {result['load_after']} after")
         if result.get("parity"):
             print("parity:      ", result["parity"])
 

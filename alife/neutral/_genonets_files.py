@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._genonets_graphs import Graph
+from ._genonets_graphs import Graph, SetLists, TargetDicts
+from ._genonets_text import Table, dict_pieces, float_pieces, list_pieces, string_pieces
 
 #: The longest set name, in UTF-8 bytes: its longest file name
 #: (``<set>_genotype_measures.tsv``) must fit in the 255 bytes of a file name.
@@ -39,8 +40,9 @@ def unsafe_set_name(name: str) -> str | None:
     return None
 
 
-def _create(out: Path, name: str):
-    """``out / name`` opened for writing text, as ``open(path, "w")`` would,
+def _create(out: Path, name: str, mode: str = "w"):
+    """``out / name`` opened for writing (text, or bytes with ``mode="wb"``),
+    as ``open(path, mode)`` would,
     but only as a plain name inside ``out`` and never through a symbolic link
     (a link planted there is an error, not followed)."""
     if name != os.path.basename(name) or name in ("", ".", ".."):
@@ -51,7 +53,7 @@ def _create(out: Path, name: str):
     except OSError as e:
         raise OSError(f"cannot write {str(Path(out) / name)!r}: "
                       f"{e.strerror or e} (is it a symbolic link?)") from None
-    return os.fdopen(fd, "w")
+    return os.fdopen(fd, mode)
 
 
 def planned_files(sets) -> list:
@@ -130,11 +132,10 @@ def write_params(out, input_path, alphabet, tau, indels, allc):
 def write_results(out: Path, sets) -> list:
     """Write every result file of an analysis (:class:`~alife.neutral.genonets.GenotypeSets`)
     into ``out``; returns the file names in the order written (``in_params.tsv`` first)."""
-    strings = sets.genotype_strings()
     files = ["in_params.tsv"]
-    files += _write_networks(out, sets, strings)
+    files += _write_networks(out, sets)
     files.append(_write_set_measures(out, sets))
-    files += _write_genotype_measures(out, sets, strings)
+    files += _write_genotype_measures(out, sets)
     if sets.overlap is not None:
         files.append(_write_overlap(out, sets))
     if _writes_phenotype_network(sets):
@@ -150,21 +151,13 @@ def _writes_phenotype_network(sets) -> bool:
     return len(sets.names) >= 2 and not (sets.use_all_components and several)
 
 
-def _write_networks(out: Path, sets, strings) -> list:
+def _write_networks(out: Path, sets) -> list:
     """``<set>.gml`` for every set, then ``<set>_dominant.gml`` if it has several components."""
     files = []
-    for net, dom in zip(sets.networks, sets.dominant):
+    for net, dom, rows in zip(sets.networks, sets.dominant, sets.dominant_rows):
+        pieces, at, index = float_pieces(net.vattrs["escores"], "%.15g")   # scores, once per set
         for g in ([net, dom] if dom is not net else [net]):
-            g2 = Graph(g.name, g.vid, g.indptr, g.indices)
-            g2.attrs = {"name": g.name} | g.attrs
-            va = {"name": strings[g.vid].tolist()}
-            for a, v in g.vattrs.items():
-                if a != "escores":
-                    va[a] = v
-            va["genotype"] = strings[g.vid].tolist()
-            va["score"] = g.vattrs["escores"].tolist()
-            g2.vattrs = va
-            write_gml(out / f"{g.name}.gml", g2)
+            write_network_gml(out / f"{g.name}.gml", sets, g, (pieces, at, index if g is net else index[rows]))
             files.append(f"{g.name}.gml")
     return files
 
@@ -191,25 +184,51 @@ def _write_set_measures(out: Path, sets) -> str:
     return "Genotype_set_measures.tsv"
 
 
-def _write_genotype_measures(out: Path, sets, strings) -> list:
+def _write_genotype_measures(out: Path, sets) -> list:
     """``<set>_genotype_measures.tsv``: one row per genotype of the dominant network, sorted."""
     files = []
     for k, g in zip(sets.names, sets.dominant):
         cols = [a for a in g.vattrs if a != "escores"]
         cols.sort(key=_order_key(_SEQ_ORDER))
-        seqs = strings[g.vid].tolist()
-        idx = sorted(range(g.n), key=lambda i: seqs[i])
-        colvals = []
+        table = Table(g.n)
+        table.pieces("", *_genotype_pieces(sets, g))
         for a in cols:
-            vals = g.vattrs[a]
-            colvals.append(list(map(str, map(vals.__getitem__, idx))))
-        seq_sorted = [seqs[i] for i in idx]
-        lines = ["Sequence\t" + "".join(a + "\t" for a in cols)]
-        lines.extend("\t".join(parts) + "\t" for parts in zip(seq_sorted, *colvals))
-        with _create(out, f"{k}_genotype_measures.tsv") as f:
-            f.write("\n".join(lines) + "\n")
+            _tsv_column(table, sets, g.vattrs[a])
+        table.const("\t\n")
+        order = np.argsort(sets.string_key()[g.vid], kind="stable")
+        with _create(out, f"{k}_genotype_measures.tsv", "wb") as f:
+            f.write(("Sequence\t" + "".join(a + "\t" for a in cols) + "\n").encode("utf-8"))
+            f.write(table.render(order))
         files.append(f"{k}_genotype_measures.tsv")
     return files
+
+
+def _genotype_pieces(sets, g):
+    """Piece table of every listed genotype and the index of each vertex of ``g``."""
+    L = sets.mutants.space.L
+    letters = sets.genotype_letters()
+    return letters, np.arange(letters.size // L + 1, dtype=np.int64) * L, g.vid
+
+
+def _name_pieces(sets):
+    """Piece table of the Python reprs of the set names."""
+    return string_pieces([repr(k) for k in sets.names])
+
+
+def _tsv_column(table: Table, sets, v):
+    """One genotype-level column of a TSV file, as Python's ``str`` writes each value."""
+    if isinstance(v, SetLists):
+        table.pieces("\t", *list_pieces(v.indptr, v.sets, *_name_pieces(sets)), np.arange(v.indptr.size - 1))
+    elif isinstance(v, TargetDicts):
+        pieces, at = dict_pieces(v.indptr, v.sets, v.genotypes, *_name_pieces(sets),
+                                 sets.genotype_letters(), sets.mutants.space.L)
+        table.pieces("\t", pieces, at, np.arange(v.indptr.size - 1))
+    elif isinstance(v, np.ndarray) and v.dtype.kind in "iu":
+        table.ints("\t", v)
+    elif isinstance(v, np.ndarray) and v.dtype.kind == "f":
+        table.pieces("\t", *float_pieces(v, repr))
+    else:            # a list of Python values (path counts beyond int64)
+        table.pieces("\t", *string_pieces([str(x) for x in v]), np.arange(len(v)))
 
 
 def _write_overlap(out: Path, sets) -> str:
@@ -234,12 +253,9 @@ def _write_phenotype_network(out: Path, sets) -> str:
         targets = json.loads(dom[i].attrs.get("Evolvability_targets", "[]"))
         for j, b in enumerate(names):
             if i != j and b in targets:
-                allt = set()
-                for d in dom[i].vattrs["Evolvability_targets"]:
-                    allt.update(d.get(b, ()))
                 edges.append((i, j))
-                weights.append(len(allt))
-    write_gml(out / "phenotype_network.gml", None, directed=True, nodes=len(names), edges=edges,
+                weights.append(int(sets.target_genotypes[i][j]))
+    write_gml(out / "phenotype_network.gml", directed=True, nodes=len(names), edges=edges,
               attrs={"name": "phenotype_network"},
               vattrs={"Repertoires": list(names), "GenotypeSet": list(names),
                       "Evolvability": [g.attrs.get("Evolvability", 0) for g in dom]},
@@ -259,23 +275,70 @@ def _gml_name(k):
     return "".join(c for c in k if c.isalnum())
 
 
-def write_gml(path, g: Graph | None, *, directed=False, nodes=None, edges=None, attrs=None, vattrs=None,
-               eattrs=None):
-    """Write in igraph 1.0's GML dialect (see module docstring, item 7)."""
-    if g is not None:
-        attrs = {k: v for k, v in g.attrs.items() if k not in _GML_IGNORE_NET}
-        vattrs = {k: v for k, v in g.vattrs.items() if k not in _GML_IGNORE_VTX}
-        nodes = g.n
-        src = np.repeat(np.arange(g.n), g.degree)
-        keep = src < g.indices
-        edges = np.stack([g.indices[keep], src[keep]], axis=1)
-        eattrs = {}
+def _gml_head(attrs, directed) -> list:
+    """The lines of a GML file before its nodes: creator, version, graph attributes."""
     out = ["Creator \"igraph version 1.0.0 alife\"", "Version 1", "graph", "["]
     out.append(f"  directed {1 if directed else 0}")
     for k, v in attrs.items():
         line = _gml_value(v, graph_level=True)
         if line is not None:
             out.append(f"  {_gml_name(k)} {line}")
+    return out
+
+
+def write_network_gml(path, sets, g: Graph, scores):
+    """A genotype network ``g`` as igraph 1.0 writes it (see the module docstring):
+    graph attributes, then per node ``id``, ``name``, the genotype-level
+    attributes igraph keeps (numbers; NaN left out), ``genotype`` and ``score``,
+    then each edge once (``source`` the higher-numbered end), in CSR order.
+    ``scores`` is the piece table of the scores (:func:`float_pieces`)."""
+    head = _gml_head({k: v for k, v in ({"name": g.name} | g.attrs).items() if k not in _GML_IGNORE_NET},
+                     False)
+    nodes = Table(g.n)
+    nodes.ints("  node\n  [\n    id ", np.arange(g.n), "\n")
+    genotypes = _genotype_pieces(sets, g)
+    nodes.pieces("    name \"", *genotypes, "\"\n")
+    for k, v in g.vattrs.items():
+        if k != "escores" and k not in _GML_IGNORE_VTX:
+            _gml_column(nodes, _gml_name(k), v)
+    nodes.pieces("    genotype \"", *genotypes, "\"\n")
+    nodes.pieces("    score ", *scores, "\n")
+    nodes.const("  ]\n")
+    src = np.repeat(np.arange(g.n, dtype=np.int64), g.degree)
+    keep = src < g.indices
+    edges = Table(int(keep.sum()))
+    edges.ints("  edge\n  [\n    source ", g.indices[keep], "\n")
+    edges.ints("    target ", src[keep], "\n  ]\n")
+    del src, keep
+    path = Path(path)
+    with _create(path.parent, path.name, "wb") as f:
+        f.write(("\n".join(head) + "\n").encode("utf-8"))
+        # the body's last line break goes (igraph ends with "  ]\n]")
+        body = nodes.render()
+        f.write(body[:-1] if edges.rows == 0 and body.size else body)
+        del body, nodes
+        body = edges.render()
+        f.write(body[:-1] if body.size else body)
+        f.write(b"\n]\n")
+
+
+def _gml_column(table: Table, name: str, v):
+    """One node attribute of a GML file: numbers as igraph writes them; lists,
+    dicts and all-NaN columns are left out (igraph drops them)."""
+    if isinstance(v, np.ndarray) and v.dtype.kind in "iu":
+        table.ints(f"    {name} ", v, "\n")
+    elif isinstance(v, np.ndarray) and v.dtype.kind == "f":
+        if v.size and np.isnan(v).all():
+            return
+        table.pieces(f"    {name} ", *float_pieces(v, "%.15g", nan_omitted=True), "\n")
+    elif isinstance(v, list) and _column_kind(v) == "num":     # path counts beyond int64
+        table.pieces(f"    {name} ", *string_pieces([_fmt_gml_num(x) for x in v]), np.arange(len(v)), "\n")
+
+
+def write_gml(path, *, directed=False, nodes=None, edges=None, attrs=None, vattrs=None, eattrs=None):
+    """Write a small graph (the phenotype network) in igraph 1.0's GML dialect
+    (see the module docstring, item 7)."""
+    out = _gml_head(attrs, directed)
     vcols = []
     for k, vals in vattrs.items():
         kind = _column_kind(vals)

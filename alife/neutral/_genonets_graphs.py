@@ -4,17 +4,15 @@ A genotype network is a :class:`Graph`: its vertices (indices into the
 sorted universe of listed genotypes, in genonets' vertex order), an
 undirected CSR adjacency (``indptr``, ``indices``; neighbour lists sorted)
 and the graph- and vertex-level attributes genonets' igraph objects carry.
-The functions here build such graphs from mutation pairs, order components
-as igraph does and compute the measures that need more than one kernel call
-(assortativity, shortest accessible paths to the summits).
+The functions here compute the measures that need more than one kernel
+call (assortativity, shortest accessible paths to the summits); the graphs
+themselves are built by kernels of :mod:`._genonets_kernels`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from . import _genonets_kernels as kernels
 
@@ -39,6 +37,33 @@ class Graph:
         return np.diff(self.indptr)
 
 
+@dataclass
+class SetLists:
+    """A genotype-level attribute whose value is a list of genotype sets per
+    vertex: vertex ``v``'s sets are ``sets[indptr[v]:indptr[v + 1]]`` (set
+    indices, in the order written).  Written as a Python list of names."""
+    indptr: np.ndarray
+    sets: np.ndarray
+
+
+@dataclass
+class TargetDicts:
+    """A genotype-level attribute whose value is a dict ``{set: [genotype, ...]}``
+    per vertex: vertex ``v``'s entries are ``indptr[v]:indptr[v + 1]`` of
+    ``sets`` (set indices) and ``genotypes`` (universe indices), grouped by set
+    in the order written.  Written as a Python dict of names to genotype lists."""
+    indptr: np.ndarray
+    sets: np.ndarray
+    genotypes: np.ndarray
+
+
+def csr_rows(n, rows):
+    """``indptr`` (n + 1,) of a CSR whose entries belong to the sorted rows ``rows``."""
+    indptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return indptr
+
+
 def uniq(x, counts=False):
     """Sorted unique values (and counts) of a 1-d integer array by sorting
     (numpy 2.x's hash-based ``np.unique`` is far slower on millions of int64)."""
@@ -53,42 +78,6 @@ def uniq(x, counts=False):
         starts = np.flatnonzero(m)
         return u, np.diff(np.append(starts, s.size))
     return u
-
-
-def csr_from_pairs(n, i, j):
-    """Undirected CSR adjacency on ``n`` vertices from vertex pairs ``(i, j)``
-    (pairs with ``i < j`` kept once each); returns ``(indptr, indices, i, j)``
-    with the distinct edges ``i < j`` in sorted order."""
-    keep = i < j
-    i, j = i[keep], j[keep]
-    if i.size:
-        key = uniq(i.astype(np.int64) * n + j)
-        i, j = key // n, key % n
-    a = sp.coo_matrix((np.ones(2 * i.size, np.int8), (np.concatenate([i, j]), np.concatenate([j, i]))),
-                      shape=(n, n)).tocsr()
-    a.sort_indices()
-    return a.indptr.astype(np.int64), a.indices.astype(np.int64), i, j
-
-
-def subgraph(indptr, indices, keep_idx, n):
-    """CSR adjacency of the subgraph induced by vertices ``keep_idx`` (renumbered 0..k-1)."""
-    a = sp.csr_matrix((np.ones(indices.size, np.int8), indices, indptr), shape=(n, n))
-    s = a[keep_idx][:, keep_idx].tocsr()
-    s.sort_indices()
-    return s.indptr.astype(np.int64), s.indices.astype(np.int64)
-
-
-def component_order(indptr, indices, n):
-    """Component labels renumbered in igraph order (by lowest vertex id) and sizes."""
-    a = sp.csr_matrix((np.ones(indices.size, np.int8), indices, indptr), shape=(n, n))
-    nc, lab = connected_components(a, directed=False)
-    first = np.full(nc, n, np.int64)
-    np.minimum.at(first, lab, np.arange(n))
-    rank = np.empty(nc, np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(nc)
-    lab = rank[lab]
-    sizes = np.bincount(lab, minlength=nc)
-    return lab, sizes
 
 
 def assortativity(indptr, indices):
@@ -109,27 +98,32 @@ def assortativity(indptr, indices):
 
 def shortest_paths(indptr, indices, summits, score, gmax, delta):
     """genonets' PathAnalyzer.compute_shortest_paths: returns
-    (Ratio_of_accessible_mutational_paths, Accessible_paths_from, Shortest_path_length)."""
+    (Ratio_of_accessible_mutational_paths, Accessible_paths_from, Shortest_path_length);
+    the path counts are an int64 array, or a list of Python integers where
+    they exceed int64."""
     n = indptr.size - 1
     dist, order = kernels.bfs_levels(indptr, indices, summits)
     is_summit = np.zeros(n, np.bool_)
     is_summit[summits] = True
     acc, inacc, overflow = kernels.accessible_path_counts(indptr, indices, dist, order, is_summit,
                                                           score, float(gmax), float(delta))
+    maxlen = int(dist.max()) if n else 0
     if overflow:  # path counts beyond int64: redo with Python integers
         acc, inacc = shortest_paths_exact(indptr, indices, dist, order, is_summit, score, gmax, delta)
-    else:
-        acc, inacc = acc.tolist(), inacc.tolist()
-    maxlen = int(dist.max()) if n else 0
+    accs, ok_a = kernels.level_sums(dist, acc, maxlen) if not overflow else (None, False)
+    inaccs, ok_i = kernels.level_sums(dist, inacc, maxlen) if not overflow else (None, False)
+    if ok_a and ok_i:
+        accs, inaccs = accs.tolist(), inaccs.tolist()
+    else:         # sums beyond int64: Python integers
+        accs = [0] * (maxlen + 1)
+        inaccs = [0] * (maxlen + 1)
+        for d, a, b in zip(dist.tolist(), list(acc), list(inacc)):
+            accs[d] += int(a)
+            inaccs[d] += int(b)
     ratio = {}
-    accs = [0] * (maxlen + 1)
-    inaccs = [0] * (maxlen + 1)
-    for d, a, b in zip(dist.tolist(), acc, inacc):
-        accs[d] += a
-        inaccs[d] += b
     for i in range(2, maxlen + 1):
         ratio[i] = accs[i] / (accs[i] + inaccs[i])
-    return ratio, acc, dist.tolist()
+    return ratio, acc, dist
 
 
 def shortest_paths_exact(indptr, indices, dist, order, is_summit, score, gmax, delta):
@@ -164,9 +158,3 @@ def shortest_paths_exact(indptr, indices, dist, order, is_summit, score, gmax, d
                     mu[key] = mu.get(key, 0) + c
                 inacc[u] += inacc[v]
     return acc, inacc
-
-
-def summits(genotypes, score):
-    """The genotypes (strings, sorted) of maximal score."""
-    mx = score.max()
-    return sorted(genotypes[i] for i in np.flatnonzero(score == mx))

@@ -67,16 +67,19 @@ def triangles(indptr, indices):
     n = indptr.size - 1
     mark = np.full(n, -1, np.int64)
     tri = np.zeros(n, np.int64)
-    for v in range(n):
+    for v in range(n):          # each triangle v < u < w once, credited to all three
         for k in range(indptr[v], indptr[v + 1]):
             mark[indices[k]] = v
-        t = 0
         for k in range(indptr[v], indptr[v + 1]):
             u = indices[k]
+            if u <= v:
+                continue
             for kk in range(indptr[u], indptr[u + 1]):
-                if mark[indices[kk]] == v:
-                    t += 1
-        tri[v] = t // 2
+                w = indices[kk]
+                if w > u and mark[w] == v:
+                    tri[v] += 1
+                    tri[u] += 1
+                    tri[w] += 1
     return tri
 
 
@@ -113,7 +116,9 @@ def peaks(indptr, indices, order, score, delta):
     """
     n = indptr.size - 1
     processed = np.zeros(n, np.bool_)
-    inband = np.full(n, -1, np.int64)
+    pos = np.empty(n, np.int64)
+    for i in range(n):
+        pos[order[i]] = i
     inzone = np.full(n, -1, np.int64)
     peak_of = np.full(n, -1, np.int64)
     zone = np.empty(n, np.int64)
@@ -123,13 +128,8 @@ def peaks(indptr, indices, order, score, delta):
         if processed[f]:
             continue
         thr = score[f] - delta
-        for j in range(i + 1, n):
-            g = order[j]
-            if score[g] >= thr:
-                if not processed[g]:
-                    inband[g] = i
-            else:
-                break
+        # the band: unprocessed vertices after f in score order with score >= thr (as the
+        # order is by decreasing score, genonets' scan down the order finds exactly these);
         # zone = focal + band vertices reachable from focal through the band
         # (breadth first: the focal vertex's neighbours, then theirs, ...)
         nz = 0
@@ -139,7 +139,7 @@ def peaks(indptr, indices, order, score, delta):
         while True:
             for k in range(indptr[v], indptr[v + 1]):
                 u = indices[k]
-                if inband[u] == i and inzone[u] != i:
+                if pos[u] > i and score[u] >= thr and not processed[u] and inzone[u] != i:
                     inzone[u] = i
                     zone[nz] = u
                     nz += 1
@@ -217,9 +217,9 @@ def accessible_path_lengths(indptr, indices, summits, score, gmax, delta):
 
 
 @njit(inline="always")
-def _fsum4(a, b, c, d):
-    """math.fsum([a, b, c, d]) (Shewchuk's exact summation, CPython's rounding)."""
-    partials = np.empty(8)
+def _fsum4(a, b, c, d, partials):
+    """math.fsum([a, b, c, d]) (Shewchuk's exact summation, CPython's rounding);
+    ``partials`` is scratch space of 8 floats."""
     n = 0
     for x0 in (a, b, c, d):
         x = x0
@@ -272,6 +272,7 @@ def epistasis_counts(indptr, indices, order, score, delta):
     markg = np.full(n, -1, np.int64)
     marka = np.full(n, -1, np.int64)
     counts = np.zeros(4, np.int64)
+    partials = np.empty(8)
     nb = np.empty(n, np.int64)
     stamp = 0
     for i in range(n):
@@ -298,21 +299,76 @@ def epistasis_counts(indptr, indices, order, score, delta):
                 for k in range(indptr[b], indptr[b + 1]):
                     d = indices[k]
                     if marka[d] == stamp and d != g and pos[d] > i and markg[d] != g:
-                        sAb = score[a]
-                        saB = score[b]
-                        sab = score[d]
-                        eps = _fsum4(sAB, sab, -sAb, -saB)
-                        if abs(eps) <= 2.0 * delta:
-                            counts[0] += 1
-                        else:
-                            d1 = sAb - sab
-                            d2 = saB - sab
-                            if d1 >= -delta and d2 >= -delta:
-                                counts[1] += 1
-                            elif d1 >= -delta or d2 >= -delta:
-                                counts[2] += 1
-                            else:
-                                counts[3] += 1
+                        _classify(counts, sAB, score[a], score[b], score[d], delta, partials)
+    return counts
+
+
+@njit(inline="always")
+def _classify(counts, sAB, sAb, saB, sab, delta, partials):
+    """Add one square to ``counts`` (no epistasis, magnitude, simple sign, reciprocal sign).
+
+    genonets compares ``|fsum(...)|`` with ``2 delta``; the plain sum is within
+    ``4e-16 * sum |x|`` of the exact one, so it decides unless it lies within a
+    margin (1e-12 relative, far above that error) of ``2 delta``: only then is
+    the exactly rounded sum taken."""
+    two_delta = 2.0 * delta
+    plain = abs((sAB + sab) - (sAb + saB))
+    margin = 1e-12 * (abs(sAB) + abs(sab) + abs(sAb) + abs(saB) + two_delta)
+    if plain + margin < two_delta:
+        no_epistasis = True
+    elif plain - margin > two_delta:
+        no_epistasis = False
+    else:
+        no_epistasis = abs(_fsum4(sAB, sab, -sAb, -saB, partials)) <= two_delta
+    if no_epistasis:
+        counts[0] += 1
+    else:
+        d1 = sAb - sab
+        d2 = saB - sab
+        if d1 >= -delta and d2 >= -delta:
+            counts[1] += 1
+        elif d1 >= -delta or d2 >= -delta:
+            counts[2] += 1
+        else:
+            counts[3] += 1
+
+
+@njit(**_JIT)
+def epistasis_counts_point(indptr, indices, order, score, delta):
+    """:func:`epistasis_counts` on a network whose edges are point mutations only
+    (an induced subgraph of the Hamming graph).  Two neighbours ``a``, ``b`` of
+    ``g`` that are not adjacent mutate different positions, and their common
+    neighbours are ``g`` and the genotype ``d`` carrying both mutations; so the
+    squares of ``g`` are found from the genotypes ``d`` two steps from ``g``
+    (not ``g``, not its neighbours) that two of ``g``'s later neighbours reach."""
+    n = indptr.size - 1
+    pos = np.empty(n, np.int64)
+    for i in range(n):
+        pos[order[i]] = i
+    near = np.full(n, -1, np.int64)      # near[u] == i: u is g or a neighbour of g
+    seen = np.full(n, -1, np.int64)      # seen[d] == i: d reached from corner first[d]
+    first = np.empty(n, np.int64)
+    counts = np.zeros(4, np.int64)
+    partials = np.empty(8)
+    for i in range(n):
+        g = order[i]
+        near[g] = i
+        for k in range(indptr[g], indptr[g + 1]):
+            near[indices[k]] = i
+        sAB = score[g]
+        for k in range(indptr[g], indptr[g + 1]):
+            a = indices[k]
+            if pos[a] <= i:
+                continue
+            for kk in range(indptr[a], indptr[a + 1]):
+                d = indices[kk]
+                if near[d] == i or pos[d] <= i:
+                    continue
+                if seen[d] == i:
+                    _classify(counts, sAB, score[first[d]], score[a], score[d], delta, partials)
+                else:
+                    seen[d] = i
+                    first[d] = a
     return counts
 
 
@@ -401,3 +457,171 @@ def accessible_path_counts(indptr, indices, dist, order, is_summit, score, gmax,
         ostart[v] = o0
         olen[v] = used - o0
     return acc, inacc, overflow
+
+
+@njit(**_JIT)
+def level_sums(dist, x, maxlen):
+    """Sums of ``x`` (int64, >= 0) over the vertices of each BFS level
+    ``0..maxlen``; returns (sums, ok), ``ok`` False if a sum would exceed int64."""
+    sums = np.zeros(maxlen + 1, np.int64)
+    limit = 9223372036854775807
+    for v in range(dist.size):
+        d = dist[v]
+        if d < 0:
+            continue
+        if sums[d] > limit - x[v]:
+            return sums, False
+        sums[d] += x[v]
+    return sums, True
+
+
+@njit(**_JIT)
+def network(mutant_index, vid, n_universe):
+    """A genotype set's network from its mutant table.
+
+    Parameters
+    ----------
+    mutant_index : (n, m) int, universe index of each genotype's mutants (-1: none)
+    vid : (n,) int64, universe index of each genotype (vertex)
+    n_universe : int, number of listed genotypes
+
+    Returns
+    -------
+    indptr, indices : CSR adjacency (int64 and int32; an edge ``v - u`` for each
+        ``u`` among the mutants of ``v`` with ``v < u``; neighbour lists sorted)
+    label : (n,) int64, component of each vertex, components numbered in igraph
+        order (by their lowest vertex)
+    sizes : (c,) int64, component sizes
+    """
+    n, m = mutant_index.shape
+    vertex_of = np.full(n_universe, -1, np.int64)
+    for v in range(n):
+        vertex_of[vid[v]] = v
+    indptr = np.zeros(n + 1, np.int64)
+    for v in range(n):
+        for k in range(m):
+            x = mutant_index[v, k]
+            if x >= 0:
+                u = vertex_of[x]
+                if u > v:
+                    indptr[v + 1] += 1
+                    indptr[u + 1] += 1
+    for v in range(n):
+        indptr[v + 1] += indptr[v]
+    fill = indptr[:n].copy()
+    indices = np.empty(indptr[n], np.int32)
+    for v in range(n):
+        for k in range(m):
+            x = mutant_index[v, k]
+            if x >= 0:
+                u = vertex_of[x]
+                if u > v:
+                    indices[fill[v]] = u
+                    fill[v] += 1
+                    indices[fill[u]] = v
+                    fill[u] += 1
+    for v in range(n):                 # sort each neighbour list (short: insertion sort)
+        for a in range(indptr[v] + 1, indptr[v + 1]):
+            x = indices[a]
+            b = a - 1
+            while b >= indptr[v] and indices[b] > x:
+                indices[b + 1] = indices[b]
+                b -= 1
+            indices[b + 1] = x
+    label = np.full(n, -1, np.int64)
+    sizes = np.empty(n, np.int64)
+    queue = np.empty(n, np.int64)
+    nc = 0
+    for s in range(n):
+        if label[s] >= 0:
+            continue
+        label[s] = nc
+        queue[0] = s
+        head = 0
+        tail = 1
+        while head < tail:
+            v = queue[head]
+            head += 1
+            for k in range(indptr[v], indptr[v + 1]):
+                u = indices[k]
+                if label[u] < 0:
+                    label[u] = nc
+                    queue[tail] = u
+                    tail += 1
+        sizes[nc] = tail
+        nc += 1
+    return indptr, indices, label, sizes[:nc].copy()
+
+
+@njit(**_JIT)
+def component_subgraph(indptr, indices, keep):
+    """CSR adjacency (int64 indptr, int32 indices) of a whole component ``keep``
+    (sorted vertices), renumbered 0..k-1."""
+    n = indptr.size - 1
+    new = np.full(n, -1, np.int64)
+    for i in range(keep.size):
+        new[keep[i]] = i
+    dp = np.zeros(keep.size + 1, np.int64)
+    for i in range(keep.size):
+        v = keep[i]
+        dp[i + 1] = dp[i] + indptr[v + 1] - indptr[v]
+    dx = np.empty(dp[keep.size], np.int32)
+    for i in range(keep.size):
+        v = keep[i]
+        w = dp[i]
+        for k in range(indptr[v], indptr[v + 1]):
+            dx[w] = new[indices[k]]
+            w += 1
+    return dp, dx
+
+
+@njit(**_JIT)
+def count_distinct(values, size):
+    """Number of distinct values among ``values`` >= 0 (all < ``size``)."""
+    seen = np.zeros(size, np.bool_)
+    count = 0
+    for x in values:
+        if x >= 0 and not seen[x]:
+            seen[x] = True
+            count += 1
+    return count
+
+
+@njit(**_JIT)
+def point_mutant_index(ranks, L, K, dense_index):
+    """Universe index of every point mutant, in :meth:`DiscreteSpace.neighbour_ranks`
+    order (mutant ``p (K - 1) + s`` writes letter ``(x + 1 + s) % K`` over the
+    letter ``x`` at position ``p``); (n, L (K - 1)) int32, -1 where not listed.
+    ``dense_index`` (K**L,) int32 is the universe index of every rank (-1: none)."""
+    n = ranks.size
+    out = np.empty((n, L * (K - 1)), np.int32)
+    for v in range(n):
+        r = ranks[v]
+        w = 1
+        for p in range(L - 1, -1, -1):      # place value of position p is K**(L - 1 - p)
+            x = (r // w) % K
+            for s in range(K - 1):
+                y = (x + 1 + s) % K
+                out[v, p * (K - 1) + s] = dense_index[r + (y - x) * w]
+            w *= K
+    return out
+
+
+@njit(**_JIT)
+def count_point_mutants(ranks, L, K, size):
+    """Number of distinct point mutants of the genotypes ``ranks`` (ranks < ``size``)."""
+    seen = np.zeros(size, np.bool_)
+    count = 0
+    for v in range(ranks.size):
+        r = ranks[v]
+        w = 1
+        for p in range(L):
+            x = (r // w) % K
+            for y in range(K):
+                if y != x:
+                    q = r + (y - x) * w
+                    if not seen[q]:
+                        seen[q] = True
+                        count += 1
+            w *= K
+    return count

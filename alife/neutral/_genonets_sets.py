@@ -17,7 +17,8 @@ import numpy as np
 from alife.gpmap.base import DiscreteSpace
 from alife.gpmap.table import TableMap
 
-from ._genonets_graphs import Graph, component_order, csr_from_pairs, subgraph, uniq
+from . import _genonets_kernels as kernels
+from ._genonets_graphs import Graph, uniq
 
 
 # ----------------------------------------------------------------------------------------------
@@ -93,15 +94,23 @@ class GenotypeSets:
     dominant_rows : list of (n_dominant,) int64, the dominant network's
         vertices as rows of the set's network
     component_sizes : list of (c,) int64, component sizes in igraph order
-    mutant_ranks : list of (n, m) int64, ranks of each genotype's mutants
-        (``-1``: a shift mutant that repeats another mutant or the genotype)
-    mutant_index : list of (n, m) int64, the mutants' universe indices (``-1``: not listed)
+    n_mutants : list of (n_dominant,) int64, the number of distinct mutants of
+        each genotype of the dominant network
+    mutant_index : list of (n, m) int32 (int64 beyond 2**31 genotypes), the
+        universe indices of each genotype's mutants (``-1``: not listed, or a
+        shift mutant that repeats another mutant or the genotype); ``None``
+        once :func:`~alife.neutral.genonets.analyse` has measured the set's
+        evolvability (to save memory)
     in_set, in_dominant : (U, S) bool, membership of each genotype in each
         set and in each set's dominant network
     exterior_size : (S,) int64, ``|ext(G_s)|``: distinct mutants of the
         dominant network outside it (listed or not)
+    exterior_listed : list of (e,) int64, the listed genotypes of each ``ext(G_s)``
     exterior_hits : (S, S) int64, ``[t, a] = |ext(G_t) & G_a|``
     overlap : (S, S) int64 ``|G_a & G_b|``, or None for a single set
+    target_genotypes : dict set index -> (S,) int64, the number of distinct
+        genotypes of each other set that the set's evolvability graph reaches
+        by one mutation (filled by the evolvability measure)
     """
 
     table: TableMap
@@ -113,26 +122,55 @@ class GenotypeSets:
     dominant: list = field(default_factory=list)
     dominant_rows: list = field(default_factory=list)
     component_sizes: list = field(default_factory=list)
-    mutant_ranks: list = field(default_factory=list)
+    n_mutants: list = field(default_factory=list)
     mutant_index: list = field(default_factory=list)
+    exterior_listed: list = field(default_factory=list)
     in_set: np.ndarray | None = None
     in_dominant: np.ndarray | None = None
     exterior_size: np.ndarray | None = None
     exterior_hits: np.ndarray | None = None
     overlap: np.ndarray | None = None
-    _strings: np.ndarray | None = field(default=None, repr=False)
+    target_genotypes: dict = field(default_factory=dict)
+    _letters: np.ndarray | None = field(default=None, repr=False)
+    _key: np.ndarray | None = field(default=None, repr=False)
     _dense_index: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n_sets(self) -> int:
         return len(self.names)
 
-    def genotype_strings(self) -> np.ndarray:
-        """(U,) object array: every listed genotype as a string (computed once)."""
-        if self._strings is None:
+    def genotype_letters(self) -> np.ndarray:
+        """(U * L,) uint8: every listed genotype as ASCII text, genotype ``u`` at
+        ``[u * L:(u + 1) * L]`` (computed once)."""
+        if self._letters is None:
             space = self.mutants.space
-            self._strings = np.array(space.decode(space.unrank(self.universe)), dtype=object)
-        return self._strings
+            lut = np.frombuffer(space.alphabet.encode("ascii"), np.uint8)
+            self._letters = lut[space.unrank(self.universe)].ravel()
+        return self._letters
+
+    def strings(self, index) -> list:
+        """The genotypes of universe indices ``index`` as strings."""
+        L = self.mutants.space.L
+        raw = self.genotype_letters().reshape(-1, L)[np.asarray(index, np.int64)]
+        text = raw.tobytes().decode("ascii")
+        return [text[i * L:(i + 1) * L] for i in range(raw.shape[0])]
+
+    def string_key(self) -> np.ndarray:
+        """(U,) int64: a key that sorts the listed genotypes as their strings sort."""
+        if self._key is None:
+            space = self.mutants.space
+            order = np.argsort(np.frombuffer(space.alphabet.encode("ascii"), np.uint8), kind="stable")
+            place = np.empty(space.K, np.int64)
+            place[order] = np.arange(space.K)
+            key = np.zeros(self.universe.size, np.int64)
+            raw = self.genotype_letters().reshape(-1, space.L)
+            lut = np.zeros(256, np.int64)
+            lut[np.frombuffer(space.alphabet.encode("ascii"), np.uint8)] = place
+            for pos in range(space.L):
+                key *= space.K
+                key += lut[raw[:, pos]]
+            self._key = key
+        return self._key
 
     def universe_index(self, ranks) -> np.ndarray:
         """Universe index of each rank (``-1``: not a listed genotype, or a rank < 0)."""
@@ -160,10 +198,11 @@ def genotype_sets(tm: TableMap, *, include_indels: bool = False,
     sets = GenotypeSets(table=tm, names=names, use_all_components=use_all_components,
                         mutants=Mutants(space, include_indels), universe=universe)
     if space.size <= 1 << 24:        # dense rank -> universe index table
-        sets._dense_index = np.full(space.size, -1, np.int64)
-        sets._dense_index[universe] = np.arange(universe.size)
+        sets._dense_index = np.full(space.size, -1, np.int32)
+        sets._dense_index[universe] = np.arange(universe.size, dtype=np.int32)
     sets.in_set = np.zeros((universe.size, len(names)), bool)
     sets.in_dominant = np.zeros((universe.size, len(names)), bool)
+    sets.exterior_size = np.zeros(len(names), np.int64)
     for si, (k, ranks) in enumerate(zip(names, set_ranks)):
         _add_network(sets, si, k, ranks)
     _exteriors(sets)
@@ -174,51 +213,59 @@ def genotype_sets(tm: TableMap, *, include_indels: bool = False,
 
 
 def _add_network(sets: GenotypeSets, si: int, name: str, ranks: np.ndarray):
-    """Set ``si``'s network (edges: one mutation apart), components and dominant network."""
+    """Set ``si``'s network (edges: one mutation apart), components, dominant
+    network and exterior (``|ext(G_s)|`` and the listed genotypes in it)."""
     vid = sets.universe_index(ranks)
-    n = ranks.size
-    mutant_ranks = sets.mutants.all(ranks)                   # n, m (-1: duplicate)
-    mutant_index = sets.universe_index(mutant_ranks)         # -1: unlisted
-    # vertex of each mutant inside this set (or -1)
-    vertex_of = np.full(sets.universe.size, -1, np.int64)
-    vertex_of[vid] = np.arange(n)
-    j = np.where(mutant_index >= 0, vertex_of[mutant_index], -1)
-    hit = j >= 0
-    rows = np.repeat(np.arange(n), mutant_ranks.shape[1]).reshape(mutant_ranks.shape)
-    indptr, indices, _, _ = csr_from_pairs(n, rows[hit], j[hit])
+    space = sets.mutants.space
+    fast = not sets.mutants.indels and sets._dense_index is not None
+    if fast:      # point mutations on a dense rank table: one kernel, no (n, m) rank table
+        mutant_ranks = None
+        mutant_index = kernels.point_mutant_index(ranks, space.L, space.K, sets._dense_index)
+    else:
+        mutant_ranks = sets.mutants.all(ranks)               # n, m (-1: duplicate)
+        mutant_index = sets.universe_index(mutant_ranks)     # -1: unlisted
+    indptr, indices, label, sizes = kernels.network(mutant_index, vid, sets.universe.size)
     scores = sets.table.set_scores[name]
     net = Graph(name, vid, indptr, indices)
     net.vattrs["escores"] = scores
-    label, sizes = component_order(indptr, indices, n)
     sets.in_set[vid, si] = True
     if sizes.size > 1:
         keep = np.flatnonzero(label == int(np.argmax(sizes)))
-        dp, dx = subgraph(indptr, indices, keep, n)
+        dp, dx = kernels.component_subgraph(indptr, indices, keep)
         dom = Graph(name + "_dominant", vid[keep], dp, dx)
         dom.vattrs["escores"] = scores[keep]
+        mutant_ranks = None if fast else mutant_ranks[keep]
     else:
-        dom, keep = net, np.arange(n)
+        dom, keep = net, np.arange(vid.size)
     sets.in_dominant[dom.vid, si] = True
     sets.networks.append(net)
     sets.dominant.append(dom)
     sets.dominant_rows.append(keep)
     sets.component_sizes.append(sizes)
-    sets.mutant_ranks.append(mutant_ranks)
-    sets.mutant_index.append(mutant_index)
+    if fast:                                                 # of the dominant network's genotypes
+        sets.n_mutants.append(np.full(keep.size, space.L * (space.K - 1), np.int64))
+    else:
+        sets.n_mutants.append((mutant_ranks >= 0).sum(1))
+    sets.mutant_index.append(mutant_index.astype(np.int32, copy=False)
+                             if sets.universe.size < 2 ** 31 else mutant_index)
+    # |ext(G_s)|: distinct mutants of the dominant network (listed or not) outside it
+    index = sets.mutant_index[si][keep]
+    listed = uniq(index[index >= 0])
+    inside = sets.in_dominant[listed, si]
+    if fast:
+        n_mutants = kernels.count_point_mutants(ranks[keep], space.L, space.K, space.size)
+    elif space.size <= 1 << 24:
+        n_mutants = kernels.count_distinct(mutant_ranks.ravel(), space.size)
+    else:
+        n_mutants = uniq(mutant_ranks[mutant_ranks >= 0]).size
+    sets.exterior_size[si] = n_mutants - int(inside.sum())
+    sets.exterior_listed.append(listed[~inside])
 
 
 def _exteriors(sets: GenotypeSets):
-    """``|ext(G_s)|`` and ``|ext(G_t) & G_a|`` from the dominant networks' mutants."""
+    """``|ext(G_t) & G_a|`` from the listed genotypes of each exterior."""
     S = sets.n_sets
-    size = np.zeros(S, np.int64)
     hits = np.zeros((S, S), np.int64)
     for si in range(S):
-        rows = sets.dominant_rows[si]
-        ranks = sets.mutant_ranks[si][rows]
-        n_mutants = uniq(ranks[ranks >= 0]).size             # distinct mutants of G_s
-        index = sets.mutant_index[si][rows]
-        listed = uniq(index[index >= 0])                      # the listed ones
-        inside = sets.in_dominant[listed, si]
-        size[si] = n_mutants - int(inside.sum())
-        hits[si] = sets.in_dominant[listed[~inside]].sum(0)
-    sets.exterior_size, sets.exterior_hits = size, hits
+        hits[si] = sets.in_dominant[sets.exterior_listed[si]].sum(0)
+    sets.exterior_hits = hits

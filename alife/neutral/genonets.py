@@ -143,7 +143,7 @@ from alife.gpmap.table import TableMap
 from ..config.limits import Term, max_memory, over_memory
 from . import _genonets_kernels as kernels
 from ._genonets_files import check_planned_files, unsafe_set_name, write_params, write_results
-from ._genonets_graphs import Graph, assortativity, shortest_paths, summits, uniq
+from ._genonets_graphs import Graph, SetLists, TargetDicts, assortativity, csr_rows, shortest_paths, uniq
 from ._genonets_sets import GenotypeSets, genotype_sets
 
 __all__ = ["run_genonets", "analyse", "GenotypeSets", "GENONETS_ALPHABETS",
@@ -166,6 +166,12 @@ def analyse(tm: TableMap, *, include_indels: bool = False,
     Returns the :class:`GenotypeSets`; each set's measures are in the
     ``attrs`` (set level) and ``vattrs`` (genotype level) of its
     :attr:`~GenotypeSets.networks` and :attr:`~GenotypeSets.dominant` graphs.
+    A genotype-level measure is one value per vertex: an int64 or float64
+    array (``Accessible_paths_from`` a list of Python integers where path
+    counts exceed int64), or for the list- and dict-valued measures a
+    :class:`~alife.neutral._genonets_graphs.SetLists` (``Evolves_to_genotypes_in``,
+    ``Overlaps_with_genotypes_in``) or
+    :class:`~alife.neutral._genonets_graphs.TargetDicts` (``Evolvability_targets``).
     """
     sets = genotype_sets(tm, include_indels=include_indels,
                          use_all_components=use_all_components)
@@ -181,9 +187,11 @@ def analyse(tm: TableMap, *, include_indels: bool = False,
             found = evolvability_targets(sets, si)
             evolvability(sets, si, found)
             interface_edges(sets, si, found)
+            del found
             accessibility(sets, si)
             neighbor_abundance(sets, si)
             diversity_index(sets, si)
+        sets.mutant_index[si] = None       # not needed any more
         component_structure(sets, si)
         dominant_structure(sets, si)
         if si == 0:
@@ -204,12 +212,11 @@ def peaks(sets: GenotypeSets, si: int):
     score = dom.vattrs["escores"]
     peak_of, n_peaks = kernels.peaks(dom.indptr, dom.indices, _by_score(dom), score,
                                      float(sets.table.deltas[sets.names[si]]))
-    strings = sets.genotype_strings()[dom.vid]
+    v = np.flatnonzero(peak_of >= 0)
+    v = v[np.lexsort((sets.string_key()[dom.vid[v]], peak_of[v]))]     # by peak, then genotype
     members = {pk: [] for pk in range(n_peaks)}
-    for v in np.flatnonzero(peak_of >= 0).tolist():
-        members[int(peak_of[v])].append(strings[v])
-    for pk in members:
-        members[pk].sort()
+    for pk, g in zip(peak_of[v].tolist(), sets.strings(dom.vid[v])):
+        members[pk].append(g)
     dom.attrs["Peaks"] = members
     dom.attrs["Number_of_peaks"] = n_peaks
 
@@ -222,10 +229,9 @@ def accessible_paths(sets: GenotypeSets, si: int):
     dom = sets.dominant[si]
     score = dom.vattrs["escores"]
     delta = float(sets.table.deltas[sets.names[si]])
-    strings = sets.genotype_strings()[dom.vid]
-    top = summits(strings, score)
-    vertex = {s: i for i, s in enumerate(strings.tolist())}
-    sources = np.array([vertex[s] for s in top], np.int64)
+    sources = np.flatnonzero(score == score.max())          # the summits, by genotype
+    sources = sources[np.argsort(sets.string_key()[dom.vid[sources]], kind="stable")].astype(np.int64)
+    top = sets.strings(dom.vid[sources])
     best = float(score[sources[0]])
     ratio, from_counts, lengths = shortest_paths(dom.indptr, dom.indices, sources, score, best, delta)
     accessible = kernels.accessible_path_lengths(dom.indptr, dom.indices, sources, score, best, delta)
@@ -233,7 +239,7 @@ def accessible_paths(sets: GenotypeSets, si: int):
     dom.attrs["Ratio_of_accessible_mutational_paths"] = ratio
     dom.vattrs["Accessible_paths_from"] = from_counts
     dom.vattrs["Shortest_path_length"] = lengths
-    dom.vattrs["Shortest_accessible_path_length"] = accessible.tolist()
+    dom.vattrs["Shortest_accessible_path_length"] = accessible
 
 
 def epistasis(sets: GenotypeSets, si: int):
@@ -241,8 +247,12 @@ def epistasis(sets: GenotypeSets, si: int):
     showing magnitude, simple sign and reciprocal sign epistasis (genonets'
     EpistasisAnalyzer, with the set's delta)."""
     dom = sets.dominant[si]
-    counts = kernels.epistasis_counts(dom.indptr, dom.indices, _by_score(dom), dom.vattrs["escores"],
-                                      float(sets.table.deltas[sets.names[si]]))
+    args = (dom.indptr, dom.indices, _by_score(dom), dom.vattrs["escores"],
+            float(sets.table.deltas[sets.names[si]]))
+    if sets.mutants.indels:
+        counts = kernels.epistasis_counts(*args)
+    else:     # point mutations only: squares from the genotypes two steps away
+        counts = kernels.epistasis_counts_point(*args)
     n_squares = int(counts.sum())
     dom.attrs["Number_of_squares"] = n_squares
     for name, kind in (("Magnitude_epistasis", 1), ("Simple_sign_epistasis", 2),
@@ -254,10 +264,9 @@ def robustness(sets: GenotypeSets, si: int):
     """``Robustness`` of each genotype of the dominant network, ``|N(g)| / |M(g)|``
     (distinct mutants), and of the set (their mean)."""
     dom = sets.dominant[si]
-    n_mutants = (sets.mutant_ranks[si][sets.dominant_rows[si]] >= 0).sum(1)
-    r = dom.degree / n_mutants
-    dom.attrs["Robustness"] = np.mean(r.tolist())
-    dom.vattrs["Robustness"] = r.tolist()
+    r = dom.degree / sets.n_mutants[si]
+    dom.attrs["Robustness"] = np.mean(r)
+    dom.vattrs["Robustness"] = r
 
 
 @dataclass
@@ -279,7 +288,7 @@ def evolvability_targets(sets: GenotypeSets, si: int) -> _Targets:
     rows = np.arange(graph.n) if allc else sets.dominant_rows[si]
     member = sets.in_set if allc else sets.in_dominant
     index = sets.mutant_index[si][rows]
-    genotype = index.ravel()
+    genotype = index.ravel().astype(np.int64)
     vertex = np.repeat(np.arange(index.shape[0]), index.shape[1])
     ok = genotype >= 0
     vertex, genotype = vertex[ok], genotype[ok]
@@ -296,21 +305,24 @@ def evolvability(sets: GenotypeSets, si: int, found: _Targets):
     (union of target sets / (S - 1)), ``Evolvability_targets`` (set level: the
     sorted names as JSON; genotype level: target set -> target genotypes) and
     ``Evolves_to_genotypes_in``."""
-    names, graph = sets.names, found.graph
-    strings = sets.genotype_strings()
-    targets = [dict() for _ in range(graph.n)]
-    o = np.lexsort((strings[found.genotype].astype(str), found.target_set, found.vertex))
-    for v, t, u in zip(found.vertex[o].tolist(), found.target_set[o].tolist(),
-                       found.genotype[o].tolist()):
-        targets[v].setdefault(names[t], []).append(strings[u])
-    per_genotype = np.array([len(t) for t in targets], np.float64)
-    graph.vattrs["Evolvability"] = (per_genotype / float(sets.n_sets - 1)).tolist()
+    names, graph, S = sets.names, found.graph, sets.n_sets
+    o = np.lexsort((sets.string_key()[found.genotype], found.target_set, found.vertex))
+    vertex, target_set, genotype = found.vertex[o], found.target_set[o], found.genotype[o]
+    first = np.ones(vertex.size, bool)              # first entry of each (vertex, target set)
+    first[1:] = (vertex[1:] != vertex[:-1]) | (target_set[1:] != target_set[:-1])
+    pv, ps = vertex[first], target_set[first]
+    graph.vattrs["Evolvability"] = np.bincount(pv, minlength=graph.n).astype(np.float64) / float(S - 1)
     reached = sorted({names[t] for t in uniq(found.target_set).tolist()}, key=names.index)
-    graph.attrs["Evolvability"] = float(len(reached)) / float(sets.n_sets - 1)
+    graph.attrs["Evolvability"] = float(len(reached)) / float(S - 1)
     graph.attrs["Evolvability_targets"] = json.dumps(sorted(reached))
-    graph.vattrs["Evolves_to_genotypes_in"] = [sorted(t) if len(t) > 1 else list(t)
-                                               for t in targets]
-    graph.vattrs["Evolvability_targets"] = targets
+    by_name = np.empty(S, np.int64)
+    by_name[sorted(range(S), key=names.__getitem__)] = np.arange(S)
+    o = np.lexsort((by_name[ps], pv))
+    graph.vattrs["Evolves_to_genotypes_in"] = SetLists(csr_rows(graph.n, pv[o]), ps[o])
+    graph.vattrs["Evolvability_targets"] = TargetDicts(csr_rows(graph.n, vertex), target_set, genotype)
+    # distinct target genotypes per target set: the phenotype network's edge weights
+    pairs = uniq(target_set.astype(np.int64) * sets.universe.size + genotype)
+    sets.target_genotypes[si] = np.bincount(pairs // sets.universe.size, minlength=S)
 
 
 def interface_edges(sets: GenotypeSets, si: int, found: _Targets):
@@ -390,8 +402,8 @@ def dominant_structure(sets: GenotypeSets, si: int):
     dom.attrs["Average_clustering_coefficient_of_dominant_genotype_network"] = \
         float(np.sum(cc[good]) / good.sum()) if good.any() else float("nan")
     dom.attrs["Assortativity"] = assortativity(dom.indptr, dom.indices)
-    dom.vattrs["Coreness"] = kernels.coreness(dom.indptr, dom.indices).tolist()
-    dom.vattrs["Clustering_coefficient"] = cc.tolist()
+    dom.vattrs["Coreness"] = kernels.coreness(dom.indptr, dom.indices)
+    dom.vattrs["Clustering_coefficient"] = cc
 
 
 def overlap(sets: GenotypeSets, si: int):
@@ -403,11 +415,8 @@ def overlap(sets: GenotypeSets, si: int):
     names, S, dom = sets.names, sets.n_sets, sets.dominant[si]
     member = sets.in_dominant[dom.vid]
     member[:, si] = False
-    code = member.astype(np.int64) @ (np.int64(1) << np.arange(S, dtype=np.int64))
-    patterns = uniq(code)
-    which = np.searchsorted(patterns, code)
-    lists = [[names[j] for j in range(S) if (int(pt) >> j) & 1] for pt in patterns.tolist()]
-    dom.vattrs["Overlaps_with_genotypes_in"] = [list(lists[i]) for i in which.ravel().tolist()]
+    rows, cols = np.nonzero(member)
+    dom.vattrs["Overlaps_with_genotypes_in"] = SetLists(csr_rows(dom.n, rows), cols.astype(np.int64))
     shared = sorted({names[j] for j in np.flatnonzero(member.any(0))})
     dom.attrs["Overlapping_genotype_sets"] = shared
     dom.attrs["Ratio_of_overlapping_genotype_sets"] = float(len(shared)) / (float(S) - 1)
