@@ -408,11 +408,9 @@ def _config_help(command: str) -> str:
 _ANY_FILE = "run file (alife evolve), NET.h5 (alife neutral) or BRIDGE.h5 (alife bridge)"
 
 
-def _sub(sub, name: str, help: str, func, *, quiet: bool = True, no_progress: bool = False):
-    p = sub.add_parser(name, help=help, description=help[:1].upper() + help[1:] + ".")
+def _sub(sub, name: str, help: str, func):
+    p = sub.add_parser(name, help=help)
     p.set_defaults(func=func)
-    if quiet:
-        _add_quiet(p, no_progress)
     return p
 
 
@@ -425,7 +423,7 @@ def _parsers_demo_evolve(sub):
     d.add_argument("--preset", default="bielawski", type=_one_of("preset", presets),
                    choices=presets, metavar="NAME", help="HNCA preset (default bielawski)")
     e = _sub(sub, "evolve", "run or resume an evolution experiment into an HDF5 run file",
-             _cmd_evolve, no_progress=True)
+             _cmd_evolve)
     e.add_argument("config", help=_config_help("evolve"))
     _add_out(e, "RUN.h5", "run file; an unfinished one with the same config is resumed")
     _add_seed(e, generations=True)
@@ -462,8 +460,7 @@ def _parsers_report_verify(sub):
 
 def _parsers_bridge(sub):
     br = _sub(sub, "bridge", "mode connectivity of trained nets (paths, CKA, loss plane, "
-                             "ensembles, weight matching) into BRIDGE.h5", _cmd_bridge,
-              no_progress=True)
+                             "ensembles, weight matching) into BRIDGE.h5", _cmd_bridge)
     br.add_argument("config", help=_config_help("bridge"))
     _add_out(br, "BRIDGE.h5", "result file (HDF5); never overwritten without --force")
     _add_seed(br)
@@ -522,6 +519,8 @@ def build_parser() -> argparse.ArgumentParser:
     for add in (_parsers_demo_evolve, _parsers_show_plot, _parsers_bridge, _parsers_neutral,
                 _parsers_report_verify):
         add(sub)
+    for name, command in sub.choices.items():     # last in every command's options
+        _add_quiet(command, no_progress=name in ("evolve", "bridge"))
     return p
 
 
