@@ -61,8 +61,11 @@ class _Parser(argparse.ArgumentParser):
     """argparse's parser with its errors as one line, ``alife CMD: error: ...`` (exit 2)."""
 
     def error(self, message):
-        self.exit(2, f"{self.prog}: error: {' '.join(message.split())}; "
-                     f"see {self.prog} --help\n")
+        message = " ".join(message.split())
+        head, sep, rest = message.partition(": ")
+        if head.startswith("argument ") and sep and head.split()[1].split("/")[0] in rest:
+            message = rest          # the message names the option itself
+        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
 
 
 class _Choices(Sequence):
@@ -179,7 +182,7 @@ def _add_limit_args(p, work: bool = True):
 
 def _add_executor_args(p):
     choices = _Choices(_executors)
-    p.add_argument("--executor", type=_one_of("executor", choices), choices=choices,
+    p.add_argument("--executor", type=_one_of("--executor", choices), choices=choices,
                    metavar="NAME", help="where batches are developed: threads (default, this "
                    "process), processes (a local pool) or dask")
     p.add_argument("--workers", type=int, help="worker processes for --executor processes or a "
