@@ -1,28 +1,40 @@
 """The ``alife`` command line.  It parses arguments and calls the library.
 
+    alife --version
     alife demo [--seed N] [--out DIR] [--preset NAME]
-    alife evolve CONFIG.toml|EXAMPLE --out RUN.h5 [--force] [--no-progress]
+    alife evolve CONFIG.toml|EXAMPLE --out RUN.h5 [--seed N] [--generations N] [--force]
                  [--executor threads|processes|dask] [--workers N] [--scheduler tcp://HOST:PORT]
-    alife show RUN.h5
-    alife plot RUN.h5|BRIDGE.h5 [--out DIR] [--format png|pdf|svg] [--force]
-    alife bridge CONFIG.toml|EXAMPLE --out BRIDGE.h5 [--save-checkpoints DIR] [--force]
+    alife show RUN.h5|NET.h5|BRIDGE.h5
+    alife plot RUN.h5|NET.h5|BRIDGE.h5 [--out DIR] [--format png|pdf|svg] [--force]
+    alife bridge CONFIG.toml|EXAMPLE --out BRIDGE.h5 [--seed N] [--save-checkpoints DIR] [--force]
     alife compare BRIDGE.h5 --out TABLE.md [--rna-phenotypes CSV] [--hnca-neutral JSON]
                   [--hnca-pairs JSON] [--force]
-    alife neutral CONFIG.toml|EXAMPLE --out NET.h5 [--figs DIR] [--format png|pdf|svg]
-                  [--force] [--executor ...]
-                  [--workers N] [--scheduler tcp://HOST:PORT]
+    alife neutral CONFIG.toml|EXAMPLE --out NET.h5 [--seed N] [--figs DIR] [--format png|pdf|svg] [--force]
+                  [--executor ...] [--workers N] [--scheduler tcp://HOST:PORT]
     alife genonets INPUT.tsv --alphabet RNA --tau 0 --out DIR [--include-indels]
                    [--use-all-components] [--force]
-    alife report RUN.h5|NET.h5|BRIDGE.h5 -o REPORT.html [--force] [--include-host]
+    alife report RUN.h5|NET.h5|BRIDGE.h5 --out REPORT.html [--force] [--include-host]
     alife verify RUN.h5|NET.h5|BRIDGE.h5
 
 EXAMPLE is the name of a config shipped with alife (smoke; digits for bridge),
 see :mod:`alife.examples`.
 
+Every command that writes names its output with ``--out`` (``-o`` for
+short; ``report`` also takes its old ``--output``), and every command takes
+``--quiet`` (``-q``; ``--no-progress`` too where it existed): no progress
+bars and no information messages, only warnings and errors.  Information
+goes through :mod:`logging` (:func:`alife.logs.cli_logging`): to stdout,
+warnings and errors to stderr; progress bars draw on stderr.  What a
+command is asked to print (``show``'s summary, ``verify``'s verdict,
+``compare``'s table) is printed whatever ``--quiet`` says.  ``--seed`` and ``--generations`` are
+written into the config before it is checked and stored, so the stored config
+records them: resuming needs the same values, other values are another run.
+
 Bad input is reported as one line on stderr with exit code 2, never a
-traceback; so is running out of memory.  ``evolve``, ``neutral``, ``bridge``
-and ``genonets`` refuse, before any work, sizes whose memory or work
-estimate is over ``--max-memory SIZE`` / ``--max-work N`` (or
+traceback; so is running out of memory, and so are argparse's own errors
+(a missing argument, a value not among an option's choices).  ``evolve``,
+``neutral``, ``bridge`` and ``genonets`` refuse, before any work, sizes whose
+memory or work estimate is over ``--max-memory SIZE`` / ``--max-work N`` (or
 ``ALIFE_MAX_MEMORY`` / ``ALIFE_MAX_WORK``; see :mod:`alife.config.limits`).
 Every command that writes takes its output's lock first
 (:func:`alife.store.output_lock`): a second process writing the same output
@@ -32,11 +44,90 @@ the command's inputs, or not a regular file, is refused too.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+from collections.abc import Sequence
+
+from . import __version__
+
+log = logging.getLogger(__name__)
 
 
 class UsageError(Exception):
     """A problem with what the user asked for: one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser with its errors as one line, ``alife CMD: error: ...`` (exit 2)."""
+
+    def error(self, message):
+        message = " ".join(message.split())
+        head, sep, rest = message.partition(": ")
+        if head.startswith("argument ") and sep and head.split()[1].split("/")[0] in rest:
+            message = rest          # the message names the option itself
+        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+
+
+class _Choices(Sequence):
+    """The allowed values of an option, read from the library only when needed
+    (checking a given value, ``--help``, the CLI reference), so building the
+    parser imports nothing heavy."""
+
+    def __init__(self, load):
+        self._load, self._values = load, None
+
+    def _all(self) -> tuple:
+        if self._values is None:
+            self._values = tuple(self._load())
+        return self._values
+
+    def __getitem__(self, i):
+        return self._all()[i]
+
+    def __len__(self):
+        return len(self._all())
+
+    def __contains__(self, value):
+        return value in self._all()
+
+
+def _presets():
+    from .nca import HNCASpec
+    return HNCASpec.presets()
+
+
+def _executors():
+    from .parallel import EXECUTORS
+    return EXECUTORS
+
+
+def _alphabets():
+    from .gpmap.table import ALPHABETS
+    return ALPHABETS
+
+
+def _one_of(what: str, choices: _Choices):
+    """An argparse ``type``: the value itself, if it is one of ``choices``."""
+    def check(value: str) -> str:
+        if value not in choices:
+            raise argparse.ArgumentTypeError(f"unknown {what} {value!r}; choose one of "
+                                             f"{', '.join(choices)}")
+        return value
+    check.__name__ = what
+    return check
+
+
+def _int_at_least(low: int):
+    def check(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be >= {low}, got {value}")
+        return value
+    check.__name__ = "int"
+    return check
 
 
 def _cmd_demo(args) -> int:
@@ -49,10 +140,11 @@ def _cmd_demo(args) -> int:
     if args.seed < 0:
         raise UsageError(f"--seed must be >= 0, got {args.seed}")
     summary = run_demo(args.out, seed=args.seed, preset=args.preset)
-    print(f"grew {summary['preset']} genome #{summary['genome_index']} (seed {summary['seed']}): "
-          f"{summary['cells_on']} cells on, phenotype id {summary['phenotype_id']}")
+    log.info(f"grew {summary['preset']} genome #{summary['genome_index']} (seed "
+             f"{summary['seed']}): {summary['cells_on']} cells on, phenotype id "
+             f"{summary['phenotype_id']}")
     for f in summary["files"]:
-        print(f"  wrote {args.out}/{f}")
+        log.info(f"  wrote {args.out}/{f}")
     return 0
 
 
@@ -62,6 +154,28 @@ def _add_format_arg(parser) -> None:
     parser.add_argument("--format", choices=FORMATS, default=FORMATS[0],
                         help="file format of the figures: png, or pdf and svg (vector, "
                              "for print) (default: png)")
+
+
+# ----------------------------------------------------------------- shared options
+def _add_out(p, metavar: str, help: str, *, required: bool = True, default=None, aliases=()):
+    p.add_argument("--out", "-o", *aliases, dest="out", metavar=metavar, required=required,
+                   default=default, help=help)
+
+
+def _add_quiet(p, no_progress: bool = False):
+    names = ("-q", "--quiet") + (("--no-progress",) if no_progress else ())
+    p.add_argument(*names, dest="quiet", action="store_true",
+                   help="no progress bars and no information messages, only warnings and "
+                        "errors" + (" (--no-progress is the same)" if no_progress else ""))
+
+
+def _add_seed(p, generations: bool = False):
+    p.add_argument("--seed", type=_int_at_least(0), metavar="N",
+                   help="use this seed instead of the config's (recorded in the stored config)")
+    if generations:
+        p.add_argument("--generations", type=_int_at_least(1), metavar="N",
+                       help="run this many generations instead of the config's (recorded in "
+                            "the stored config)")
 
 
 def _add_limit_args(p, work: bool = True):
@@ -75,7 +189,9 @@ def _add_limit_args(p, work: bool = True):
 
 
 def _add_executor_args(p):
-    p.add_argument("--executor", help="where batches are developed: threads (default, this "
+    choices = _Choices(_executors)
+    p.add_argument("--executor", type=_one_of("--executor", choices), choices=choices,
+                   metavar="NAME", help="where batches are developed: threads (default, this "
                    "process), processes (a local pool) or dask")
     p.add_argument("--workers", type=int, help="worker processes for --executor processes or a "
                    "local dask cluster (default 2)")
@@ -122,38 +238,66 @@ def _not_an_input(out, *inputs) -> None:
     refuse_same_file(out, inputs)
 
 
-def _cmd_evolve(args) -> int:
-    from .evolve.config import load_config
-    from .evolve.runner import evolve
+def _overrides(args) -> dict:
+    """The top-level config keys the command line sets (``--seed``, ``--generations``)."""
+    keys = ("seed", "generations")
+    return {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
+
+
+def _load(command: str, args):
+    """The validated config of ``evolve``/``neutral``/``bridge``, with the
+    command-line overrides written into the TOML data before it is checked,
+    so the config text the result file stores records them."""
     from .examples import config_path
 
-    options = _executor_options(args)
-    config_file = config_path("evolve", args.config)
+    config_file = config_path(command, args.config)
     _not_an_input(args.out, config_file)
-    config = load_config(config_file)
+    if command == "evolve":
+        from .evolve.config import check_sizes, from_dict, load_config as load_file
+    elif command == "neutral":
+        from .neutral.config import check_sizes, load_neutral_config as load_file, loads_neutral
+    else:
+        from .bridge.config import check_sizes, load_bridge_config as load_file, loads_bridge
+    overrides = _overrides(args)
+    if not overrides:
+        return load_file(config_file)
+    from .config.toml import dump_toml, parse_toml, read_config_text
+
+    name, text, base_dir = read_config_text(config_file)
+    data = parse_toml(text, name)
+    data.update(overrides)
+    if command == "evolve":
+        config = from_dict(data, name=name, base_dir=base_dir)
+    else:
+        try:
+            text = dump_toml(data)
+        except (TypeError, ValueError) as e:
+            raise UsageError(f"{name}: cannot apply {', '.join('--' + k for k in overrides)} "
+                             f"to this config ({e})") from None
+        loads = loads_neutral if command == "neutral" else loads_bridge
+        config = loads(text, name=name, base_dir=base_dir)
+    check_sizes(config, name)
+    return config
+
+
+# ----------------------------------------------------------------- commands
+def _cmd_evolve(args) -> int:
+    from .evolve.runner import evolve
+
+    options = _executor_options(args)
+    config = _load("evolve", args)
     with _executor(options) as ex:
         s = evolve(config, args.out, force=args.force,
-                   progress=False if args.no_progress else None, executor=ex)
-    print(f"{args.out}: {s['generations_done']} generations, best loss "
-          f"{float(s['best_loss'][-1]):g}, {s['mean_evals_per_s']:,.0f} evaluations/s")
+                   progress=False if args.quiet else None, executor=ex)
+    log.info(f"{args.out}: {s['generations_done']} generations, best loss "
+             f"{float(s['best_loss'][-1]):g}, {s['mean_evals_per_s']:,.0f} evaluations/s")
     return 0
 
 
 def _cmd_show(args) -> int:
-    from .store import RunFile
+    from .describe import describe
 
-    with RunFile.open(args.run, "r") as run:
-        s = run.summary()
-    best = s["best_loss"]
-    print(f"run file:     {s['path']} ({s['status']})")
-    print(f"generations:  {s['generations_done']}  population {s['pop_size']}  genes {s['genome_size']}")
-    if len(best):
-        print(f"best loss:    {float(best[-1]):g} (first generation {float(best[0]):g})")
-    print(f"evaluations/s (mean): {s['mean_evals_per_s']:,.0f}")
-    print(f"phenotypes stored: {s['n_phenotypes']}")
-    print("config:")
-    for line in s["config_toml"].splitlines():
-        print(f"  {line}")
+    print(describe(args.file), end="")
     return 0
 
 
@@ -162,35 +306,36 @@ def _cmd_plot(args) -> int:
 
     from .store import folder_lock, result_kind
 
-    out = args.out or str(Path(args.run).with_suffix("")) + "_plots"
-    kind = result_kind(args.run)
-    if kind not in ("bridge", None):
-        raise UsageError(f"{args.run} is an alife {kind} file; alife plot draws run files and "
-                         f"bridge files (alife neutral draws its figures itself, see --figs)")
+    out = args.out or str(Path(args.file).with_suffix("")) + "_plots"
+    kind = result_kind(args.file)
+    if kind not in ("bridge", "neutral", None):
+        raise UsageError(f"{args.file} is an alife {kind} file, with no figures; alife plot "
+                         f"draws run files, NET.h5 and BRIDGE.h5 files")
+    _not_an_input(out, args.file)
     with folder_lock(out):
         if kind == "bridge":
             from .bridge.plots import plot_bridge
-            files = plot_bridge(args.run, out, force=args.force, fmt=args.format)
+            files = plot_bridge(args.file, out, force=args.force, fmt=args.format)
+        elif kind == "neutral":
+            from .report import plot_neutral_file
+            files, notes = plot_neutral_file(args.file, out, force=args.force, fmt=args.format)
+            for note in notes:
+                log.warning(note)
         else:
             from .evolve.plots import plot_run
-            files = plot_run(args.run, out, force=args.force, fmt=args.format)
+            files = plot_run(args.file, out, force=args.force, fmt=args.format)
     for p in files:
-        print(f"wrote {p}")
+        log.info(f"wrote {p}")
     return 0
 
 
 def _cmd_bridge(args) -> int:
-    from .bridge.config import load_bridge_config
-    from .examples import config_path
-
-    config_file = config_path("bridge", args.config)
-    _not_an_input(args.out, config_file)
-    config = load_bridge_config(config_file)   # before torch is imported
+    config = _load("bridge", args)   # before torch is imported
     from .bridge.run import run_bridge
-    s = run_bridge(config, args.out, force=args.force, progress=not args.no_progress,
+    s = run_bridge(config, args.out, force=args.force, progress=not args.quiet,
                    save_checkpoints=args.save_checkpoints)
-    print(f"wrote {args.out}: {len(s['pairs'])} pairs, {len(s['align'])} aligned pairs, "
-          f"{s['seconds']:.0f} s")
+    log.info(f"wrote {args.out}: {len(s['pairs'])} pairs, {len(s['align'])} aligned pairs, "
+             f"{s['seconds']:.0f} s")
     return 0
 
 
@@ -210,19 +355,15 @@ def _cmd_compare(args) -> int:
         with atomic_write(out) as tmp, open_exclusive(tmp, "w") as fh:
             fh.write(table)
     print(table, end="")
-    print(f"wrote {out}")
+    log.info(f"wrote {out}")
     return 0
 
 
 def _cmd_neutral(args) -> int:
-    from .examples import config_path
-    from .neutral.config import load_neutral_config
     from .neutral.run import run_neutral
 
     options = _executor_options(args)
-    config_file = config_path("neutral", args.config)
-    _not_an_input(args.out, config_file)
-    config = load_neutral_config(config_file)
+    config = _load("neutral", args)
     _not_an_input(args.out, config.seeds.get("run"), config.map.get("file"))
     with _executor(options) as ex:
         s = run_neutral(config, args.out, force=args.force, figs=args.figs, executor=ex,
@@ -235,13 +376,14 @@ def _cmd_neutral(args) -> int:
         print(f"{s['n_found']} of {s['n_pairs']} pairs connected")
     elif "networks" in s:
         for n in s["networks"]:
-            print(f"network {n['seed']} ({n['source']}): {n['size']} genotypes"
-                  f"{' (complete)' if n['complete'] else ''}, R = {n['robustness']:.3f}, "
-                  f"E = {n['evolvability']}, {n['n_evaluations']:,} evaluations")
+            log.info(f"network {n['seed']} ({n['source']}): {n['size']} genotypes"
+                     f"{' (complete)' if n['complete'] else ''}, R = {n['robustness']:.3f}, "
+                     f"E = {n['evolvability']}, {n['n_evaluations']:,} evaluations")
     else:
-        print(f"{s['n_genotypes']:,} genotypes, {s['n_phenotypes']:,} phenotypes, "
-              f"{s['n_components']:,} genotype networks, undefined {s['undefined_fraction']:.3f}")
-    print(f"wrote {args.out} and {len(s['files'])} figure/GraphML files")
+        log.info(f"{s['n_genotypes']:,} genotypes, {s['n_phenotypes']:,} phenotypes, "
+                 f"{s['n_components']:,} genotype networks, undefined "
+                 f"{s['undefined_fraction']:.3f}")
+    log.info(f"wrote {args.out} and {len(s['files'])} figure/GraphML files")
     return 0
 
 
@@ -254,15 +396,15 @@ def _cmd_genonets(args) -> int:
         run_genonets(args.input, args.alphabet, args.tau, args.out, force=args.force,
                      include_indels=args.include_indels,
                      use_all_components=args.use_all_components)
-    print(f"wrote the genonets result files into {args.out}")
+    log.info(f"wrote the genonets result files into {args.out}")
     return 0
 
 
 def _cmd_report(args) -> int:
     from .report import write_report
 
-    out = write_report(args.file, args.output, force=args.force, include_host=args.include_host)
-    print(f"wrote {out}")
+    out = write_report(args.file, args.out, force=args.force, include_host=args.include_host)
+    log.info(f"wrote {out}")
     return 0
 
 
@@ -273,49 +415,79 @@ def _cmd_verify(args) -> int:
     return 0
 
 
+# ----------------------------------------------------------------- the parser
 def _config_help(command: str) -> str:
     from .examples import names
     listed = ", ".join(names(command))
     return f"TOML config file, or the name of an example shipped with alife: {listed}"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="alife", description="Neutral networks of evolved and trained systems.")
-    sub = p.add_subparsers(dest="command", required=True)
-    d = sub.add_parser("demo", help="grow one surviving random HNCA and draw its phenotype and development")
+#: What every command that reads a result takes, and says in its help.
+_ANY_FILE = "run file (alife evolve), NET.h5 (alife neutral) or BRIDGE.h5 (alife bridge)"
+
+
+def _sub(sub, name: str, help: str, func):
+    p = sub.add_parser(name, help=help)
+    p.set_defaults(func=func)
+    return p
+
+
+def _parsers_demo_evolve(sub):
+    d = _sub(sub, "demo", "grow one surviving random HNCA and draw its phenotype and "
+                          "development", _cmd_demo)
     d.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    d.add_argument("--out", default="out/demo", help="output folder (default out/demo)")
-    d.add_argument("--preset", default="bielawski", help="HNCA preset (default bielawski)")
-    d.set_defaults(func=_cmd_demo)
-    e = sub.add_parser("evolve", help="run or resume an evolution experiment into an HDF5 run file")
+    _add_out(d, "DIR", "output folder (default out/demo)", required=False, default="out/demo")
+    presets = _Choices(_presets)
+    d.add_argument("--preset", default="bielawski", type=_one_of("preset", presets),
+                   choices=presets, metavar="NAME", help="HNCA preset (default bielawski)")
+    e = _sub(sub, "evolve", "run or resume an evolution experiment into an HDF5 run file",
+             _cmd_evolve)
     e.add_argument("config", help=_config_help("evolve"))
-    e.add_argument("--out", required=True, help="run file; an unfinished one with the same config is resumed")
+    _add_out(e, "RUN.h5", "run file; an unfinished one with the same config is resumed")
+    _add_seed(e, generations=True)
     e.add_argument("--force", action="store_true", help="overwrite a finished or different run")
-    e.add_argument("--no-progress", action="store_true", help="no progress line")
     _add_limit_args(e)
     _add_executor_args(e)
-    e.set_defaults(func=_cmd_evolve)
-    sh = sub.add_parser("show", help="config, generations done, best loss and speed of a run file")
-    sh.add_argument("run")
-    sh.set_defaults(func=_cmd_show)
-    pl = sub.add_parser("plot", help="figures of a run file (loss, best phenotype, filmstrip, "
-                                     "mutation classes) or of a BRIDGE.h5 file")
-    pl.add_argument("run", help="RUN.h5 of alife evolve or BRIDGE.h5 of alife bridge")
-    pl.add_argument("--out", help="folder for the figures (default: RUN_plots next to the run file)")
+
+
+def _parsers_show_plot(sub):
+    sh = _sub(sub, "show", "kind, provenance, key numbers and config of a run or result file",
+              _cmd_show)
+    sh.add_argument("file", help=_ANY_FILE)
+    pl = _sub(sub, "plot", "figures of a run file (loss, best phenotype, filmstrip, mutation "
+                           "classes), a NET.h5 or a BRIDGE.h5 file", _cmd_plot)
+    pl.add_argument("file", help=_ANY_FILE)
+    _add_out(pl, "DIR", "folder for the figures (default: FILE_plots next to the file)",
+             required=False)
     _add_format_arg(pl)
     pl.add_argument("--force", action="store_true", help="overwrite figures already in the folder")
-    pl.set_defaults(func=_cmd_plot)
-    br = sub.add_parser("bridge", help="mode connectivity of trained nets (paths, CKA, loss plane, "
-                                       "ensembles, weight matching) into BRIDGE.h5")
+
+
+def _parsers_report_verify(sub):
+    rp = _sub(sub, "report", "one self-contained HTML page: config, provenance, headline "
+                             "numbers and every figure of a run or result file", _cmd_report)
+    rp.add_argument("file", help=_ANY_FILE)
+    _add_out(rp, "REPORT.html", "HTML file to write", aliases=("--output",))
+    rp.add_argument("--force", action="store_true", help="overwrite an existing report")
+    rp.add_argument("--include-host", action="store_true",
+                    help="also show the hostname, the Python executable and the file's full path "
+                         "(left out by default, so reports can be shared)")
+    vf = _sub(sub, "verify", "check a run or result file end to end (every chunk's checksum, "
+                             "every generation's CRC): one line, exit 2 if damaged", _cmd_verify)
+    vf.add_argument("file", help=_ANY_FILE)
+
+
+def _parsers_bridge(sub):
+    br = _sub(sub, "bridge", "mode connectivity of trained nets (paths, CKA, loss plane, "
+                             "ensembles, weight matching) into BRIDGE.h5", _cmd_bridge)
     br.add_argument("config", help=_config_help("bridge"))
-    br.add_argument("--out", required=True, help="result file (HDF5); never overwritten without --force")
+    _add_out(br, "BRIDGE.h5", "result file (HDF5); never overwritten without --force")
+    _add_seed(br)
     br.add_argument("--save-checkpoints", metavar="DIR",
                     help="also write every endpoint as a checkpoint (pairN_a.h5, pairN_b.h5)")
     br.add_argument("--force", action="store_true", help="overwrite an existing result file")
-    br.add_argument("--no-progress", action="store_true", help="no progress lines")
     _add_limit_args(br)
-    br.set_defaults(func=_cmd_bridge)
-    cp = sub.add_parser("compare", help="the biology-vs-ML comparison table (markdown)")
+    cp = _sub(sub, "compare", "the biology-vs-ML comparison table (markdown)", _cmd_compare)
     cp.add_argument("bridge", help="BRIDGE.h5 of alife bridge (the trained-MLP row)")
     cp.add_argument("--rna-phenotypes",
                     help="phenotypes.csv of experiments/rna/run.py (default: the shipped one)")
@@ -326,44 +498,49 @@ def build_parser() -> argparse.ArgumentParser:
                          "(default: the shipped one)")
     cp.add_argument("--sigma", type=float, default=None,
                     help="weight-perturbation size of the MLP's robustness cell (default 0.01)")
-    cp.add_argument("--out", required=True, help="markdown file for the table")
+    _add_out(cp, "TABLE.md", "markdown file for the table")
     cp.add_argument("--force", action="store_true", help="overwrite an existing table")
-    cp.set_defaults(func=_cmd_compare)
-    nn = sub.add_parser("neutral", help="build and measure neutral networks of a GP map into NET.h5")
+
+
+def _parsers_neutral(sub):
+    nn = _sub(sub, "neutral", "build and measure neutral networks of a GP map into NET.h5",
+              _cmd_neutral)
     nn.add_argument("config", help=_config_help("neutral"))
-    nn.add_argument("--out", required=True, help="result file (HDF5); never overwritten without --force")
+    _add_out(nn, "NET.h5", "result file (HDF5); never overwritten without --force")
+    _add_seed(nn)
     nn.add_argument("--figs", help="folder for figures and GraphML (default: NET_figs next to --out)")
     _add_format_arg(nn)
     nn.add_argument("--force", action="store_true",
                     help="overwrite an existing result file and the figures in --figs")
     _add_limit_args(nn)
     _add_executor_args(nn)
-    nn.set_defaults(func=_cmd_neutral)
-    gn = sub.add_parser("genonets", help="genonets-compatible analysis of a genonets input file")
+    gn = _sub(sub, "genonets", "genonets-compatible analysis of a genonets input file",
+              _cmd_genonets)
     gn.add_argument("input", help="tab-separated genonets input (Genotypeset, Delta, Genotype, Score)")
-    gn.add_argument("--alphabet", required=True, help="RNA, DNA, Protein or Binary")
+    alphabets = _Choices(_alphabets)
+    gn.add_argument("--alphabet", required=True, type=_one_of("alphabet", alphabets),
+                    choices=alphabets, metavar="NAME", help="RNA, DNA, Protein or Binary")
     gn.add_argument("--tau", type=float, required=True, help="score threshold (genonets' tau)")
-    gn.add_argument("--out", required=True, help="output folder for the result files")
+    _add_out(gn, "DIR", "output folder for the result files")
     gn.add_argument("--include-indels", action="store_true",
                     help="also count single insertions/deletions as mutations (genonets' flag)")
     gn.add_argument("--use-all-components", action="store_true",
                     help="measure every component, not just the dominant network (genonets' flag)")
     gn.add_argument("--force", action="store_true", help="write into a non-empty output folder")
     _add_limit_args(gn, work=False)
-    gn.set_defaults(func=_cmd_genonets)
-    rp = sub.add_parser("report", help="one self-contained HTML page: config, provenance, "
-                                       "headline numbers and every figure of a run or result file")
-    rp.add_argument("file", help="run file (alife evolve) or result file (alife neutral, bridge)")
-    rp.add_argument("-o", "--output", required=True, help="HTML file to write")
-    rp.add_argument("--force", action="store_true", help="overwrite an existing report")
-    rp.add_argument("--include-host", action="store_true",
-                    help="also show the hostname, the Python executable and the file's full path "
-                         "(left out by default, so reports can be shared)")
-    rp.set_defaults(func=_cmd_report)
-    vf = sub.add_parser("verify", help="check a run or result file end to end (every chunk's "
-                                       "checksum, every generation's CRC): one line, exit 2 if damaged")
-    vf.add_argument("file", help="run file (alife evolve) or result file (alife neutral, bridge)")
-    vf.set_defaults(func=_cmd_verify)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``alife`` argument parser: one subparser per command."""
+    p = _Parser(prog="alife", description="Neutral networks of evolved and trained systems.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
+                   help="print alife's version and exit")
+    sub = p.add_subparsers(dest="command", required=True)
+    for add in (_parsers_demo_evolve, _parsers_show_plot, _parsers_bridge, _parsers_neutral,
+                _parsers_report_verify):
+        add(sub)
+    for name, command in sub.choices.items():     # last in every command's options
+        _add_quiet(command, no_progress=name in ("evolve", "bridge"))
     return p
 
 
@@ -390,12 +567,21 @@ def _out_of_memory(command: str) -> str:
 
 
 def main(argv=None) -> int:
+    """Run the ``alife`` command with ``argv`` (default: ``sys.argv[1:]``); the exit status.
+
+    0 on success (and for ``--help`` / ``--version``), 2 for bad input, after
+    one line on stderr.
+    """
     import warnings
 
     from .config.limits import limits
+    from .logs import cli_logging
 
     parser = build_parser()
-    args = parser.parse_args(argv)   # argparse itself exits 2 with one usage line
+    try:
+        args = parser.parse_args(argv)   # argparse's errors are one line too (_Parser)
+    except SystemExit as e:              # --help, --version, or a usage error
+        return e.code if isinstance(e.code, int) else 2
 
     def one_line(message, category, filename, lineno, file=None, line=None):
         # warnings (e.g. an unverified old result file) as one line each
@@ -406,8 +592,9 @@ def main(argv=None) -> int:
         warnings.filterwarnings("default", category=UnverifiedResultWarning)
         warnings.showwarning = one_line
         try:
-            with limits(memory=getattr(args, "max_memory", None),
-                        work=getattr(args, "max_work", None)):
+            with cli_logging(args.command, quiet=args.quiet), \
+                    limits(memory=getattr(args, "max_memory", None),
+                           work=getattr(args, "max_work", None)):
                 return args.func(args)
         except (UsageError, ValueError, OSError) as e:
             print(f"alife {args.command}: error: {' '.join(str(e).split()) or type(e).__name__}",

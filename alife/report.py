@@ -35,7 +35,7 @@ from .store import (RunFile, RunFileError, atomic_write, check_target, output_lo
                     refuse_same_file, result_kind)
 from .store.atomic import open_exclusive
 
-__all__ = ["ReportError", "build_report", "write_report", "fmt"]
+__all__ = ["ReportError", "build_report", "write_report", "plot_neutral_file", "fmt"]
 
 
 class ReportError(ValueError):
@@ -186,7 +186,7 @@ def _load_run(path: Path) -> dict:
               "n_phenotypes": "distinct phenotypes stored", "seed_entropy": "seed entropy"}
     notes = []
 
-    def render(outdir):
+    def render(outdir, fmt="png"):
         if G == 0:
             notes.append("No complete generation yet: no figures.")
             return []
@@ -208,14 +208,53 @@ def _load_neutral(path: Path, attrs: dict, arrays: dict) -> dict:
     headline = {k: v for k, v in summary.items() if k != "files"}
     notes = []
 
-    def render(outdir):
+    def render(outdir, fmt="png"):
         from .neutral.plots import plot_neutral
         graphs = _neutral_graphs(summary, arrays, config_text, path, notes)
-        return [Path(outdir) / n for n in plot_neutral(summary, arrays, graphs, outdir)]
+        return [Path(outdir) / n for n in plot_neutral(summary, arrays, graphs, outdir, fmt=fmt)]
 
     return {"kind": "neutral", "title": f"neutral networks ({summary.get('method', '?')})",
             "config": config_text, "recorded": _recorded(attrs), "headline": headline,
             "labels": {}, "notes": notes, "render": render}
+
+
+def plot_neutral_file(path, out_dir, *, force: bool = False,
+                      fmt: str = "png") -> tuple[list[Path], list[str]]:
+    """Draw the figures of a NET.h5 file into ``out_dir`` (``alife plot NET.h5``).
+
+    The same figures ``alife neutral`` draws (:func:`alife.neutral.plots.plot_neutral`),
+    from the stored arrays; the network drawing is rebuilt from them.
+
+    Parameters
+    ----------
+    path : str or Path
+        A result file of ``alife neutral`` (read and verified whole).
+    out_dir : str or Path
+        Folder for the figures (created).
+    force : bool
+        Replace figures already in ``out_dir``; without it an existing
+        figure is refused before anything is drawn.
+    fmt : str
+        File format of the figures: "png" (default), "pdf" or "svg".
+
+    Returns
+    -------
+    files : list of Path
+        The figures written.
+    notes : list of str
+        What could not be drawn and why (e.g. a map whose file is not here).
+    """
+    from .figures import check_format, in_format
+    from .neutral.plots import FIGURES
+    from .outputs import check_new_outputs
+
+    path = Path(path)
+    fmt = check_format(fmt)
+    check_new_outputs(out_dir, in_format(FIGURES, fmt), force=force)
+    attrs, arrays = read_results(path, "neutral")
+    parts = _load_neutral(path, attrs, arrays)
+    files = parts["render"](out_dir, fmt)
+    return files, parts["notes"]
 
 
 def _neutral_graphs(summary, arrays, config_text, path, notes) -> dict:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import time
 from pathlib import Path
 
@@ -53,6 +54,8 @@ from .models import MLP
 from .paths import AutoNEB, BezierPath, LinearPath, PolyChainPath, model_params, train_curve
 from .similarity import hidden_activations, layer_cka, linear_cka, prediction_agreement
 from .train import evaluate, limit_threads, load_checkpoint, save_checkpoint, train_mlp
+
+log = logging.getLogger(__name__)
 
 KIND = "bridge"
 #: acceptance targets of the digits experiment, fixed before it was run; checked in the summary
@@ -75,7 +78,7 @@ def _seeds(ss: np.random.SeedSequence, n: int) -> list[int]:
 
 def _log(progress, msg):
     if progress:
-        print(msg, flush=True)
+        log.info(msg)
 
 
 # ------------------------------------------------------------------ endpoints
@@ -438,6 +441,11 @@ def run_bridge(cfg: BridgeConfig, out, *, force: bool = False, progress: bool = 
     ``save_checkpoints``: a folder to also write every trained endpoint to
     (``pairN_a.h5``, ``pairN_b.h5``; :func:`~alife.bridge.train.save_checkpoint`),
     so that a later config can load them with ``[pairs] checkpoints``.
+
+    ``progress``: log a line after each step (trained endpoints, each path,
+    the ensembles) to the ``alife.bridge.run`` logger at level INFO (shown
+    by ``alife bridge``; in a notebook after
+    ``logging.getLogger("alife").setLevel(logging.INFO)`` and a handler).
 
     ``out``'s lock (and that of the ``save_checkpoints`` folder) is held for
     the whole run (:func:`alife.store.output_lock`): a second writer is

@@ -26,12 +26,12 @@ callbacks called after each generation is stored.
 """
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from ..logs import progress_bar
 from ..parallel import Executor
 from .config import EvolveConfig, check_sizes, dumps
 from ..store import (CHECKPOINT_FIX, Checkpoint, RunFile, RunFileError, check_checkpoint,
@@ -52,20 +52,18 @@ class RunError(ValueError):
 
 
 class _Progress:
-    """One status line on a terminal; silent when stderr is not a terminal."""
+    """A progress bar over generations with the time left (:func:`alife.logs.progress_bar`):
+    on a terminal or in a notebook; silent off a terminal unless ``enabled``."""
 
-    def __init__(self, total: int, enabled: bool | None = None):
-        self.total = total
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+    def __init__(self, total: int, enabled: bool | None = None, done: int = 0):
+        self.bar = progress_bar(total, "generations", enabled=enabled, unit="gen", initial=done)
 
     def update(self, g: int, best: float, eps: float):
-        if self.enabled:
-            print(f"\rgeneration {g + 1}/{self.total}  best loss {best:g}  {eps:,.0f} evals/s",
-                  end="", file=sys.stderr, flush=True)
+        self.bar.set_postfix_str(f"best loss {best:g}, {eps:,.0f} evals/s", refresh=False)
+        self.bar.update(g + 1 - self.bar.n)
 
     def close(self):
-        if self.enabled:
-            print(file=sys.stderr)
+        self.bar.close()
 
 
 def _born(ev: Evaluation, parent_uid: np.ndarray, mclass: np.ndarray) -> dict:
@@ -173,7 +171,8 @@ def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: boo
         config's run (the old file is replaced only once the new one exists).
         Never takes over a file another process is writing.
     progress : bool or None
-        Show a progress line (None: only when stderr is a terminal).
+        Show a progress bar with the time left (None: only on a terminal or
+        in a notebook).
     stop_after : int, optional
         Stop after this many new generations (for tests of resuming).
     executor : alife.parallel.Executor, optional
@@ -269,7 +268,7 @@ def _evolve_locked(config: EvolveConfig, path: Path | None, force: bool, progres
         rng = np.random.default_rng()
         rng.bit_generator.state = checkpoint.rng_state
         done_new = 0
-    bar = _Progress(config.generations, progress)
+    bar = _Progress(config.generations, progress, done=state.generation + 1)
     try:
         t = time.perf_counter()
         for g in range(state.generation + 1, config.generations):
