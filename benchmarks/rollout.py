@@ -11,6 +11,14 @@ genomes): cell updates per second and achieved GFLOP/s of the rule's
 multiply-adds (2 flops each), for both, beside this machine's float32
 2048x2048 matrix-multiply GFLOP/s measured in the same run.
 
+Small grids: cell updates per second of ``develop`` at base 8, 10 steps (the
+size path searches, sweeps and exhaustive maps use; 8,192 genomes) against
+base 64 at the preset's 100 steps (512 genomes), for the 4-level spec
+(64/32/16/8 and 8/4/2/1) and the flat one (one level), on random genomes
+still alive (some cell non-zero) at the end, so that no batch stops early;
+the two sizes are timed alternately and the ratio of their rates is
+reported.
+
 Every figure is the best of ``--repeats`` timed runs after one warm-up run.
 With ``--json`` one JSON object goes to stdout; the human summary always
 goes to stderr.
@@ -50,6 +58,47 @@ def non_degenerate_genomes(spec, n, seed=0):
         G = spec.random_genomes(4 * n, seed=rng)
         keep.append(G[~develop(spec, G).degenerate])
     return np.concatenate(keep)[:n]
+
+
+def living_genomes(spec, n, seed=0):
+    """First n random genomes (seeded) with some non-zero cell at the end."""
+    rng = np.random.default_rng(seed)
+    keep = []
+    while sum(len(k) for k in keep) < n:
+        G = spec.random_genomes(4 * n, seed=rng)
+        out = develop(spec, G)
+        alive = np.zeros(len(G), bool)
+        for s in out.states:
+            alive |= (s.reshape(len(G), -1) != 0).any(axis=1)
+        keep.append(G[alive])
+    return np.concatenate(keep)[:n]
+
+
+def bench_small_grids(P_large, P_small, repeats):
+    """Cell updates/s at base 64 (preset steps) and base 8 (10 steps), timed
+    alternately, for the 4-level and the flat spec; the base-8/base-64 ratio."""
+    res = {}
+    for name, levels in (("levels4", 4), ("flat", 1)):
+        runs = []
+        for base, steps, P in ((64, 100, P_large), (8, 10, P_small)):
+            spec = HNCASpec.preset("bielawski", levels=levels, base_size=base, steps=steps)
+            G = living_genomes(spec, P)
+            cells = sum(n * n for n in spec.sizes) * steps * P
+            develop(spec, G)  # warm-up
+            runs.append((spec, G, cells, []))
+        for _ in range(repeats):
+            for spec, G, _, times in runs:
+                t = time.perf_counter()
+                develop(spec, G)
+                times.append(time.perf_counter() - t)
+        (s64, G64, c64, t64), (s8, G8, c8, t8) = runs
+        r64, r8 = c64 / min(t64), c8 / min(t8)
+        res[name] = {"sizes_base64": list(s64.sizes), "steps_base64": s64.steps,
+                     "genomes_base64": len(G64), "sizes_base8": list(s8.sizes),
+                     "steps_base8": s8.steps, "genomes_base8": len(G8),
+                     "base64_cell_updates_per_s": r64, "base8_cell_updates_per_s": r8,
+                     "base8_over_base64": r8 / r64}
+    return res
 
 
 def rule_macs_per_step(spec):
@@ -114,6 +163,7 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args(argv)
     Pb, Pn, n_mm = (500, 256, 2048) if not args.quick else (40, 8, 256)
+    Pl, Ps = (512, 8192) if not args.quick else (8, 128)
     reps = args.repeats if not args.quick else 1
     res = {
         "machine": {"cpu_count": os.cpu_count(), "numba_threads": numba.get_num_threads(),
@@ -124,8 +174,10 @@ def main(argv=None):
         "sgemm_gflops": sgemm_gflops(reps, n_mm),
         "bielawski": bench_bielawski(Pb, reps),
         "neural": bench_neural(Pn, reps),
+        "small_grids": bench_small_grids(Pl, Ps, max(reps, 3)),
     }
     res["neural"]["develop_fraction_of_sgemm"] = res["neural"]["develop_gflops"] / res["sgemm_gflops"]
+    res["neural_share_of_sgemm"] = res["neural"]["develop_fraction_of_sgemm"]
     b, n = res["bielawski"], res["neural"]
     print(f"bielawski ({b['genomes']} non-degenerate genomes, {b['steps']} steps): "
           f"develop {b['develop_lifetimes_per_s']:,.0f} lifetimes/s, torch twin "
@@ -136,6 +188,11 @@ def main(argv=None):
           f"{n['develop_gflops']:.1f} GFLOP/s, torch {n['torch_gflops']:.1f} GFLOP/s -> "
           f"{n['speedup_vs_torch']:.2f}x; sgemm {res['sgemm_gflops']:.1f} GFLOP/s -> develop at "
           f"{100 * n['develop_fraction_of_sgemm']:.0f}% of sgemm", file=sys.stderr)
+    for name, g in res["small_grids"].items():
+        print(f"small grids, {name}: base 8 ({g['steps_base8']} steps) "
+              f"{g['base8_cell_updates_per_s'] / 1e6:,.0f} M cell updates/s, base 64 "
+              f"({g['steps_base64']} steps) {g['base64_cell_updates_per_s'] / 1e6:,.0f} M/s -> "
+              f"{100 * g['base8_over_base64']:.0f}%", file=sys.stderr)
     if args.json:
         print(json.dumps(res, indent=1))
     return res

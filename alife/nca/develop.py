@@ -20,6 +20,7 @@ from functools import cached_property
 import numpy as np
 
 from . import kernels as K
+from .lanes_batches import lanes_develop
 from .phenotype import binarise, degenerate, phenotype_ids
 from .spec import HNCASpec
 
@@ -411,17 +412,19 @@ def develop(spec: HNCASpec, genomes: np.ndarray, states=None, steps: int | None 
     geo = geometry(spec)
     S = pad_states(spec, geo, init, P)
     if P == 0:
-        final, steps_run = np.zeros((0, geo.rows), np.float32), np.zeros(0, np.int64)
+        states = unpad_states(spec, geo, np.zeros((0, geo.rows), np.float32))
+        steps_run = np.zeros(0, np.int64)
         fps, wrong = np.zeros(0, np.uint64), np.zeros((0, rec.shape[0]), np.int64)
         on = wrong
     elif method == "mapped":
         final, steps_run, fps, wrong, on = _run_mapped(spec, geo, G, S, T, fingerprint, tgt,
                                                        rec, dmg, _kernel_links(user_spec, user_G))
+        states = unpad_states(spec, geo, final)
     else:
         run = _run_lanes if method == "lanes" else _run_gemm
-        final, steps_run, fps, wrong, on = run(spec, geo, G, S, T, fingerprint, tgt, rec, dmg)
+        states, steps_run, fps, wrong, on = run(spec, geo, G, S, T, fingerprint, tgt, rec, dmg)
     scoring = target is not None
-    return Development(user_spec, unpad_states(spec, geo, final), steps_run,
+    return Development(user_spec, states, steps_run,
                        fps if fingerprint else None,
                        wrong if scoring else None, on if scoring else None)
 
@@ -434,21 +437,21 @@ def _kernel_args(spec: HNCASpec):
 
 
 def _run_lanes(spec, geo, G, S, T, fingerprint, tgt, rec, dmg):
-    """The lanes kernel on packed batches; -> per-genome (final padded states,
-    steps_run, fingerprints, wrong, on)."""
-    P, R, B = G.shape[0], rec.shape[0], K.LANES
+    """The lanes kernel, packing and unpacking inside its parallel loop; ->
+    (per-level final states, steps_run, fingerprints, wrong, on) per genome."""
+    P, R = G.shape[0], rec.shape[0]
     oact, residual, can_stop, score = _kernel_args(spec)
-    Wx, Sb = pack_lanes(spec, G, S)
-    nb = Wx.shape[0]
-    steps_b = np.zeros(nb, np.int64)
-    fps = np.zeros((nb, B if fingerprint else 0), np.uint64)
-    wrong, on = np.zeros((nb, R, B), np.int64), np.zeros((nb, R, B), np.int64)
-    K.lanes_rollout(Wx, Sb, T, geo.sizes, geo.offs, oact, residual, can_stop, steps_b, fps,
-                    score, tgt, rec, wrong, on, dmg)
-    final = Sb[:, :-1, :].transpose(0, 2, 1).reshape(-1, geo.rows)[:P]
-    wrong, on = (np.ascontiguousarray(a.transpose(0, 2, 1).reshape(nb * B, R)[:P])
-                 for a in (wrong, on))
-    return final, np.repeat(steps_b, B)[:P], fps.reshape(-1)[:P], wrong, on
+    cells = geo.sizes * geo.sizes
+    out = np.empty(P * int(cells.sum()), np.float32)
+    steps_run = np.empty(P, np.int64)
+    fps = np.zeros(P if fingerprint else 0, np.uint64)
+    wrong, on = np.empty((P, R), np.int64), np.empty((P, R), np.int64)
+    lanes_develop(G, lanes_gene_table(spec), S, T, geo.sizes, geo.offs, oact, residual,
+                  can_stop, out, steps_run, fps, score, tgt, rec, wrong, on, dmg)
+    # every level is one contiguous block of ``out``: (P, N, N, 1) views, no copy
+    ends = P * np.concatenate(([0], np.cumsum(cells)))
+    states = [out[a:b].reshape(P, n, n, 1) for a, b, n in zip(ends[:-1], ends[1:], spec.sizes)]
+    return states, steps_run, fps, wrong, on
 
 
 def _run_mapped(spec, geo, G, S, T, fingerprint, tgt, rec, dmg, links):
@@ -479,7 +482,7 @@ def _run_gemm(spec, geo, G, S, T, fingerprint, tgt, rec, dmg):
                        geo.w2start, geo.b2start, spec.hidden, spec.channels,
                        K.ACT_CODES[spec.hidden_activation], oact, residual, can_stop,
                        steps_run, fps, score, tgt, rec, wrong, on, dmg)
-    return S, steps_run, fps.reshape(-1), wrong[:, :, 0], on[:, :, 0]
+    return unpad_states(spec, geo, S), steps_run, fps.reshape(-1), wrong[:, :, 0], on[:, :, 0]
 
 
 def trajectory(spec: HNCASpec, genome: np.ndarray, states=None, steps: int | None = None,

@@ -374,6 +374,15 @@ def _lanes_level(Wl, S, Sc, Sp, Snew, N, has_down, has_up, act, residual, keys, 
     elif N == 128:
         _lanes_level_body(Wl, S, Sc, Sp, Snew, 128, has_down, has_up, act, residual, keys,
                           acc, hashing)
+    elif N == 4:
+        _lanes_level_body(Wl, S, Sc, Sp, Snew, 4, has_down, has_up, act, residual, keys,
+                          acc, hashing)
+    elif N == 2:
+        _lanes_level_body(Wl, S, Sc, Sp, Snew, 2, has_down, has_up, act, residual, keys,
+                          acc, hashing)
+    elif N == 1:
+        _lanes_level_body(Wl, S, Sc, Sp, Snew, 1, has_down, has_up, act, residual, keys,
+                          acc, hashing)
     else:
         _lanes_level_body(Wl, S, Sc, Sp, Snew, N, has_down, has_up, act, residual, keys,
                           acc, hashing)
