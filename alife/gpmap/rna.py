@@ -468,6 +468,26 @@ def _fold_range(args):
     return codes.astype(np.uint16), list(local)
 
 
+def _fold_range_checked(L: int, start, stop, chunk, n_workers) -> tuple[int, int]:
+    """The rank range ``(start, stop)`` of :func:`fold_all` as ints (``stop``
+    None: ``4**L``), after checking it, ``chunk`` and ``n_workers``; a one-line
+    ValueError names a bad one."""
+    total = DiscreteSpace(L, 4, "ACGU").size
+    stop = total if stop is None else int(stop)
+    start = int(start)
+    if not 0 <= start <= stop <= total:
+        raise ValueError(f"need 0 <= start <= stop <= 4**{L} = {total}, got start={start}, "
+                         f"stop={stop}")
+    if stop - start > 2 ** 40:
+        raise ValueError(f"{stop - start} sequences is too many to fold; give a smaller "
+                         "start/stop range")
+    if not is_int(chunk) or chunk < 1:
+        raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
+    if not is_int(n_workers) or n_workers < 0:
+        raise ValueError(f"n_workers must be a non-negative integer, got {n_workers!r}")
+    return start, stop
+
+
 def fold_all(L: int, n_workers: int = 2, *, start: int = 0, stop: int | None = None,
              chunk: int = 20000, settings: FoldSettings | None = None, progress=None,
              **kwargs) -> FoldTable:
@@ -497,20 +517,7 @@ def fold_all(L: int, n_workers: int = 2, *, start: int = 0, stop: int | None = N
     against the published RNA12 map is in the module docstring.
     """
     settings = _settings(settings, kwargs)
-    space = DiscreteSpace(L, 4, "ACGU")
-    total = space.size
-    stop = total if stop is None else int(stop)
-    start = int(start)
-    if not 0 <= start <= stop <= total:
-        raise ValueError(f"need 0 <= start <= stop <= 4**{L} = {total}, got start={start}, "
-                         f"stop={stop}")
-    if stop - start > 2 ** 40:
-        raise ValueError(f"{stop - start} sequences is too many to fold; give a smaller "
-                         "start/stop range")
-    if not is_int(chunk) or chunk < 1:
-        raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
-    if not is_int(n_workers) or n_workers < 0:
-        raise ValueError(f"n_workers must be a non-negative integer, got {n_workers!r}")
+    start, stop = _fold_range_checked(L, start, stop, chunk, n_workers)
     RNA = _RNA()
     bounds = [(lo, min(lo + chunk, stop)) for lo in range(start, stop, chunk)]
     codes = np.empty(stop - start, np.uint16)      # provisional codes, first-seen order

@@ -11,6 +11,7 @@ Modules
 :mod:`.runfile`       :class:`RunFile`, the HDF5 file of one evolution run
                       (crash-safe appends, resume, :meth:`RunFile.verify`)
 :mod:`.layout`        its layout: datasets, mutation-class codes, checksums
+:mod:`.runh5`         its HDF5 structure made, opened and verified chunk by chunk
 :mod:`.phenotypes`    the content-addressed phenotype store inside it
 :mod:`.checkpoint`    ``RUN.h5.ckpt.npz``, the resume checkpoint
 :mod:`.progress`      ``NET.h5.partial``, the progress of an analysis

@@ -44,18 +44,16 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from .. import __version__ as _ALIFE_VERSION
-from .. import provenance as _provenance
 from . import phenotypes as _pheno
 from .atomic import atomic_write, check_regular_input, check_target, remove_stale_temps
 from .checkpoint import checkpoint_path
-from .errors import RunFileError, error_line, is_integer
-from .layout import (CORRUPT_FIX, COUNTS, CRC, DATASETS, GENERATION_DATASETS, HEADER_CRC,
-                     FITNESS, FITNESS_CRC, MUTATION_CLASS_NAMES, PHENO_GROUP, RUN_GROUP, RUN_ID,
-                     RUN_ID_CRC, PROVENANCE, PROVENANCE_CRC,
-                     SCHEMA_VERSION, STATE_CRC, TIMING_DATASETS, TIMING_GROUP, TIMING_PATH,
-                     check_block_crcs, check_generation_rows, generation_crc, header_crc,
-                     reading, series, state_crc, validate_layout)
+from .errors import RunFileError, is_integer
+from .layout import (CORRUPT_FIX, COUNTS, CRC, DATASETS, GENERATION_DATASETS, FITNESS, FITNESS_CRC,
+                     PHENO_GROUP, PROVENANCE, PROVENANCE_CRC, RUN_GROUP, RUN_ID, RUN_ID_CRC,
+                     STATE_CRC, TIMING_DATASETS, TIMING_GROUP, TIMING_PATH, check_generation_rows,
+                     generation_crc, reading, series, state_crc, validate_layout)
+from .runh5 import (check_header_args, create_datasets, delete_datasets, open_h5, verify_chunks,
+                   write_header)
 from .sizes import check_read
 
 __all__ = ["RunFile"]
@@ -68,43 +66,6 @@ _CHECKSUM = True
 
 #: The :attr:`RunFile.path` of a run held in memory (:meth:`RunFile.in_memory`).
 IN_MEMORY = "<in memory>"
-
-
-def _check_header_args(path: Path, config_toml, seed_entropy, fitness) -> int:
-    if not isinstance(config_toml, str):
-        raise RunFileError(f"{path}: config_toml must be a str, got {type(config_toml).__name__}")
-    if isinstance(seed_entropy, str) and seed_entropy.strip().lstrip("-").isdigit():
-        seed_entropy = int(seed_entropy)
-    if not is_integer(seed_entropy) or seed_entropy < 0:
-        raise RunFileError(f"{path}: seed_entropy must be a non-negative integer, got {seed_entropy!r}")
-    if fitness is not None and (not isinstance(fitness, str) or not fitness):
-        raise RunFileError(f"{path}: fitness must be a non-empty name (str) or None, got {fitness!r}")
-    return int(seed_entropy)
-
-
-def _write_header(f: h5py.File, config_toml: str, seed_entropy: int, fitness) -> None:
-    """The attributes, run group and phenotype store of a new run file."""
-    a = f.attrs
-    a["schema_version"] = np.int64(SCHEMA_VERSION)
-    a["alife_version"] = str(_ALIFE_VERSION)
-    a["config_toml"] = config_toml
-    a["seed_entropy"] = str(int(seed_entropy))
-    a["status"] = "running"
-    a["last_complete_generation"] = np.int64(-1)
-    a[HEADER_CRC] = np.int64(header_crc(a))
-    if _CHECKSUM:   # (off only in tests that write files like older versions did)
-        a[STATE_CRC] = np.int64(state_crc("running", -1))
-        g = f.create_group(RUN_GROUP, track_order=False)
-        run_id = secrets.token_hex(16)
-        g.attrs[RUN_ID] = run_id
-        g.attrs[RUN_ID_CRC] = np.int64(zlib.crc32(run_id.encode("ascii")))
-        made_by = json.dumps(_provenance.recorded(), sort_keys=True)
-        g.attrs[PROVENANCE] = made_by
-        g.attrs[PROVENANCE_CRC] = np.int64(zlib.crc32(made_by.encode("utf-8")))
-        if fitness is not None:
-            g.attrs[FITNESS] = fitness
-            g.attrs[FITNESS_CRC] = np.int64(zlib.crc32(fitness.encode("utf-8", "surrogatepass")))
-    _pheno.create_datasets(f, checksum=_CHECKSUM)
 
 
 class RunFile:
@@ -154,12 +115,12 @@ class RunFile:
             (even with ``force``), or the arguments are invalid.
         """
         path = Path(path)
-        seed_entropy = _check_header_args(path, config_toml, seed_entropy, fitness)
+        seed_entropy = check_header_args(path, config_toml, seed_entropy, fitness)
         check_target(path, force=force)
         if force:
             checkpoint_path(path).unlink(missing_ok=True)
         with atomic_write(path, "creating") as tmp, h5py.File(tmp, "x", track_order=False) as f:
-            _write_header(f, config_toml, seed_entropy, fitness)
+            write_header(f, config_toml, seed_entropy, fitness, _CHECKSUM)
         return cls.open(path, "a", fsync=fsync)
 
     @classmethod
@@ -174,11 +135,11 @@ class RunFile:
         :attr:`path` is ``<in memory>``.  Parameters as in :meth:`create`.
         """
         path = Path(IN_MEMORY)
-        seed_entropy = _check_header_args(path, config_toml, seed_entropy, fitness)
+        seed_entropy = check_header_args(path, config_toml, seed_entropy, fitness)
         name = f"alife-run-{secrets.token_hex(8)}.h5"    # HDF5 wants a name; no file is made
         h5 = h5py.File(name, "w", driver="core", backing_store=False, track_order=False)
         try:
-            _write_header(h5, config_toml, seed_entropy, fitness)
+            write_header(h5, config_toml, seed_entropy, fitness, _CHECKSUM)
             validate_layout(h5, path, False)
         except BaseException:
             h5.close()
@@ -223,7 +184,7 @@ class RunFile:
             raise RunFileError(f"{path} is not a readable alife run file (truncated or "
                                "corrupt): the file is empty")
         # validate read-only first: a damaged file is never opened for writing
-        h5 = cls._open_h5(path, "r", lenient=mode == "a")
+        h5 = open_h5(path, "r", lenient=mode == "a")
         if mode == "a" if verify is None else verify:
             try:
                 cls(h5, path, "r", fsync).verify()
@@ -232,33 +193,11 @@ class RunFile:
                 raise
         if mode == "a":
             h5.close()
-            h5 = cls._open_h5(path, "r+", lenient=True)
+            h5 = open_h5(path, "r+", lenient=True)
             # a resume: clear what a killed writer left half-written
             remove_stale_temps(path)
             remove_stale_temps(checkpoint_path(path))
         return cls(h5, path, mode, fsync)
-
-    @classmethod
-    def _open_h5(cls, path: Path, h5mode: str, lenient: bool = False) -> h5py.File:
-        try:
-            h5 = h5py.File(path, h5mode)
-        except Exception as e:  # OSError for everything HDF5 rejects
-            msg = error_line(e)
-            if "unable to lock file" in msg:
-                raise RunFileError(f"{path} is locked by another process (is a run still "
-                                   f"writing it?): {msg}") from None
-            raise RunFileError(f"{path} is not a readable alife run file "
-                               f"(truncated or corrupt): {msg}") from None
-        try:
-            validate_layout(h5, path, lenient)
-        except RunFileError:
-            h5.close()
-            raise
-        except Exception as e:  # corrupt metadata found while reading it
-            h5.close()
-            raise RunFileError(f"{path} is not a readable alife run file "
-                               f"(truncated or corrupt): {error_line(e)}") from None
-        return h5
 
     # ------------------------------------------------------------- lifecycle
     def close(self) -> None:
@@ -313,32 +252,7 @@ class RunFile:
         RunFileError
             Naming the file and the dataset (or generation) that is damaged.
         """
-        f = self._h5
-        G = self.generations_done
-        with reading(self.path, "the index of its groups"):
-            f.visit(lambda name: None)   # every group's links (as h5dump would list them)
-        cols, ends = _pheno.read_index(f[PHENO_GROUP], self.path, G)
-        if not G:
-            return
-        names = list(series(0, 0)) + ([CRC] if CRC in f else [])
-        dsets = {name: f[name] for name in names}
-        # blocks of whole chunks of about 16 MiB of the widest dataset
-        widest = max(max(1, ds.dtype.itemsize * int(np.prod(ds.shape[1:], dtype=np.int64)))
-                     for ds in dsets.values())
-        step = max(256, ((1 << 24) // widest) // 256 * 256)
-        bits = f[PHENO_GROUP]["bits"]
-        for a in range(0, G, step):
-            b = min(a + step, G)
-            block = {}
-            for name, ds in dsets.items():
-                with reading(self.path, f"dataset {name}"):
-                    block[name] = ds[a:b]
-            r0, r1 = np.searchsorted(cols["generation"], [a, b], side="left")
-            m0 = int(cols["start"][r0]) if r1 > r0 else 0
-            with reading(self.path, f"{PHENO_GROUP}/bits"):
-                packed = bits[m0:int(ends[r1 - 1])] if r1 > r0 else np.zeros(0, np.uint8)
-            if CRC in block:
-                check_block_crcs(self.path, a, b, block, cols, ends, packed, m0)
+        verify_chunks(self._h5, self.path, self.generations_done)
 
     # ------------------------------------------------------------ properties
     @property
@@ -491,8 +405,8 @@ class RunFile:
         if g == 0:
             # fresh datasets shaped by this generation; any left by a first
             # generation that never completed hold nothing worth keeping
-            self._delete_datasets(f)
-            self._create_datasets(f, P, D)
+            delete_datasets(f)
+            create_datasets(f, P, D, _CHECKSUM)
         for name in list(series(P, D)) + ([CRC] if CRC in f else []):
             n = f[name].shape[0]
             if n != g:
@@ -513,25 +427,6 @@ class RunFile:
         self._set_last_complete(g)
         self.flush()
         self._pheno_done = n_pheno
-
-    @staticmethod
-    def _delete_datasets(f: h5py.File) -> None:
-        for name in list(series(0, 0)) + [CRC]:
-            if name in f:
-                del f[name]
-
-    @staticmethod
-    def _create_datasets(f: h5py.File, P: int, D: int) -> None:
-        for name, (dtype, trail) in series(P, D).items():
-            rows_per_chunk = 1 if name in DATASETS else 256
-            f.create_dataset(name, shape=(0,) + trail, maxshape=(None,) + trail,
-                             chunks=(rows_per_chunk,) + trail, dtype=dtype, track_times=False,
-                             fletcher32=_CHECKSUM)
-        if _CHECKSUM:
-            f.create_dataset(CRC, shape=(0,), maxshape=(None,), chunks=(256,), dtype=np.uint32,
-                             track_times=False, fletcher32=True)
-        f["mutation_class"].attrs["codes"] = json.dumps(
-            {str(k): v for k, v in sorted(MUTATION_CLASS_NAMES.items())})
 
     def add_phenotypes(self, ids, patterns) -> int:
         """Store the patterns whose ids are not stored yet; return how many were new.
@@ -574,7 +469,7 @@ class RunFile:
                                f"(last complete), got {generation!r}")
         n = generation + 1
         if n == 0:
-            self._delete_datasets(f)  # the first append creates them anew
+            delete_datasets(f)  # the first append creates them anew
         for name in list(series(0, 0)) + [CRC]:
             if name in f and f[name].shape[0] > n:
                 f[name].resize(n, axis=0)
