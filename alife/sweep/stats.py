@@ -31,6 +31,8 @@ def wilson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
 
     ``(nan, nan)`` for ``n == 0``.
 
+    Examples
+    --------
     >>> [round(v, 3) for v in wilson(5, 5)]
     [0.566, 1.0]
     """
