@@ -456,8 +456,11 @@ def test_genonets_never_writes_through_a_planted_link(tmp_path, capsys):
     out = tmp_path / "out"
     out.mkdir()
     os.symlink(victim, out / "in_params.tsv")
+    # refused when the file is opened, after the analysis (which may compile its
+    # kernels first on a fresh checkout): the time limit is for refusals before work
     attack(tmp_path, capsys, ["genonets", inp, "--alphabet", "RNA", "--tau", "0", "--out", out,
-                              "--force"], "in_params.tsv", "symbolic link", out="out")
+                              "--force"], "in_params.tsv", "symbolic link", out="out",
+           seconds=300)
     assert victim.read_text() == "precious\n"
 
 

@@ -503,6 +503,13 @@ def run_genonets(input_path, alphabet: str, tau: float, out_dir, *, include_inde
         if why is not None:
             raise ValueError(f"genotype set {name!r}"[:120] + f" of {str(input_path)!r} {why}; "
                              f"rename the set in the input file")
+    if (len(tm.set_names) >= 2 and "phenotype_network" in tm.set_names
+            and not use_all_components):
+        # known from the names alone, so refused before any analysis; the
+        # complete check (which needs the components) follows the analysis
+        raise ValueError("two result files would both be called 'phenotype_network.gml' (a "
+                         "genotype set name clashes with a fixed result file's name); rename "
+                         "that genotype set in the input file")
     check_analysis_size(tm, include_indels)
     sets = analyse(tm, include_indels=include_indels, use_all_components=use_all_components)
     check_planned_files(sets)
