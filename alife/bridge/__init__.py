@@ -32,7 +32,7 @@ HNCA twin trained by gradient), :mod:`.netmap` (a trained net as the GP map
 The names below are imported on first use (PEP 562), so ``import
 alife.bridge`` is cheap until one of them is touched.
 """
-import importlib
+from .._lazy import lazy_exports
 
 #: Exported name -> the submodule defining it.
 _HOME = {
@@ -57,13 +57,4 @@ _HOME = {
 __all__ = sorted(_HOME)
 
 
-def __getattr__(name: str):
-    if name in _HOME:
-        value = getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_HOME))
+__getattr__, __dir__ = lazy_exports(__name__, _HOME)

@@ -42,6 +42,7 @@ array([1])
 from .base import (ALPHABETS, ENUMERABLE_LIMIT, CachedMap, ContinuousSpace, DiscreteSpace, GPMap,
                    as_cached, label_id)
 from .registry import MAPS, make, register
+from .._lazy import lazy_exports
 
 #: Map classes and factories served lazily from their modules (PEP 562).
 _LAZY = {
@@ -56,12 +57,4 @@ __all__ = ["ALPHABETS", "ENUMERABLE_LIMIT", "CachedMap", "ContinuousSpace", "Dis
            "GPMap", "as_cached", "label_id", "MAPS", "make", "register", *_LAZY]
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

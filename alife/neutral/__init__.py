@@ -75,7 +75,7 @@ Example
 >>> neutral_path(gpmap, [1, 1, 2, 0, 0, 0], [2, 2, 1, 0, 0, 0]).shape   # 3 mutations
 (4, 6)
 """
-import importlib
+from .._lazy import lazy_exports
 
 #: Exported name -> the submodule defining it.  Imported on first use (PEP 562), so
 #: ``from alife.neutral import run_genonets`` does not load the network kernels, and
@@ -120,13 +120,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    if name in _HOME:
-        value = getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_HOME))
+__getattr__, __dir__ = lazy_exports(__name__, _HOME)
