@@ -7,8 +7,9 @@
     alife show RUN.h5|NET.h5|BRIDGE.h5
     alife plot RUN.h5|NET.h5|BRIDGE.h5 [--out DIR] [--format png|pdf|svg] [--force]
     alife bridge CONFIG.toml|EXAMPLE --out BRIDGE.h5 [--seed N] [--save-checkpoints DIR] [--force]
+    alife compare SWEEP.h5 [SWEEP.h5 ...] --out DIR [--format png|pdf|svg] [--force]
     alife compare BRIDGE.h5 --out TABLE.md [--rna-phenotypes CSV] [--hnca-neutral JSON]
-                  [--hnca-pairs JSON] [--force]
+                  [--hnca-pairs JSON] [--force]        (the earlier table, legacy)
     alife neutral CONFIG.toml|EXAMPLE --out NET.h5 [--seed N] [--figs DIR] [--format png|pdf|svg] [--force]
                   [--executor ...] [--workers N] [--scheduler tcp://HOST:PORT]
     alife genonets INPUT.tsv --alphabet RNA --tau 0 --out DIR [--include-indels]
@@ -339,18 +340,61 @@ def _cmd_bridge(args) -> int:
     return 0
 
 
+def _compare_inputs_are_sweeps(inputs) -> bool:
+    """True when every input is a sweep file (the comparison of sweeps); False
+    for one input that is not (the earlier table of a BRIDGE.h5, which reports
+    a missing or unreadable file itself); UsageError for a mix."""
+    from pathlib import Path
+
+    from .store import RunFileError, result_kind
+
+    kinds = []
+    for p in inputs:
+        try:
+            kinds.append(result_kind(p) if Path(p).is_file() else None)
+        except RunFileError:
+            kinds.append(None)
+    if all(k == "sweep" for k in kinds):
+        return True
+    if len(inputs) == 1:
+        return False
+    bad = [str(p) for p, k in zip(inputs, kinds) if k != "sweep"]
+    raise UsageError(f"{', '.join(bad)}: not a sweep file; alife compare reads sweep files "
+                     f"(several), or one BRIDGE.h5 for the earlier table")
+
+
 def _cmd_compare(args) -> int:
     from pathlib import Path
 
-    from .bridge.compare import compare
-    from .store import atomic_write, check_target, output_lock
+    from .store import atomic_write, check_target, folder_lock, output_lock
     from .store.atomic import open_exclusive
 
+    legacy = {"--rna-phenotypes": args.rna_phenotypes, "--hnca-neutral": args.hnca_neutral,
+              "--hnca-pairs": args.hnca_pairs, "--sigma": args.sigma}
     out = Path(args.out)
-    _not_an_input(out, args.bridge, args.rna_phenotypes, args.hnca_neutral, args.hnca_pairs)
+    if _compare_inputs_are_sweeps(args.inputs):
+        given = [k for k, v in legacy.items() if v is not None]
+        if given:
+            raise UsageError(f"{', '.join(given)}: only for the earlier table of a BRIDGE.h5; "
+                             f"sweep files carry every row themselves")
+        from .bridge.compare import write_comparison
+        _not_an_input(out, *args.inputs)
+        with folder_lock(out):
+            files = write_comparison(args.inputs, out, fmt=args.format or "png",
+                                     force=args.force)
+        print(files[1].read_text(), end="")
+        for p in files:
+            log.info(f"wrote {p}")
+        return 0
+    if args.format is not None:
+        raise UsageError("--format is for the comparison of sweep files; the earlier table of "
+                         "a BRIDGE.h5 is one Markdown file")
+    from .bridge.compare_legacy import compare
+    bridge = args.inputs[0]
+    _not_an_input(out, bridge, args.rna_phenotypes, args.hnca_neutral, args.hnca_pairs)
     with output_lock(out):
         check_target(out, force=args.force)
-        table = compare(args.bridge, args.rna_phenotypes, args.hnca_neutral, args.hnca_pairs,
+        table = compare(bridge, args.rna_phenotypes, args.hnca_neutral, args.hnca_pairs,
                         sigma=args.sigma)
         with atomic_write(out) as tmp, open_exclusive(tmp, "w") as fh:
             fh.write(table)
@@ -487,19 +531,30 @@ def _parsers_bridge(sub):
                     help="also write every endpoint as a checkpoint (pairN_a.h5, pairN_b.h5)")
     br.add_argument("--force", action="store_true", help="overwrite an existing result file")
     _add_limit_args(br)
-    cp = _sub(sub, "compare", "the biology-vs-ML comparison table (markdown)", _cmd_compare)
-    cp.add_argument("bridge", help="BRIDGE.h5 of alife bridge (the trained-MLP row)")
-    cp.add_argument("--rna-phenotypes",
-                    help="phenotypes.csv of experiments/rna/run.py (default: the shipped one)")
-    cp.add_argument("--hnca-neutral",
-                    help="results.json of experiments/hnca_neutral/run.py (default: the shipped one)")
-    cp.add_argument("--hnca-pairs",
-                    help="hnca_pairs.json of experiments/bridge/hnca_pairs.py "
-                         "(default: the shipped one)")
-    cp.add_argument("--sigma", type=float, default=None,
-                    help="weight-perturbation size of the MLP's robustness cell (default 0.01)")
-    _add_out(cp, "TABLE.md", "markdown file for the table")
-    cp.add_argument("--force", action="store_true", help="overwrite an existing table")
+    cp = _sub(sub, "compare", "one table and one figure of connectivity and robustness across "
+                              "systems, from sweep files (or the earlier table of a BRIDGE.h5)",
+              _cmd_compare)
+    cp.add_argument("inputs", nargs="+", metavar="SWEEP.h5",
+                    help="sweep files carrying the comparison tables (connectivity, robustness, "
+                         "systems; the MLP width sweep is read through its adapter); or one "
+                         "BRIDGE.h5 for the earlier one-row-per-system table")
+    _add_out(cp, "DIR", "folder for comparison.csv, comparison.md and the figure (for a "
+                        "BRIDGE.h5: the Markdown file of the earlier table)")
+    from .figures import FORMATS
+    cp.add_argument("--format", choices=FORMATS, default=None,
+                    help="file format of the figure: png (default), or pdf and svg (vector)")
+    cp.add_argument("--force", action="store_true", help="overwrite outputs already there")
+    old = cp.add_argument_group("the earlier table of a BRIDGE.h5 (legacy)")
+    old.add_argument("--rna-phenotypes",
+                     help="phenotypes.csv of experiments/rna/run.py (default: the shipped one)")
+    old.add_argument("--hnca-neutral",
+                     help="results.json of experiments/hnca_neutral/run.py (default: the shipped "
+                          "one)")
+    old.add_argument("--hnca-pairs",
+                     help="hnca_pairs.json of experiments/bridge/hnca_pairs.py "
+                          "(default: the shipped one)")
+    old.add_argument("--sigma", type=float, default=None,
+                     help="weight-perturbation size of the MLP's robustness cell (default 0.01)")
 
 
 def _parsers_neutral(sub):
