@@ -26,7 +26,8 @@ def hnca_like_cell(params, seed, settings):
     rng = np.random.default_rng(seed)
     n_params = RULES[params["rule"]]
     p = min(0.95, math.log10(n_params) / 3.5) * (1.0 if params["mode"] == "trained" else 0.6)
-    cluster = 1000 * list(RULES).index(params["rule"]) + params["pair"]
+    cluster = (1000 * list(RULES).index(params["rule"]) + params["pair"]
+               + 100 * (params["mode"] == "trained") + 500 * (params["target"] != "diamond"))
     conn = []
     for method in ("line", "matched_line", "search"):
         ok = bool(rng.random() < p * (0.3 if method == "line" else 1.0))
@@ -47,7 +48,9 @@ def hnca_like_cell(params, seed, settings):
 @pytest.fixture(scope="module")
 def hnca_sweep(tmp_path_factory):
     d = tmp_path_factory.mktemp("hnca")
-    cells = grid({"rule": list(RULES), "mode": ["evolved", "trained"], "pair": range(3)})
+    cells = grid({"rule": list(RULES), "mode": ["evolved", "trained"], "pair": range(3)},
+                 target="diamond")
+    cells += grid({"rule": ["linear"], "mode": ["evolved"], "pair": range(3)}, target="asym")
     run_sweep(hnca_like_cell, cells, d / "hnca.h5", settings={}, root_seed=3, progress=False)
     return d / "hnca.h5"
 
@@ -84,11 +87,11 @@ def test_compare_of_a_synthetic_hnca_sweep_and_the_mlp_sweep(hnca_sweep, tmp_pat
                                                      "comparison.png"]
     assert (out / "comparison.png").read_bytes()[:4] == b"\x89PNG"
     rows = _csv(out / "comparison.csv")
-    assert len(rows) == 2 * len(RULES) + 9
+    assert len(rows) == 2 * len(RULES) + 1 + 9
     # every k/n and its Wilson interval recomputed from the sweep's own rows
     conn = read_sweep(hnca_sweep)["connectivity"]
     for r in (x for x in rows if x["system"] == "hnca"):
-        g = conn.where(rule=r["rule"], mode=r["mode"], method="search")
+        g = conn.where(rule=r["rule"], mode=r["mode"], target=r["target"], method="search")
         k, n = int(np.sum(g["connected"])), len(g)
         assert (int(r["search_k"]), int(r["search_n"])) == (k, n) == (k, 3)
         assert np.allclose([float(r["search_lo"]), float(r["search_hi"])], wilson(k, n))
@@ -97,7 +100,8 @@ def test_compare_of_a_synthetic_hnca_sweep_and_the_mlp_sweep(hnca_sweep, tmp_pat
     assert (mlp["width-128"]["matched_line_k"], mlp["width-128"]["matched_line_n"]) == ("5", "5")
     md = (out / "comparison.md").read_text()
     assert md == capsys.readouterr().out
-    assert "| hnca | evolved | linear | 51 | 3 |" in md and "**Definitions**" in md
+    assert "| hnca | evolved | linear (diamond) | 51 | 3 |" in md and "**Definitions**" in md
+    assert "| hnca | evolved | linear (asym) | 51 | 3 |" in md
     assert md.count("\n| mlp | trained | width-") == 9
 
 

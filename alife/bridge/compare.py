@@ -104,9 +104,12 @@ def _check_table(path, name, table) -> list[dict]:
             raise RunFileError(f"{path}: column {name}.{c} must hold {kind} values")
     keep = list(CONTRACT[name]) + (["n_params"] if name == "robustness"
                                    and "n_params" in table.columns else [])
+    target = name != "systems" and isinstance(table.columns.get("target"), list)
     rows = []
     for r in table.rows():
         row = {c: r[c] for c in keep}
+        if name != "systems":
+            row["target"] = r["target"] if target else ""
         for c, kind in CONTRACT[name].items():
             if kind == "int" and row[c] == row[c]:
                 row[c] = int(row[c])
@@ -173,9 +176,9 @@ def combine(paths) -> dict:
     """
     out = {n: [] for n in CONTRACT}
     seen = {}
-    keys = {"connectivity": ("system", "rule", "mode", "seed", "pair", "method"),
-            "robustness": ("system", "rule", "mode", "seed", "pair", "endpoint", "kernel",
-                           "strength", "fraction_changed"),
+    keys = {"connectivity": ("system", "rule", "target", "mode", "seed", "pair", "method"),
+            "robustness": ("system", "rule", "target", "mode", "seed", "pair", "endpoint",
+                           "kernel", "strength", "fraction_changed"),
             "systems": ("system", "measure")}
     done = {}
     for path in paths:
@@ -288,25 +291,27 @@ def summarise(tables: dict, matched_fraction: float = MATCHED_FRACTION) -> list[
     Returns
     -------
     list of dicts (sorted by system, mode, #parameters) with ``system``,
-    ``mode``, ``rule``, ``n_params``, ``pairs``, ``connected`` (method ->
+    ``mode``, ``rule``, ``target`` (the optional ``target`` column of the
+    tables, "" where absent: rows of different targets are kept apart), ``n_params``, ``pairs``, ``connected`` (method ->
     ``{k, n, lo, hi, kept_mean}``), ``r_single`` and ``r_matched``
     (mean, lo, hi, clusters), ``sigma50`` (see :func:`_sigma50`), ``nets``.
     """
-    conn = _group(tables["connectivity"], ("system", "mode", "rule"))
-    rob = _group(tables["robustness"], ("system", "mode", "rule"))
+    conn = _group(tables["connectivity"], ("system", "mode", "rule", "target"))
+    rob = _group(tables["robustness"], ("system", "mode", "rule", "target"))
     methods = _methods(tables["connectivity"])
     out = []
     for key in list(dict.fromkeys(list(conn) + list(rob))):
         c, r = conn.get(key, []), rob.get(key, [])
         by_m = _group(c, ("method",))
-        row = {"system": key[0], "mode": key[1], "rule": key[2], "n_params": _n_params(c, r),
+        row = {"system": key[0], "mode": key[1], "rule": key[2], "target": key[3],
+               "n_params": _n_params(c, r),
                "pairs": len({(x["seed"], x["pair"]) for x in c}),
                "connected": {m: _connected(by_m[(m,)]) for m in methods if (m,) in by_m},
                "nets": len({(x["seed"], x["pair"], x["endpoint"]) for x in r}),
                "r_single": _r_single(r), "r_matched": _r_matched(r, matched_fraction),
                "sigma50": _sigma50(r)}
         out.append(row)
-    out.sort(key=lambda w: (w["system"], w["mode"], w["n_params"] or 0, w["rule"]))
+    out.sort(key=lambda w: (w["system"], w["mode"], w["n_params"] or 0, w["rule"], w["target"]))
     return out
 
 
@@ -342,7 +347,7 @@ def _s50_cell(d) -> str:
 
 def csv_text(rows, methods) -> str:
     """The summary as CSV: one line per (system, mode, rule), numbers unrounded."""
-    head = ["system", "mode", "rule", "n_params", "pairs"]
+    head = ["system", "mode", "rule", "target", "n_params", "pairs"]
     for m in methods:
         head += [f"{m}_k", f"{m}_n", f"{m}_lo", f"{m}_hi", f"{m}_kept_mean"]
     for c in ("r_single", "r_matched"):
@@ -353,8 +358,8 @@ def csv_text(rows, methods) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(head)
     for r in rows:
-        line = [r["system"], r["mode"], r["rule"], "" if r["n_params"] is None else r["n_params"],
-                r["pairs"]]
+        line = [r["system"], r["mode"], r["rule"], r["target"],
+                "" if r["n_params"] is None else r["n_params"], r["pairs"]]
         for m in methods:
             d = r["connected"].get(m)
             line += ["", "", "", "", ""] if d is None else \
@@ -425,7 +430,7 @@ def markdown(rows, methods, systems=(), sources=(),
             + ["r, 1 gene", f"r at 1/{d}", "σ50 (noise)"])
     L += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
-        cells = [r["system"], r["mode"], r["rule"],
+        cells = [r["system"], r["mode"], r["rule"] + (f" ({r['target']})" if r["target"] else ""),
                  "—" if r["n_params"] is None else f"{r['n_params']:,}", str(r["pairs"])]
         cells += [_kn(r["connected"].get(m)) for m in methods]
         cells += [_mean_cell(r["r_single"]), _mean_cell(r["r_matched"]), _s50_cell(r["sigma50"])]

@@ -73,7 +73,7 @@ def _series(rows) -> dict:
             continue
         for m, d in r["connected"].items():
             if d["n"] >= MIN_POINTS:
-                key = (r["system"], r["mode"], m, rule_family(r["rule"]))
+                key = (r["system"], r["mode"], m, rule_family(r["rule"]), r["target"])
                 series.setdefault(key, []).append((r["n_params"], d))
     return series
 
@@ -83,7 +83,7 @@ def _connectivity_panel(ax, rows) -> list:
     from matplotlib.lines import Line2D
     series = _series(rows)
     methods = list(dict.fromkeys(k[2] for k in series))
-    for (system, mode, m, _), pts in sorted(series.items()):
+    for (system, mode, m, _, _), pts in sorted(series.items()):
         pts.sort(key=lambda p: p[0])
         j = methods.index(m)
         shift = 10 ** (0.03 * (j - (len(methods) - 1) / 2))     # side by side, not on top
@@ -138,10 +138,11 @@ def _curve(rows, kernel):
 def _robustness_panel(ax, rob, rows) -> list:
     """r against strength, every family, both kernels; returns the legend handles."""
     from matplotlib.lines import Line2D
-    size = {(r["system"], r["mode"], r["rule"]): r["n_params"] for r in rows}
+    size = {(r["system"], r["mode"], (r["rule"], r["target"])): r["n_params"] for r in rows}
     fams = {}
     for r in rob:
-        fams.setdefault((r["system"], r["mode"]), {}).setdefault(r["rule"], []).append(r)
+        fams.setdefault((r["system"], r["mode"]), {}).setdefault((r["rule"], r["target"]),
+                                                                 []).append(r)
     drawn = False
     for fam, rules in fams.items():
         order = sorted(rules, key=lambda k: (size.get(fam + (k,)) or 0, k))
