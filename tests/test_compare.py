@@ -175,3 +175,20 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(hnca_sweep, tmp_path, c
     assert (out / "comparison.md").read_text() == "edited"
     assert main(["compare", str(hnca_sweep), "--out", str(out), "--force", "-q"]) == 0
     assert (out / "comparison.md").read_bytes() == before        # the same tables, the same bytes
+
+
+def test_the_committed_comparison_reproduces_from_the_committed_sweeps():
+    import importlib.util
+    from alife.bridge.compare import _methods, combine, csv_text, markdown, summarise
+    spec = importlib.util.spec_from_file_location("comparison_run",
+                                                  ROOT / "experiments/comparison/run.py")
+    run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run)
+    here = ROOT / "experiments/comparison"
+    inputs = [here / n for n in run.COMPARED if (here / n).is_file()]
+    assert here / "mlp_contract.h5" in inputs
+    t = combine(inputs)
+    rows, methods = summarise(t), _methods(t["connectivity"])
+    assert csv_text(rows, methods) == (here / "comparison.csv").read_text()
+    assert markdown(rows, methods, t["systems"], [p.name for p in inputs]) == \
+        (here / "comparison.md").read_text()

@@ -94,3 +94,15 @@ def test_a_rerun_resumes_everything_and_bad_options_exit_2(quick, capsys):
     assert exp.main(["mlp", "--quick", "--out", str(out), "--pairs", "0"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: --pairs") and err.count("\n") == 1
+
+
+def test_the_report_writes_the_common_tables_and_compare_reads_them(quick, tmp_path, capsys):
+    exp, out = quick
+    from alife.sweep import read_sweep
+    contract = out / "mlp_quick_contract.h5"
+    assert list(read_sweep(contract).tables) == ["connectivity", "robustness"]
+    capsys.readouterr()
+    assert exp.main(["compare", "--inputs", str(contract), "--out", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == (tmp_path / "comparison.md").read_text()
+    assert (tmp_path / "comparison.png").read_bytes()[:4] == b"\x89PNG"
+    assert "| mlp | trained | width-16 | 1,210 | 2 |" in (tmp_path / "comparison.md").read_text()

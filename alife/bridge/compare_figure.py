@@ -101,8 +101,9 @@ def _connectivity_panel(ax, rows) -> list:
                       ls=FAMILY_STYLE.get(f, ("v", "-"))[1],
                       mfc="white" if f[1] == "evolved" else "0.3", label=_family_label(*f))
                for f in fams]
+    from .compare import METHOD_LABELS
     handles += [Line2D([], [], color=METHOD_COLORS.get(m, "0.3"), lw=3,
-                       label=m.replace("_", " ")) for m in methods]
+                       label=METHOD_LABELS.get(m, m)) for m in methods]
     ax.set_xscale("log")
     ax.set_ylim(-0.04, 1.04)
     ax.set_xlabel("free parameters of one model (log scale)")

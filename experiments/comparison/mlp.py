@@ -361,11 +361,15 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def write_outputs(path, out_dir, stem: str) -> dict:
-    """CSV of every table, the analysis JSON, the Markdown tables and the figure."""
+    """CSV of every table, the analysis JSON, the Markdown tables, the figure and
+    the rows in the comparison's common tables (``mlp_contract.h5``, or
+    ``<stem>_contract.h5`` for another stem)."""
+    from alife.bridge.width_contract import write_contract
     out_dir = Path(out_dir)
     sw = read_sweep(path)
+    contract = out_dir / f"{stem.replace('_sweep', '')}_contract.h5"
     outputs = [out_dir / f"{stem}.{t}.csv" for t in sw.tables] + [
-        out_dir / f"{stem}{tail}" for tail in ("_summary.json", "_tables.md", ".png")]
+        out_dir / f"{stem}{tail}" for tail in ("_summary.json", "_tables.md", ".png")] + [contract]
     for p in outputs:
         refuse_same_file(p, [path], what="output")
     sw.to_csv(out_dir, stem)
@@ -373,6 +377,7 @@ def write_outputs(path, out_dir, stem: str) -> dict:
     _write_text(out_dir / f"{stem}_summary.json", json.dumps(res, indent=1, default=float) + "\n")
     _write_text(out_dir / f"{stem}_tables.md", markdown(res))
     figure(path, out_dir / f"{stem}.png")
+    write_contract(sw, contract, force=True)
     return res
 
 

@@ -5,6 +5,7 @@
     python experiments/comparison/run.py mlp --quick --out DIR   # seconds; the tests run it
     python experiments/comparison/run.py mlp-report              # tables, figure, JSON from the sweep file
     python experiments/comparison/run.py rna-partial             # RNA12 R-E correlation given log f
+    python experiments/comparison/run.py compare                 # comparison.{csv,md,png} from the sweeps
 
 Subcommands
 -----------
@@ -25,7 +26,14 @@ Subcommands
     writes ``rna12_partial.json`` and ``rna12_partial.md``.
 ``mlp-report``
     Redo the reading (``mlp_sweep_summary.json``, ``mlp_sweep_tables.md``,
-    ``mlp_sweep.png``, the CSVs) from an existing sweep file.
+    ``mlp_sweep.png``, the CSVs) from an existing sweep file, and
+    ``mlp_contract.h5``: its rows in the comparison's common tables
+    (:mod:`alife.bridge.width_contract`).
+``compare``
+    The comparison across systems (:func:`alife.bridge.compare.write_comparison`,
+    the same as ``alife compare``): ``comparison.csv``, ``comparison.md`` and
+    ``comparison.png`` from the committed sweep files that carry the common
+    tables (:data:`COMPARED`, those present), or from ``--inputs``.
 
 Each command holds the lock of its output folder, and ``mlp`` those of the
 sweep file and its cells folder, for as long as it writes: a second process
@@ -77,6 +85,21 @@ def cmd_report(args) -> int:
     with folder_lock(args.out):
         res = mlp.write_outputs(path, Path(args.out), path.stem)
     print(mlp.markdown(res))
+    return 0
+
+
+#: The sweep files ``compare`` reads by default (those present, in this order).
+COMPARED = ("mlp_contract.h5", "hnca_sweep.h5", "systems.h5")
+
+
+def cmd_compare(args) -> int:
+    from alife.bridge.compare import write_comparison
+    inputs = args.inputs or [HERE / n for n in COMPARED if (HERE / n).is_file()]
+    if not inputs:
+        raise ValueError(f"none of {', '.join(COMPARED)} in {HERE}; run mlp-report first")
+    with folder_lock(args.out):
+        files = write_comparison(inputs, Path(args.out), fmt=args.format, force=True)
+    print(files[1].read_text(), end="")
     return 0
 
 
@@ -135,6 +158,11 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--phenotypes", default=str(HERE.parent / "rna" / "phenotypes.csv"))
     q.add_argument("--out", default=str(HERE))
     q.set_defaults(func=cmd_rna)
+    c = sub.add_parser("compare", help="comparison.{csv,md,png} from the sweep files")
+    c.add_argument("--inputs", nargs="+", help=f"sweep files (default: {', '.join(COMPARED)} here)")
+    c.add_argument("--out", default=str(HERE))
+    c.add_argument("--format", choices=["png", "pdf", "svg"], default="png")
+    c.set_defaults(func=cmd_compare)
     s = sub.add_parser("same", help="whether two sweep files hold identical tables")
     s.add_argument("a")
     s.add_argument("b")
