@@ -340,44 +340,21 @@ def _cmd_bridge(args) -> int:
     return 0
 
 
-def _compare_inputs_are_sweeps(inputs) -> bool:
-    """True when every input is a sweep file (the comparison of sweeps); False
-    for one input that is not (the earlier table of a BRIDGE.h5, which reports
-    a missing or unreadable file itself); UsageError for a mix."""
-    from pathlib import Path
-
-    from .store import RunFileError, result_kind
-
-    kinds = []
-    for p in inputs:
-        try:
-            kinds.append(result_kind(p) if Path(p).is_file() else None)
-        except RunFileError:
-            kinds.append(None)
-    if all(k == "sweep" for k in kinds):
-        return True
-    if len(inputs) == 1:
-        return False
-    bad = [str(p) for p, k in zip(inputs, kinds) if k != "sweep"]
-    raise UsageError(f"{', '.join(bad)}: not a sweep file; alife compare reads sweep files "
-                     f"(several), or one BRIDGE.h5 for the earlier table")
-
-
 def _cmd_compare(args) -> int:
     from pathlib import Path
 
+    from .bridge.compare import inputs_are_sweeps, write_comparison
     from .store import atomic_write, check_target, folder_lock, output_lock
     from .store.atomic import open_exclusive
 
     legacy = {"--rna-phenotypes": args.rna_phenotypes, "--hnca-neutral": args.hnca_neutral,
               "--hnca-pairs": args.hnca_pairs, "--sigma": args.sigma}
     out = Path(args.out)
-    if _compare_inputs_are_sweeps(args.inputs):
+    if inputs_are_sweeps(args.inputs):
         given = [k for k, v in legacy.items() if v is not None]
         if given:
             raise UsageError(f"{', '.join(given)}: only for the earlier table of a BRIDGE.h5; "
                              f"sweep files carry every row themselves")
-        from .bridge.compare import write_comparison
         _not_an_input(out, *args.inputs)
         with folder_lock(out):
             files = write_comparison(args.inputs, out, fmt=args.format or "png",

@@ -46,7 +46,8 @@ from ..store.atomic import open_exclusive
 from ..sweep import read_sweep
 from ..sweep import stats as S
 
-__all__ = ["CONTRACT", "METHOD_ORDER", "MATCHED_FRACTION", "load_contract", "combine",
+__all__ = ["CONTRACT", "METHOD_ORDER", "MATCHED_FRACTION", "inputs_are_sweeps", "load_contract",
+           "combine",
            "summarise", "csv_text", "markdown", "write_comparison", "output_names"]
 
 #: The common tables: name -> {column: kind} ("str", "int", "float", "bool").
@@ -135,6 +136,35 @@ def _adapt(sweep):
         raise RunFileError(str(e)) from None
 
 
+def inputs_are_sweeps(inputs) -> bool:
+    """Which comparison ``alife compare`` makes of its inputs.
+
+    True when every input is a sweep file; False for one input that is not
+    (the earlier table of a BRIDGE.h5, :mod:`alife.bridge.compare_legacy`,
+    which reports a missing or unreadable file itself).
+
+    Raises
+    ------
+    ValueError
+        One line, for several inputs of which some are not sweep files.
+    """
+    from ..store import result_kind
+
+    kinds = []
+    for p in inputs:
+        try:
+            kinds.append(result_kind(p) if Path(p).is_file() else None)
+        except RunFileError:
+            kinds.append(None)
+    if all(k == "sweep" for k in kinds):
+        return True
+    if len(inputs) == 1:
+        return False
+    bad = [str(p) for p, k in zip(inputs, kinds) if k != "sweep"]
+    raise ValueError(f"{', '.join(bad)}: not a sweep file; alife compare reads sweep files "
+                     f"(several), or one BRIDGE.h5 for the earlier table")
+
+
 def load_contract(path) -> dict:
     """The common tables of one sweep file, checked.
 
@@ -150,8 +180,9 @@ def load_contract(path) -> dict:
 
     Raises
     ------
-    RunFileError (one line) for a file that is not a sweep, holds none of
-    the common tables (naming what it holds) or holds one without its columns.
+    RunFileError
+        One line, for a file that is not a sweep, holds none of the common
+        tables (naming what it holds) or holds one without its columns.
     """
     sweep = read_sweep(path)
     present = {n: t for n, t in sweep.tables.items() if n in CONTRACT}
@@ -292,9 +323,13 @@ def summarise(tables: dict, matched_fraction: float = MATCHED_FRACTION) -> list[
     -------
     list of dicts (sorted by system, mode, #parameters) with ``system``,
     ``mode``, ``rule``, ``target`` (the optional ``target`` column of the
-    tables, "" where absent: rows of different targets are kept apart), ``n_params``, ``pairs``, ``connected`` (method ->
-    ``{k, n, lo, hi, kept_mean}``), ``r_single`` and ``r_matched``
-    (mean, lo, hi, clusters), ``sigma50`` (see :func:`_sigma50`), ``nets``.
+    tables, "" where absent: rows of different targets are kept apart),
+    ``n_params``, ``pairs``, ``connected`` (method -> ``{k, n, lo, hi,
+    kept_mean}``: pairs connected of the pairs with a row for the method,
+    95 % Wilson interval from MIN_POINTS pairs on), ``r_single`` and
+    ``r_matched`` (mean, lo, hi, clusters: a t interval over pairs),
+    ``sigma50`` (mean, lo, hi, clusters, and the counts of models whose
+    σ50 lies below or above the grid of σ), ``nets``.
     """
     conn = _group(tables["connectivity"], ("system", "mode", "rule", "target"))
     rob = _group(tables["robustness"], ("system", "mode", "rule", "target"))
@@ -387,8 +422,9 @@ DEFINITIONS = [
     "*Neutral*: the same phenotype.",
     "*params*: free (mutable or trainable) parameters of one model. *pairs*: pairs of "
     "independently obtained models (each pair its own seeds).",
-    "*Connected k/n*: pairs whose path keeps the exact phenotype at every point, of all pairs "
-    "(a pair whose ends differ in phenotype counts as not connected); 95 % Wilson interval, "
+    "*Connected k/n*: pairs whose path keeps the exact phenotype at every point, of the pairs "
+    "measured with that path (a pair whose ends differ in phenotype counts as not "
+    "connected); 95 % Wilson interval, "
     "shown from {m} pairs on. Paths: *line* — the straight line between the two parameter "
     "vectors; *matched line* — the line after the hidden units of one model are permuted to "
     "match the other's (weight matching); *search* — a path found by the path search and "

@@ -110,7 +110,8 @@ def contract_tables(sweep) -> dict:
 
     Raises
     ------
-    ValueError (one line) if the sweep is not a width sweep or lacks a column.
+    ValueError
+        One line, if the sweep is not a width sweep or lacks a column.
     """
     if sweep.function != FUNCTION:
         raise ValueError(f"{sweep.path} is a sweep of {sweep.function}, not of the MLP width "
