@@ -550,12 +550,18 @@ def _lanes_rollout_batch(Wx, S, T, sizes, offs, act, residual, can_stop, hist, f
     L = sizes.shape[0]
     zrow = S.shape[0] - 1
     S_in = S
-    Snew = S.copy()
+    # every row of Snew but the zero row is written (interiors by the level
+    # bodies, borders by fill_ghosts) before it is read: no copy of S needed
+    Snew = np.empty_like(S)
+    Snew[zrow, :] = _ZERO
     hashing = fp.shape[0] == S.shape[1]
     h1 = np.full(S.shape[1], _H1_OFFSET, np.uint32)
     h2 = np.full(S.shape[1], _H2_OFFSET, np.uint32)
     acc = np.zeros(S.shape[1], np.uint32)
-    keys, koffs = hash_keys(sizes, 1)
+    if hashing:
+        keys, koffs = hash_keys(sizes, 1)
+    else:
+        keys, koffs = np.zeros(0, np.uint32), np.zeros(L + 1, np.int64)
     if hashing:
         can_stop = False
     record = hist.shape[0] == T + 1
