@@ -103,3 +103,11 @@ def test_tally_and_draw_mutants_on_a_toy_map():
     same = mutant_counts(lambda G: (G[:, 0] > 0).astype(np.int64), np.full(4, 0.5, np.float32),
                          k, 0.25, 200, np.random.default_rng(3))
     assert same.n_new == 1 and 0.5 < same.robustness < 0.95
+
+
+def test_pool_counts_refuses_mixed_phenotypes():
+    a = tally_mutants(1, np.array([1, 2, 2]))
+    b = tally_mutants(2, np.array([1, 2, 3]))
+    with pytest.raises(ValueError, match="different phenotypes"):
+        pool_counts([a, b])
+    assert pool_counts([a, tally_mutants(1, np.array([3, 2]))]).tolist() == [3, 1]

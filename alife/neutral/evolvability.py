@@ -85,6 +85,7 @@ class MutantCounts:
         largest first (``sum(new) = n - kept - undefined``)
     keys : tuple, the new phenotypes (hashable keys: ids, or the bytes of a
         phenotype array), in the order of ``new``
+    parent : the parent's phenotype as such a key (None if not recorded)
     """
 
     n: int
@@ -92,6 +93,7 @@ class MutantCounts:
     undefined: int
     new: np.ndarray
     keys: tuple = ()
+    parent: object = None
 
     @property
     def robustness(self) -> float:
@@ -126,7 +128,7 @@ def tally_mutants(parent, phenotypes) -> MutantCounts:
     items = sorted(c.items(), key=lambda kv: -kv[1])
     return MutantCounts(len(keys), int(kept), int(np.sum(undef)),
                         np.array([v for _, v in items], dtype=np.int64),
-                        tuple(k for k, _ in items))
+                        tuple(k for k, _ in items), pk[0])
 
 
 def mutant_counts(phenotype_fn, genome, kernel, strength: float, n: int,
@@ -246,7 +248,15 @@ def cowperthwaite_estimate(counts) -> tuple[float, float, int]:
 def pool_counts(counts) -> np.ndarray:
     """The counts ``n_q`` of several genotypes' :class:`MutantCounts` (one
     phenotype's genotypes) pooled by new phenotype: ``nu_pq`` restricted to
-    those genotypes, largest first, (k,) int64."""
+    those genotypes, largest first, (k,) int64.
+
+    Raises ValueError when the genotypes do not share one parent phenotype
+    (where recorded): their "new" phenotypes would not be new to one p."""
+    counts = list(counts)
+    parents = {mc.parent for mc in counts if mc.parent is not None}
+    if len(parents) > 1:
+        raise ValueError(f"the {len(counts)} genotypes have {len(parents)} different "
+                         "phenotypes; pool only the mutants of one phenotype's genotypes")
     total: Counter = Counter()
     for mc in counts:
         for k, v in zip(mc.keys, mc.new):

@@ -107,7 +107,7 @@ def _pooled_ec(counts, rng, reps: int) -> tuple[float, float, float]:
     bootstrap interval that resamples genotypes."""
     from alife.neutral.evolvability import cowperthwaite_estimate, pool_counts
     value = cowperthwaite_estimate(pool_counts(counts))[0]
-    if len(counts) < 2:
+    if len(counts) < 2 or not math.isfinite(value):
         return value, float("nan"), float("nan")
     boot = []
     for _ in range(int(reps)):
@@ -142,11 +142,14 @@ def measure_rows(system, rule, mode, counts, settings, rng, *, pooled: bool) -> 
                   "Simpson), mean over genotypes where >= 2 mutants change the phenotype",
                   bounds=(0.0, 1.0), **ex),
     ]
-    if pooled:
-        v, lo, hi = _pooled_ec(counts, rng, settings["bootstrap"])
-        rows.append(_row(system, rule, mode, "E_C_pooled", v, lo, hi, len(counts),
-                         "Cowperthwaite's E_C of the shared phenotype from all genotypes' "
-                         "mutants pooled (bootstrap over genotypes)", **ex))
+    if pooled:       # only the genotypes of the most common phenotype: new to one p
+        parents = [c.parent for c in counts]
+        common = max(set(parents), key=parents.count)
+        same = [c for c in counts if c.parent == common]
+        v, lo, hi = _pooled_ec(same, rng, settings["bootstrap"])
+        rows.append(_row(system, rule, mode, "E_C_pooled", v, lo, hi, len(same),
+                         "Cowperthwaite's E_C of one phenotype from the mutants of its "
+                         "genotypes pooled (bootstrap over genotypes)", **ex))
     return rows
 
 
@@ -179,6 +182,8 @@ def rna_part(seed, s) -> list[dict]:
     k = _BaseResample()
     counts = [mutant_counts(gm, g, k, 1.0 / L, s["n_mutants"], rng) for g in G]
     rows = measure_rows("rna", f"rna{L}", "random", counts, s, rng, pooled=False)
+    for r in rows:
+        r["n_params"] = L
     csv = EXPERIMENTS / "rna" / "phenotypes.csv"
     if L == 12 and csv.exists():
         import csv as _csv
@@ -455,7 +460,8 @@ def systems_cell(params: dict, seed: np.random.SeedSequence, settings: dict) -> 
     Returns one summary row with the child table ``systems``."""
     part = params["part"]
     if part == "rna12":
-        rows, info = rna_part(seed, settings), {}
+        rows = rna_part(seed, settings)
+        info = {"genotypes": int(settings["rna_genotypes"])}
     elif part == "hnca-evolved":
         rows, info = hnca_part("evolved", seed, settings)
     elif part == "hnca-trained":
