@@ -38,7 +38,12 @@ Measures (Wagner 2008; Cowperthwaite et al. 2008)
 * on a sampled network: :func:`sampled_measures`, :func:`sampled_transitions`;
 * :func:`distance_stats`, :func:`robustness_frequency`,
   :func:`wagner_correlations`, :func:`spearman`,
-  :func:`cowperthwaite_evolvability`.
+  :func:`cowperthwaite_evolvability`;
+* from sampled mutants (:mod:`alife.neutral.evolvability`):
+  :func:`mutant_counts` / :func:`tally_mutants` (:class:`MutantCounts`),
+  :func:`rarefied_evolvability` (distinct new phenotypes rarefied to a
+  fixed number of mutants), :func:`cowperthwaite_estimate` (E_C, unbiased),
+  :func:`pool_counts`.
 
 Correlations and connectivity on enumerated spaces
 
@@ -99,6 +104,9 @@ _HOME = {
     **{name: "climbing" for name in (
         "same_component_probabilities", "same_component_test", "hill_climb")},
     "PatternRecorder": "developmental",
+    **{name: "evolvability" for name in (
+        "MutantCounts", "mutant_counts", "tally_mutants", "rarefied_evolvability",
+        "cowperthwaite_estimate", "pool_counts")},
 }
 
 __all__ = [
@@ -112,6 +120,9 @@ __all__ = [
     "component_measures", "ComponentMeasures", "transition_matrix", "sampled_measures",
     "SampledMeasures", "sampled_transitions", "distance_stats", "robustness_frequency",
     "wagner_correlations", "spearman", "cowperthwaite_evolvability",
+    # evolvability on a common scale (sampled mutants)
+    "MutantCounts", "mutant_counts", "tally_mutants", "rarefied_evolvability",
+    "cowperthwaite_estimate", "pool_counts",
     # correlations and connectivity on enumerated spaces
     "wagner_three_ways", "partial_spearman", "wilson_interval", "clopper_pearson_interval",
     "same_component_probabilities", "same_component_test", "hill_climb", "PatternRecorder",

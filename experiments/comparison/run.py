@@ -6,6 +6,7 @@
     python experiments/comparison/run.py mlp-report              # tables, figure, JSON from the sweep file
     python experiments/comparison/run.py rna-partial             # RNA12 R-E correlation given log f
     python experiments/comparison/run.py compare                 # comparison.{csv,md,png} from the sweeps
+    python experiments/comparison/run.py systems [--quick] [--out DIR]   # every system, one definition
 
 Subcommands
 -----------
@@ -24,6 +25,12 @@ Subcommands
     RNA12: the correlation of phenotype robustness and evolvability given
     log frequency (:mod:`rna_partial`), from ``experiments/rna/phenotypes.csv``;
     writes ``rna12_partial.json`` and ``rna12_partial.md``.
+``systems``
+    Every system on one set of definitions (:mod:`systems`): robustness,
+    evolvability rarefied to a fixed number of mutants, Cowperthwaite's
+    E_C, the diamond's rho/f and distances in the symmetry quotient, for
+    RNA12, evolved and trained HNCAs and the MLPs.  Writes
+    ``OUT/systems.h5`` (table ``systems``), ``systems.csv``, ``systems.md``.
 ``mlp-report``
     Redo the reading (``mlp_sweep_summary.json``, ``mlp_sweep_tables.md``,
     ``mlp_sweep.png``, the CSVs) from an existing sweep file, and
@@ -130,6 +137,21 @@ def cmd_rna(args) -> int:
     return 0
 
 
+def cmd_systems(args) -> int:
+    import systems
+    out = Path(args.out)
+    work = Path(args.work) if args.work else None
+    t0 = time.perf_counter()
+    with folder_lock(out):
+        sw = systems.run(out, quick=args.quick, work=work, force=args.force,
+                         progress=not args.silent)
+        systems.write_outputs(sw, out)
+    print(systems.markdown(sw), end="")
+    print(f"{sw.path}: {len(sw.cells)} cells ({sw.timing['computed']} computed, "
+          f"{sw.timing['reused']} reused) in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -163,6 +185,14 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--out", default=str(HERE))
     c.add_argument("--format", choices=["png", "pdf", "svg"], default="png")
     c.set_defaults(func=cmd_compare)
+    y = sub.add_parser("systems", help="every system on one set of definitions")
+    y.add_argument("--out", default=str(HERE), help="folder of systems.h5, .csv and .md")
+    y.add_argument("--work", default="out/comparison",
+                   help="folder of the finished cells (resume state); default out/comparison")
+    y.add_argument("--quick", action="store_true", help="a small run (seconds), for tests")
+    y.add_argument("--force", action="store_true", help="discard finished cells of another config")
+    y.add_argument("--silent", action="store_true", help="no line per cell")
+    y.set_defaults(func=cmd_systems)
     s = sub.add_parser("same", help="whether two sweep files hold identical tables")
     s.add_argument("a")
     s.add_argument("b")
