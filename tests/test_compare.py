@@ -132,8 +132,11 @@ def test_systems_table_and_vector_format(tmp_path):
                                                      "comparison.svg", "comparison_systems.csv"]
     assert [r["measure"] for r in _csv(out / "comparison_systems.csv")] == ["robustness", "E_C"]
     md = (out / "comparison.md").read_text()
-    assert "| rna | robustness | 0.4 (0.38–0.42) | 57 | mean r over structures |" in md
-    assert "| hnca | E_C | 3 | 10 |" in md
+    # one short row per measure (no rule or mode in this file), each definition once below
+    assert "| rna |  |  | robustness [1] | 0.4 (0.38–0.42) | 57 |" in md
+    assert "| hnca |  |  | E_C [2] | 3 | 10 |" in md
+    assert ("[1] *robustness*: mean r over structures; [2] *E_C*: Cowperthwaite's evolvability."
+            in md)
 
 
 def _one_line(capsys) -> str:

@@ -94,6 +94,10 @@ def _column_ok(values, kind: str) -> bool:
     return a.dtype.kind in "fiu"
 
 
+#: Columns read when a table has them (beside the contract's).
+_OPTIONAL = {"robustness": ("n_params",), "systems": ("rule", "mode")}
+
+
 def _check_table(path, name, table) -> list[dict]:
     """The rows of one common table, checked; RunFileError (one line) if not."""
     missing = [c for c in CONTRACT[name] if c not in table.columns]
@@ -103,12 +107,14 @@ def _check_table(path, name, table) -> list[dict]:
     for c, kind in CONTRACT[name].items():
         if not _column_ok(table[c], kind):
             raise RunFileError(f"{path}: column {name}.{c} must hold {kind} values")
-    keep = list(CONTRACT[name]) + (["n_params"] if name == "robustness"
-                                   and "n_params" in table.columns else [])
+    keep = list(CONTRACT[name]) + [c for c in _OPTIONAL.get(name, ()) if c in table.columns]
     target = name != "systems" and isinstance(table.columns.get("target"), list)
     rows = []
     for r in table.rows():
         row = {c: r[c] for c in keep}
+        if name == "systems":      # optional labels, "" when a file has none
+            row.update({c: "" if not isinstance(row.get(c, ""), str) else row.get(c, "")
+                        for c in ("rule", "mode")})
         if name != "systems":
             row["target"] = r["target"] if target else ""
         for c, kind in CONTRACT[name].items():
@@ -210,7 +216,7 @@ def combine(paths) -> dict:
     keys = {"connectivity": ("system", "rule", "target", "mode", "seed", "pair", "method"),
             "robustness": ("system", "rule", "target", "mode", "seed", "pair", "endpoint",
                            "kernel", "strength", "fraction_changed"),
-            "systems": ("system", "measure")}
+            "systems": ("system", "rule", "mode", "measure", "definition")}
     done = {}
     for path in paths:
         real = str(Path(path).resolve())
@@ -441,15 +447,21 @@ DEFINITIONS = [
 
 
 def _systems_md(rows) -> list[str]:
+    """The system measures: one short row each (system, mode, rule, measure,
+    value, n), every distinct definition written once below, numbered."""
     if not rows:
         return []
+    defs: dict[tuple, int] = {}
     L = ["", "**Measures per system**", "",
-         "| system | measure | value (95 % interval) | n | definition |", "|---|---|---|---|---|"]
+         "| system | mode | rule | measure | value (95 % interval) | n |", "|---|---|---|---|---|---|"]
     for r in rows:
+        k = defs.setdefault((r["measure"], r["definition"]), len(defs) + 1)
         v = _g(r["value"]) + (f" ({_g(r['lo'])}–{_g(r['hi'])})" if math.isfinite(r["lo"])
                               and math.isfinite(r["hi"]) else "")
-        L.append(f"| {r['system']} | {r['measure']} | {v} | {r['n']} | "
-                 f"{r['definition'].replace('|', '/')} |")
+        cells = [r["system"], r["mode"], r["rule"], f"{r['measure']} [{k}]", v, str(r["n"])]
+        L.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+    L += ["", "Measures: " + "; ".join(f"[{k}] *{m}*: {d.replace('|', '/')}"
+                                        for (m, d), k in defs.items()) + "."]
     return L
 
 
@@ -481,10 +493,11 @@ def markdown(rows, methods, systems=(), sources=(),
 def _systems_csv(rows) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(list(CONTRACT["systems"]) + ["source"])
+    cols = list(CONTRACT["systems"]) + ["rule", "mode"]
+    w.writerow(cols + ["source"])
     for r in rows:
-        w.writerow([_num(r[c]) if isinstance(r[c], float) else r[c]
-                    for c in CONTRACT["systems"]] + [r["source"]])
+        w.writerow([_num(r[c]) if isinstance(r[c], float) else r[c] for c in cols]
+                   + [r["source"]])
     return buf.getvalue()
 
 
