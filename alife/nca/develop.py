@@ -351,7 +351,7 @@ class Development:
 
 def develop(spec: HNCASpec, genomes: np.ndarray, states=None, steps: int | None = None,
             method: str = "auto", fingerprint: bool = False, target=None, score_steps=None,
-            damage=None) -> Development:
+            damage=None, device=None) -> Development:
     """Develop every genome of a population from the seed (or given states).
 
     Parameters
@@ -385,6 +385,13 @@ def develop(spec: HNCASpec, genomes: np.ndarray, states=None, steps: int | None 
         >> l`` and the columns likewise, i.e. every cell that contains a
         damaged base cell.  The rectangle must lie inside the base grid.
         With ``t_damage = T`` the final states are the damaged ones.
+    device : str or torch.device, optional
+        None (default): the Numba kernels on this machine's CPU cores.
+        ``"cuda"``, ``"cuda:N"`` or ``"cpu"``: the torch twin on that device
+        (needs torch; see :mod:`alife.nca.device`), with the same results to
+        float32 rounding, returned the same way (NumPy arrays); it takes
+        every argument but ``fingerprint=True`` and a ``method`` other than
+        "auto".
 
     Returns
     -------
@@ -404,9 +411,17 @@ def develop(spec: HNCASpec, genomes: np.ndarray, states=None, steps: int | None 
     P = G.shape[0]
     T = _steps(spec, steps)
     init = _check_states(spec, states, P)
+    if device is not None:
+        _check_device_args(method, fingerprint)
     method = choose_method(spec, method)
     tgt, rec = _check_scoring(spec, target, score_steps, T)
     dmg = _check_damage(spec, damage, T)
+    if device is not None:
+        from .device import develop_on_device
+        states, steps_run, wrong, on = develop_on_device(spec, G, init, T, tgt, rec, dmg, device)
+        scoring = target is not None
+        return Development(spec, states, steps_run, None,
+                           wrong if scoring else None, on if scoring else None)
     user_spec, user_G = spec, G
     spec, G = kernel_form(spec, G, fold=method != "mapped")
     geo = geometry(spec)
@@ -427,6 +442,16 @@ def develop(spec: HNCASpec, genomes: np.ndarray, states=None, steps: int | None 
     return Development(user_spec, states, steps_run,
                        fps if fingerprint else None,
                        wrong if scoring else None, on if scoring else None)
+
+
+def _check_device_args(method, fingerprint) -> None:
+    """What the torch route of ``develop(..., device=)`` cannot do, in one line."""
+    if fingerprint:
+        raise ValueError("fingerprint=True needs the Numba kernels: trajectory fingerprints are "
+                         "not computed on a torch device; use device=None")
+    if method != "auto":
+        raise ValueError(f"method={method!r} chooses a Numba kernel, but device= runs the torch "
+                         f"twin; leave method='auto' or use device=None")
 
 
 def _kernel_args(spec: HNCASpec):
