@@ -261,3 +261,30 @@ def test_without_torch_the_error_names_the_extra(tmp_path):
     lines = r.stdout.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("ERR ")
     assert "pip install 'alife-neutral[torch]'" in lines[0] and "device=None" in lines[0]
+
+
+# ------------------------------------------------------------ the evaluator
+@pytest.mark.parametrize("mode, params", [("final", {}), ("homeostasis", {"homeostasis_k": 4}),
+                                          ("damage", {"damage_step": 9,
+                                                      "damage_rect": (2, 3, 6, 5)})])
+def test_task_evaluate_on_a_device_scores_as_the_kernels(mode, params):
+    from alife.tasks import Task
+    spec = HNCASpec.preset("bielawski", base_size=16, steps=24)
+    G = spec.random_genomes(40, seed=9)
+    task = Task.from_name("square", 16, mode, **params)
+    ref = task.evaluate(spec, G)
+    ev = task.evaluate(spec, G, device="cpu", chunk=16)
+    np.testing.assert_array_equal(ev.loss, ref.loss)
+    np.testing.assert_array_equal(ev.ids, ref.ids)
+    np.testing.assert_array_equal(ev.phenotypes, ref.phenotypes)
+
+
+def test_the_evaluator_keeps_a_device_in_this_process():
+    from alife.tasks import evaluate
+
+    class Elsewhere:            # what evaluate reads of an executor before using it
+        in_process = False
+
+    spec = HNCASpec.preset("bielawski", base_size=8)
+    with pytest.raises(ValueError, match="leave executor=None"):
+        evaluate(spec, spec.random_genomes(2), executor=Elsewhere(), device="cpu")
