@@ -122,13 +122,17 @@ def test_given_states_and_a_single_genome_come_back_like_the_cpu_path():
 
 def test_batches_do_not_change_results(monkeypatch):
     spec = PARITY_SPECS["L3-C2-H6-relu/identity-residual"]
-    G = spec.random_genomes(11, seed=8)
-    whole = develop(spec, G, device="cpu")
+    rng = np.random.default_rng(8)
+    G = spec.random_genomes(11, seed=rng)
+    states = [rng.uniform(-1, 1, (11, n, n, spec.channels)).astype(np.float32)
+              for n in spec.sizes]
+    whole = [develop(spec, G, device="cpu"), develop(spec, G, states=states, device="cpu")]
     monkeypatch.setattr(D, "_batch_for", lambda spec, dev: 3)
-    split = develop(spec, G, device="cpu")
-    for a, b in zip(whole.states, split.states):
-        np.testing.assert_allclose(a, b, atol=1e-6)
-    np.testing.assert_array_equal(whole.phenotypes, split.phenotypes)
+    split = [develop(spec, G, device="cpu"), develop(spec, G, states=states, device="cpu")]
+    for w, s in zip(whole, split):
+        for a, b in zip(w.states, s.states):
+            np.testing.assert_allclose(a, b, atol=1e-6)
+        np.testing.assert_array_equal(w.phenotypes, s.phenotypes)
 
 
 def test_a_dead_batch_stops_and_keeps_its_scores():

@@ -386,12 +386,8 @@ def develop(spec: HNCASpec, genomes: np.ndarray, states=None, steps: int | None 
         damaged base cell.  The rectangle must lie inside the base grid.
         With ``t_damage = T`` the final states are the damaged ones.
     device : str or torch.device, optional
-        None (default): the Numba kernels on this machine's CPU cores.
-        ``"cuda"``, ``"cuda:N"`` or ``"cpu"``: the torch twin on that device
-        (needs torch; see :mod:`alife.nca.device`), with the same results to
-        float32 rounding, returned the same way (NumPy arrays); it takes
-        every argument but ``fingerprint=True`` and a ``method`` other than
-        "auto".
+        None: the Numba kernels; ``"cuda"``, ``"cuda:N"``, ``"cpu"``: the torch twin
+        there (:mod:`alife.nca.device`), not with ``fingerprint`` or a ``method``.
 
     Returns
     -------
@@ -411,17 +407,11 @@ def develop(spec: HNCASpec, genomes: np.ndarray, states=None, steps: int | None 
     P = G.shape[0]
     T = _steps(spec, steps)
     init = _check_states(spec, states, P)
-    if device is not None:
-        _check_device_args(method, fingerprint)
-    method = choose_method(spec, method)
     tgt, rec = _check_scoring(spec, target, score_steps, T)
     dmg = _check_damage(spec, damage, T)
     if device is not None:
-        from .device import develop_on_device
-        states, steps_run, wrong, on = develop_on_device(spec, G, init, T, tgt, rec, dmg, device)
-        scoring = target is not None
-        return Development(spec, states, steps_run, None,
-                           wrong if scoring else None, on if scoring else None)
+        return _develop_on(spec, G, init, T, tgt, rec, dmg, device, method, fingerprint)
+    method = choose_method(spec, method)
     user_spec, user_G = spec, G
     spec, G = kernel_form(spec, G, fold=method != "mapped")
     geo = geometry(spec)
@@ -452,6 +442,16 @@ def _check_device_args(method, fingerprint) -> None:
     if method != "auto":
         raise ValueError(f"method={method!r} chooses a Numba kernel, but device= runs the torch "
                          f"twin; leave method='auto' or use device=None")
+
+
+def _develop_on(spec, G, init, T, tgt, rec, dmg, device, method, fingerprint) -> Development:
+    """:func:`develop` on a torch device (validated arguments)."""
+    from .device import develop_on_device
+    _check_device_args(method, fingerprint)
+    scoring = tgt.shape[0] > 0 or rec.shape[0] > 0
+    states, steps_run, wrong, on = develop_on_device(spec, G, init, T, tgt, rec, dmg, device)
+    return Development(spec, states, steps_run, None,
+                       wrong if scoring else None, on if scoring else None)
 
 
 def _kernel_args(spec: HNCASpec):
