@@ -65,14 +65,14 @@ def test_device_cpu_gives_the_kernels_phenotypes(name):
 @pytest.mark.parametrize("name", WIRING_SPECS)
 def test_device_cpu_gives_the_kernels_phenotypes_for_every_wiring(name):
     spec = WIRING_SPECS[name]
-    G = spec.random_genomes(20, seed=12)
+    G = spec.random_genomes(16, seed=12)
     ref = develop(spec, G)
     out = develop(spec, G, device=torch.device("cpu"))
     np.testing.assert_array_equal(out.phenotypes, ref.phenotypes)
     # the route is the twin itself
-    t_states, _ = develop_torch(spec, G)
+    t_states, _ = develop_torch(spec, G[:4])
     for got, tw in zip(out.states, t_states):
-        assert _gap(got, tw) <= 1e-6
+        assert _gap(got[:4], tw) <= 1e-6
 
 
 @pytest.mark.parametrize("spec", [HNCASpec.preset("bielawski", base_size=16, steps=40),
