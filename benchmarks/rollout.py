@@ -19,6 +19,13 @@ still alive (some cell non-zero) at the end, so that no batch stops early;
 the two sizes are timed alternately and the ratio of their rates is
 reported.
 
+Devices: lifetimes per second of the Bielawski preset (the same 500
+non-degenerate genomes) on every device ``develop`` can use: the Numba
+kernels (``device=None``), the torch twin on the CPU (``device="cpu"``) and,
+when torch sees a CUDA GPU, the twin there (``device="cuda"``, also on a
+population of a device-sized batch), each with the number of genomes whose
+phenotypes equal the kernels'.  Without a GPU the ``cuda`` entry says so.
+
 Every figure is the best of ``--repeats`` timed runs after one warm-up run.
 With ``--json`` one JSON object goes to stdout; the human summary always
 goes to stderr.
@@ -101,6 +108,35 @@ def bench_small_grids(P_large, P_small, repeats):
     return res
 
 
+def bench_devices(P, repeats, P_gpu=16384):
+    """Bielawski lifetimes/s per device of ``develop``; phenotypes equal to the kernels'."""
+    spec = HNCASpec.preset("bielawski")
+    G = non_degenerate_genomes(spec, P)
+    ref = develop(spec, G).phenotypes
+
+    def one(device, genomes, reps):
+        # the first call is the warm-up and gives the phenotypes
+        same = (develop(spec, G, device=device).phenotypes == ref).all(axis=(1, 2)).sum()
+        times = []
+        for _ in range(reps):
+            t = time.perf_counter()
+            develop(spec, genomes, device=device)
+            times.append(time.perf_counter() - t)
+        return {"genomes": len(genomes), "lifetimes_per_s": len(genomes) / min(times),
+                "phenotypes_equal_to_kernels": int(same), "of": P}
+
+    res = {"numba": one(None, G, repeats), "cpu_twin": one("cpu", G, max(1, repeats - 1))}
+    if torch.cuda.is_available():
+        res["cuda"] = one("cuda", G, repeats)
+        res["cuda"]["name"] = torch.cuda.get_device_name()
+        big = np.resize(G, (P_gpu, G.shape[1]))           # G repeated: a device-sized population
+        res["cuda_large"] = {"genomes": P_gpu, "lifetimes_per_s": P_gpu / best_time(
+            lambda: develop(spec, big, device="cuda"), repeats)}
+    else:
+        res["cuda"] = {"not_measured": "torch.cuda.is_available() is False on this machine"}
+    return res
+
+
 def rule_macs_per_step(spec):
     """Multiply-adds of the rule in one step of one genome, all levels."""
     total = 0
@@ -175,6 +211,7 @@ def main(argv=None):
         "bielawski": bench_bielawski(Pb, reps),
         "neural": bench_neural(Pn, reps),
         "small_grids": bench_small_grids(Pl, Ps, max(reps, 3)),
+        "devices": bench_devices(Pb, reps, 16384 if not args.quick else 64),
     }
     res["neural"]["develop_fraction_of_sgemm"] = res["neural"]["develop_gflops"] / res["sgemm_gflops"]
     res["neural_share_of_sgemm"] = res["neural"]["develop_fraction_of_sgemm"]
@@ -193,6 +230,11 @@ def main(argv=None):
               f"{g['base8_cell_updates_per_s'] / 1e6:,.0f} M cell updates/s, base 64 "
               f"({g['steps_base64']} steps) {g['base64_cell_updates_per_s'] / 1e6:,.0f} M/s -> "
               f"{100 * g['base8_over_base64']:.0f}%", file=sys.stderr)
+    for name, d in res["devices"].items():
+        print(f"device {name}: " + (d["not_measured"] if "not_measured" in d else
+              f"{d['lifetimes_per_s']:,.0f} lifetimes/s on {d['genomes']} genomes"
+              + (f", phenotypes equal to the kernels' for {d['phenotypes_equal_to_kernels']}"
+                 f"/{d['of']}" if "of" in d else "")), file=sys.stderr)
     if args.json:
         print(json.dumps(res, indent=1))
     return res

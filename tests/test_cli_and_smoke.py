@@ -93,3 +93,9 @@ def test_benchmark_quick_run_reports_every_figure():
         assert g["sizes_base8"][0] == 8 and g["steps_base8"] == 10
     assert g["sizes_base8"] == [8] and res["small_grids"]["levels4"]["sizes_base8"] == [8, 4, 2, 1]
     assert res["neural_share_of_sgemm"] == pytest.approx(n["develop_gflops"] / res["sgemm_gflops"])
+    d = res["devices"]                     # lifetimes/s per device develop can use
+    assert d["numba"]["lifetimes_per_s"] > 0 and d["cpu_twin"]["lifetimes_per_s"] > 0
+    assert d["cpu_twin"]["phenotypes_equal_to_kernels"] == d["cpu_twin"]["of"] == b["genomes"]
+    import torch
+    assert ("lifetimes_per_s" in d["cuda"]) == torch.cuda.is_available()
+    assert "device cpu_twin:" in r.stderr

@@ -367,7 +367,7 @@ class Development:
 
 def develop(spec: HNCASpec, genomes: np.ndarray, states=None, steps: int | None = None,
             method: str = "auto", fingerprint: bool = False, target=None, score_steps=None,
-            damage=None) -> Development:
+            damage=None, device=None) -> Development:
     """Develop every genome of a population from the seed (or given states).
 
     Parameters
@@ -401,6 +401,9 @@ def develop(spec: HNCASpec, genomes: np.ndarray, states=None, steps: int | None 
         >> l`` and the columns likewise, i.e. every cell that contains a
         damaged base cell.  The rectangle must lie inside the base grid.
         With ``t_damage = T`` the final states are the damaged ones.
+    device : str or torch.device, optional
+        None: the Numba kernels; ``"cuda"``, ``"cuda:N"``, ``"cpu"``: the torch twin
+        there (:mod:`alife.nca.device`), not with ``fingerprint`` or a ``method``.
 
     Returns
     -------
@@ -420,9 +423,11 @@ def develop(spec: HNCASpec, genomes: np.ndarray, states=None, steps: int | None 
     P = G.shape[0]
     T = _steps(spec, steps)
     init = _check_states(spec, states, P)
-    method = choose_method(spec, method)
     tgt, rec = _check_scoring(spec, target, score_steps, T)
     dmg = _check_damage(spec, damage, T)
+    if device is not None:
+        return _develop_on(spec, G, init, T, tgt, rec, dmg, device, method, fingerprint)
+    method = choose_method(spec, method)
     user_spec, user_G = spec, G
     spec, G = kernel_form(spec, G, fold=method != "mapped")
     geo = geometry(spec)
@@ -442,6 +447,26 @@ def develop(spec: HNCASpec, genomes: np.ndarray, states=None, steps: int | None 
     scoring = target is not None
     return Development(user_spec, states, steps_run,
                        fps if fingerprint else None,
+                       wrong if scoring else None, on if scoring else None)
+
+
+def _check_device_args(method, fingerprint) -> None:
+    """What the torch route of ``develop(..., device=)`` cannot do, in one line."""
+    if fingerprint:
+        raise ValueError("fingerprint=True needs the Numba kernels: trajectory fingerprints are "
+                         "not computed on a torch device; use device=None")
+    if method != "auto":
+        raise ValueError(f"method={method!r} chooses a Numba kernel, but device= runs the torch "
+                         f"twin; leave method='auto' or use device=None")
+
+
+def _develop_on(spec, G, init, T, tgt, rec, dmg, device, method, fingerprint) -> Development:
+    """:func:`develop` on a torch device (validated arguments)."""
+    from .device import develop_on_device
+    _check_device_args(method, fingerprint)
+    scoring = tgt.shape[0] > 0 or rec.shape[0] > 0
+    states, steps_run, wrong, on = develop_on_device(spec, G, init, T, tgt, rec, dmg, device)
+    return Development(spec, states, steps_run, None,
                        wrong if scoring else None, on if scoring else None)
 
 

@@ -117,17 +117,19 @@ class _Scoring:
 
 
 def _develop_and_score(spec: HNCASpec, G: np.ndarray, scoring: _Scoring | None, T: int,
-                       method: str, fingerprint: bool):
+                       method: str, fingerprint: bool, device=None):
     """One rollout of every genome of G: (Development, loss or None)."""
     kw = {} if scoring is None else scoring.rollout(T)
-    dev = develop(spec, G, steps=T, method=method, fingerprint=fingerprint, **kw)
+    dev = develop(spec, G, steps=T, method=method, fingerprint=fingerprint, device=device, **kw)
     return dev, None if scoring is None else scoring.loss(dev)
 
 
 def evaluate_rows(G: np.ndarray, spec: HNCASpec, scoring: _Scoring | None, T: int, method: str,
-                  chunk: int, fingerprint: bool, phenotypes: bool, pack: bool) -> dict:
+                  chunk: int, fingerprint: bool, phenotypes: bool, pack: bool,
+                  device=None) -> dict:
     """Develop and score rows of genomes, ``chunk`` per develop call: one
-    executor task (top level, so worker processes can unpickle it).
+    executor task (top level, so worker processes can unpickle it);
+    ``device`` as in :func:`alife.nca.develop`.
 
     Returns a dict of per-row arrays (``raw_ids``, ``degenerate``, ``loss``,
     ``fingerprints``, ``phenotypes``; None where not asked); ``pack``
@@ -141,7 +143,7 @@ def evaluate_rows(G: np.ndarray, spec: HNCASpec, scoring: _Scoring | None, T: in
     pats = []
     for a in range(0, n, chunk):
         b = min(n, a + chunk)
-        dev, L = _develop_and_score(spec, G[a:b], scoring, T, method, fingerprint)
+        dev, L = _develop_and_score(spec, G[a:b], scoring, T, method, fingerprint, device)
         ph = dev.phenotypes
         out["raw_ids"][a:b] = phenotype_ids(ph)
         out["degenerate"][a:b] = dev.degenerate
@@ -183,7 +185,7 @@ def _check_args(spec, task, steps, chunk, fitness) -> tuple[int, int]:
 def evaluate(spec: HNCASpec, genomes: np.ndarray, task: Task | None = None, *,
              fingerprint: bool = False, executor=None, phenotypes: bool = True,
              steps: int | None = None, method: str = "auto",
-             chunk: int | None = None, fitness=None) -> Evaluation:
+             chunk: int | None = None, fitness=None, device=None) -> Evaluation:
     """Develop every genome once (in ``task``'s mode) and score it.
 
     Parameters
@@ -212,6 +214,11 @@ def evaluate(spec: HNCASpec, genomes: np.ndarray, task: Task | None = None, *,
         process, on the (P, N, N) bool phenotypes of the batch; the (P,)
         losses it returns replace the task's loss (``task`` still sets the
         rollout's mode and may be None).
+    device : str or None
+        None: the Numba kernels.  A torch device (``"cuda"``, ``"cpu"``):
+        the torch twin there, in this process (no ``executor``), without
+        ``fingerprint`` (see :func:`alife.nca.develop`); raise ``chunk`` to
+        give a GPU large batches.
 
     Returns
     -------
@@ -229,10 +236,14 @@ def evaluate(spec: HNCASpec, genomes: np.ndarray, task: Task | None = None, *,
     T, chunk = _check_args(spec, task, steps, chunk, fitness)
     G = spec.check_genomes(genomes)
     ex = IN_PROCESS if executor is None else executor
+    if device is not None and not ex.in_process:
+        raise ValueError("evaluate: device= develops on a torch device in this process; "
+                         "leave executor=None, or device=None to develop on the executor")
     patterns = phenotypes or fitness is not None       # a fitness scores the patterns
     pack = patterns and not ex.in_process
+    kw = {} if device is None else {"device": device}
     r = ex.map_rows(evaluate_rows, G, spec, _Scoring.of(task), T, method, chunk, fingerprint,
-                    patterns, pack)
+                    patterns, pack, **kw)
     pats = r["phenotypes"]
     if pack:
         n = spec.sizes[spec.output_level]

@@ -169,7 +169,7 @@ class Task:
 
     def evaluate(self, spec: HNCASpec, genomes: np.ndarray, *, fingerprint: bool = False,
                  executor=None, phenotypes: bool = True, steps: int | None = None,
-                 method: str = "auto", chunk: int | None = None, fitness=None):
+                 method: str = "auto", chunk: int | None = None, fitness=None, device=None):
         """Develop every genome once, in this task's mode, and score it.
 
         The only place where HNCAs are developed and scored (the evolution
@@ -188,7 +188,7 @@ class Task:
         from .evaluation import evaluate
         return evaluate(spec, genomes, self, fingerprint=fingerprint, executor=executor,
                         phenotypes=phenotypes, steps=steps, method=method, chunk=chunk,
-                        fitness=fitness)
+                        fitness=fitness, device=device)
 
     def __eq__(self, other):
         if not isinstance(other, Task):
