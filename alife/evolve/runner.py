@@ -264,27 +264,42 @@ def evolve_in_memory(config: EvolveConfig, *, progress: bool | None = False,
 
 class _Generations:
     """The writes of a run, one generation behind its computation: each
-    generation is handed to a :class:`~.writer.GenerationWriter` and, once it
+    generation is handed over (:meth:`store`), written by a
+    :class:`~.writer.GenerationWriter` from :meth:`start` on, and, once it
     is durable (appended and checkpointed), announced to the callbacks and
-    the progress bar (in the calling thread, with no write in flight)."""
+    the progress bar (in the calling thread, with no write in flight).
+
+    The runner calls :meth:`start` just before it develops the next
+    generation: the write's Python and HDF5 work then runs while the
+    kernels have released the GIL, instead of slowing the asking and
+    selecting, which hold it."""
 
     def __init__(self, run: RunFile, path: Path | None, hooks: Hooks, background: bool):
         self.run, self.path, self.hooks = run, path, hooks
+        self.run_id = run.run_id
         self.writer = GenerationWriter(background)
-        self.pending = None           # what to announce once the write in flight is durable
+        self.queued = None            # the record handed over, not yet being written
+        self.pending = None           # what to announce once it is durable
         self.bar = None
 
     def store(self, g: int, state, extras: dict, eps: float, pheno: dict,
               rng: np.random.Generator, counts: np.ndarray) -> None:
         """Wait until the previous generation is durable (raising its write's
-        error), announce it, then start writing generation ``g``."""
+        error), announce it, then hand generation ``g`` over (its record is
+        taken now: ``rng`` may move on)."""
         self.settle()
-        rec = _record(self.path, g, state, extras, eps, pheno, rng, counts)
-        self.writer.submit(_save, self.run, self.path, self.run.run_id, rec)
+        self.queued = _record(self.path, g, state, extras, eps, pheno, rng, counts)
         self.pending = (g, state, extras["x_pheno_id"], eps, counts)
+
+    def start(self) -> None:
+        """Start writing the generation handed over, if any."""
+        rec, self.queued = self.queued, None
+        if rec is not None:
+            self.writer.submit(_save, self.run, self.path, self.run_id, rec)
 
     def settle(self) -> None:
         """Wait until every generation handed over is durable; announce it."""
+        self.start()
         self.writer.wait()
         if self.pending is not None:
             g, state, ids, eps, counts = self.pending
@@ -324,10 +339,10 @@ def _first_generation(path, text, spec, task, algo, ss, executor, hooks, run):
     return run, state, extras, rng, record
 
 
-def _next_generation(algo, task, spec, state, extras: dict, rng, executor, hooks):
-    """Ask, develop and score, classify the mutations, select:
-    ``(state, extras, phenotypes by id, mutation-class counts, offspring count)``."""
-    off = algo.ask(state, rng)
+def _next_generation(algo, task, spec, state, off, extras: dict, rng, executor, hooks):
+    """Develop and score the offspring ``off`` asked of ``state``, classify
+    the mutations, select: ``(state, extras, phenotypes by id,
+    mutation-class counts, offspring count)``."""
     ev = hooks.evaluate(task, spec, off.genomes, executor)
     has_parent = off.parent_index >= 0
     pidx = np.where(has_parent, off.parent_index, 0)
@@ -375,8 +390,10 @@ def _evolve_locked(config: EvolveConfig, path: Path | None, force: bool, progres
         for g in range(state.generation + 1, config.generations):
             if stop_after is not None and done_new >= stop_after:
                 break
+            off = algo.ask(state, rng)
+            gens.start()              # the previous generation is written while this one develops
             state, extras, pheno, counts, n_off = _next_generation(
-                algo, task, spec, state, extras, rng, executor, hooks)
+                algo, task, spec, state, off, extras, rng, executor, hooks)
             # the previous generation is durable before this one is written
             gens.settle()
             # throughput of the whole generation: asking, developing, scoring,
