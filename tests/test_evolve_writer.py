@@ -10,7 +10,9 @@ next one develops, with the files and crash guarantees of storing it in line.
 """
 from __future__ import annotations
 
+import importlib.util
 import threading
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -24,6 +26,7 @@ from alife.evolve.writer import GenerationWriter
 from alife.store import RunFile, checkpoint_path, load_checkpoint
 from alife.tasks import Task
 
+ROOT = Path(__file__).resolve().parents[1]
 CONFIG = afpo_toml(seed=5, generations=7, pop_size=16)
 
 
@@ -181,3 +184,21 @@ def test_the_writer_raises_a_job_error_in_the_caller_before_the_next_job():
     assert isinstance(w.close(), ValueError)
     with pytest.raises(ValueError, match="boom"):
         GenerationWriter(background=False).submit(fail)
+
+
+def test_throughput_benchmark_reports_both_paths_from_paired_timings():
+    """benchmarks/evolve_throughput.py runs (tiny population) and its ratios
+    are what its per-generation timings give."""
+    spec = importlib.util.spec_from_file_location("evolve_throughput",
+                                                  ROOT / "benchmarks/evolve_throughput.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    res = bench.main(["--pop", "6", "--generations", "4", "--rounds", "1"])
+    (rnd,) = res["rounds"]
+    for mode in ("background", "inline"):
+        run = rnd[mode]
+        assert len(run["generation_s"]) == 2 and min(run["generation_s"]) > 0
+        assert run["ratio_vs_bare"] > 0 and run["ratio_vs_fingerprint"] > 0
+        assert res[f"{mode}_ratio_vs_bare_median"] == run["ratio_vs_bare"]
+    assert res["background_over_inline_median"] == pytest.approx(
+        rnd["background"]["evals_per_s"] / rnd["inline"]["evals_per_s"])

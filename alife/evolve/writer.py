@@ -61,9 +61,14 @@ class GenerationWriter:
 
     def wait(self) -> None:
         """Block until the job in flight (if any) is done; raise its error here."""
-        job, self._job = self._job, None
-        if job is not None:
+        job = self._job
+        if job is None:
+            return
+        try:
             job.result()
+        finally:
+            if job.done():     # not when the wait itself was interrupted (Ctrl-C)
+                self._job = None
 
     def close(self) -> BaseException | None:
         """Wait for the job in flight and stop the thread; return (not raise)
