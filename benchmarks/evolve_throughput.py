@@ -15,7 +15,9 @@ see the same machine (on a shared machine throughput swings by 2x between
 minutes): a callback of the run times bare ``develop`` of K random genomes
 (K = population + newcomers, what a generation evaluates), then ``develop``
 with trajectory fingerprints of the same genomes (what the run itself must
-compute), between every two generations.  Each generation's time is the
+compute), then ``develop`` with fingerprints of the run's current
+population (evolved genomes, the first rows repeated up to K), between
+every two generations.  Each generation's time is the
 time between two such callbacks (their own time excluded), and its ratio
 is the mean bare ``develop`` time of the callbacks on either side of it
 over that time.  The first generation (compilation) and the last (nothing
@@ -67,8 +69,9 @@ name = "resample"
 
 
 class _Pacer:
-    """A run callback that times bare and fingerprinted ``develop`` of ``G``
-    between generations: ``marks`` holds (start, end, bare s, fingerprinted s)."""
+    """A run callback that times bare and fingerprinted ``develop`` of ``G``,
+    and fingerprinted ``develop`` of the population, between generations:
+    ``marks`` holds (start, end, bare s, fingerprinted s, population s)."""
 
     def __init__(self, spec, G):
         self.spec, self.G, self.marks = spec, G, []
@@ -79,16 +82,19 @@ class _Pacer:
         t1 = time.perf_counter()
         develop(self.spec, self.G, fingerprint=True)
         t2 = time.perf_counter()
-        self.marks.append((t0, t2, t1 - t0, t2 - t1))
+        pop = np.resize(gen.genomes, self.G.shape)       # repeats rows up to K
+        develop(self.spec, pop, fingerprint=True)
+        t3 = time.perf_counter()
+        self.marks.append((t0, t3, t1 - t0, t2 - t1, t3 - t2))
 
     def ratios(self) -> dict:
         """Per generation between two callbacks but the last: its time and
-        the ratios bare / it and fingerprinted / it (adjacent means)."""
+        the ratios of each reference's time to it (adjacent means)."""
         m = np.array(self.marks)
         gen = m[1:-1, 0] - m[:-2, 1]      # end of one callback to the start of the next
-        bare = (m[:-2, 2] + m[1:-1, 2]) / 2
-        fp = (m[:-2, 3] + m[1:-1, 3]) / 2
-        return {"generation_s": gen, "vs_bare": bare / gen, "vs_fingerprint": fp / gen}
+        ref = (m[:-2] + m[1:-1]) / 2
+        return {"generation_s": gen, "vs_bare": ref[:, 2] / gen,
+                "vs_fingerprint": ref[:, 3] / gen, "vs_population": ref[:, 4] / gen}
 
 
 def _run(config, spec, G, background: bool) -> dict:
@@ -100,6 +106,7 @@ def _run(config, spec, G, background: bool) -> dict:
     return {"generation_s": r["generation_s"].tolist(),
             "ratio_vs_bare": float(np.median(r["vs_bare"])),
             "ratio_vs_fingerprint": float(np.median(r["vs_fingerprint"])),
+            "ratio_vs_population": float(np.median(r["vs_population"])),
             "evals_per_s": float(len(G) / np.median(r["generation_s"]))}
 
 
@@ -110,7 +117,8 @@ def _round(r: int, config, spec, G, modes: list[str]) -> dict:
     out["load_after"] = os.getloadavg()[0]
     runs = "; ".join(f"{m} writes {out[m]['evals_per_s']:,.0f} evaluations/s, "
                      f"{100 * out[m]['ratio_vs_bare']:.1f}% of bare develop, "
-                     f"{100 * out[m]['ratio_vs_fingerprint']:.1f}% of develop with fingerprints"
+                     f"{100 * out[m]['ratio_vs_fingerprint']:.1f}% of develop with fingerprints, "
+                     f"{100 * out[m]['ratio_vs_population']:.1f}% of it on the population"
                      for m in modes)
     print(f"round {r + 1} (load {out['load_before']:.2f} -> {out['load_after']:.2f}): "
           f"{runs}", file=sys.stderr)
@@ -140,13 +148,14 @@ def main(argv=None):
            "generations_timed_per_run": args.generations - 2, "rounds": rounds,
            "load_median": float(np.median([r["load_before"] for r in rounds]))}
     for mode in modes:
-        for ref in ("bare", "fingerprint"):
+        for ref in ("bare", "fingerprint", "population"):
             res[f"{mode}_ratio_vs_{ref}_median"] = float(np.median(
                 [r[mode][f"ratio_vs_{ref}"] for r in rounds]))
         print(f"median over {args.rounds} rounds, {mode} writes: "
               f"{100 * res[f'{mode}_ratio_vs_bare_median']:.1f}% of bare develop, "
               f"{100 * res[f'{mode}_ratio_vs_fingerprint_median']:.1f}% of develop with "
-              f"fingerprints", file=sys.stderr)
+              f"fingerprints, {100 * res[f'{mode}_ratio_vs_population_median']:.1f}% of it on "
+              f"the population", file=sys.stderr)
     if not args.no_inline:
         res["background_over_inline_median"] = float(np.median(
             [r["background"]["evals_per_s"] / r["inline"]["evals_per_s"] for r in rounds]))
