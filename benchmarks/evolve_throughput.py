@@ -1,19 +1,40 @@
 """Evaluations per second inside a real AFPO run vs the raw ``develop`` rate.
 
-    python benchmarks/evolve_throughput.py [--json] [--generations 12] [--pop 500] [--rounds 3]
+    python benchmarks/evolve_throughput.py [--json] [--generations 10] [--pop 500] [--rounds 5]
+                                           [--no-inline]
 
 Runs AFPO on the Bielawski preset (square target, resample mutation) into a
-temporary run file, and in the same process times bare ``develop`` on as
-many random genomes as one generation evaluates (best of 3).  The run's
-figure counts everything a generation does — asking, developing with
-trajectory fingerprints, scoring, mutation classes, selection, the HDF5
-append and the checkpoint — so the ratio shows whether bookkeeping and
+temporary run file.  A generation of the run does everything: asking,
+developing with trajectory fingerprints, scoring, mutation classes,
+selection, the flushed HDF5 append and the atomic checkpoint; the ratio to
+bare ``develop`` on as many random genomes shows whether bookkeeping and
 writing, not the simulator, limit evolution.
+
+The two are timed in alternation, one generation at a time, so that both
+see the same machine (on a shared machine throughput swings by 2x between
+minutes): a callback of the run times bare ``develop`` of K random genomes
+(K = population + newcomers, what a generation evaluates), then ``develop``
+with trajectory fingerprints of the same genomes (what the run itself must
+compute), then ``develop`` with fingerprints of the run's current
+population (evolved genomes, the first rows repeated up to K), between
+every two generations.  Each generation's time is the
+time between two such callbacks (their own time excluded), and its ratio
+is the mean bare ``develop`` time of the callbacks on either side of it
+over that time.  The first generation (compilation) and the last (nothing
+develops while it is written) are left out.
+
+Each round runs the evolution with its writes on the writer thread (the
+default) and, unless ``--no-inline``, the same evolution with every
+generation written in line before the next one develops
+(``background_writes=False``), the two taking turns going first.  Reported:
+the median ratio of each run, their medians over the rounds (the figure to
+quote) and the machine's load average before and after every round.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -21,75 +42,130 @@ from pathlib import Path
 
 import numpy as np
 
+from alife.evolve.callbacks import Hooks
 from alife.evolve.config import loads
 from alife.evolve.runner import evolve
 from alife.nca import HNCASpec, develop
-from alife.store import RunFile
+
+#: Run modes: name -> ``background_writes``.
+MODES = {"background": True, "inline": False}
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--json", action="store_true")
-    ap.add_argument("--generations", type=int, default=12)
-    ap.add_argument("--pop", type=int, default=500)
-    ap.add_argument("--rounds", type=int, default=3)
-    args = ap.parse_args(argv)
-    config = loads(f"""
+def _config(generations: int, pop: int):
+    return loads(f"""
 seed = 1
-generations = {args.generations}
+generations = {generations}
 [model]
 preset = "bielawski"
 [task]
 target = "square"
 [algorithm]
 name = "afpo"
-pop_size = {args.pop}
+pop_size = {pop}
 n_newcomers = 2
 [mutation]
 name = "resample"
 """)
+
+
+class _Pacer:
+    """A run callback that times bare and fingerprinted ``develop`` of ``G``,
+    and fingerprinted ``develop`` of the population, between generations:
+    ``marks`` holds (start, end, bare s, fingerprinted s, population s)."""
+
+    def __init__(self, spec, G):
+        self.spec, self.G, self.marks = spec, G, []
+
+    def __call__(self, gen):
+        t0 = time.perf_counter()
+        develop(self.spec, self.G)
+        t1 = time.perf_counter()
+        develop(self.spec, self.G, fingerprint=True)
+        t2 = time.perf_counter()
+        pop = np.resize(gen.genomes, self.G.shape)       # repeats rows up to K
+        develop(self.spec, pop, fingerprint=True)
+        t3 = time.perf_counter()
+        self.marks.append((t0, t3, t1 - t0, t2 - t1, t3 - t2))
+
+    def ratios(self) -> dict:
+        """Per generation between two callbacks but the last: its time and
+        the ratios of each reference's time to it (adjacent means)."""
+        m = np.array(self.marks)
+        gen = m[1:-1, 0] - m[:-2, 1]      # end of one callback to the start of the next
+        ref = (m[:-2] + m[1:-1]) / 2
+        return {"generation_s": gen, "vs_bare": ref[:, 2] / gen,
+                "vs_fingerprint": ref[:, 3] / gen, "vs_population": ref[:, 4] / gen}
+
+
+def _run(config, spec, G, background: bool) -> dict:
+    pacer = _Pacer(spec, G)
+    with tempfile.TemporaryDirectory() as d:
+        evolve(config, Path(d) / "run.h5", progress=False, background_writes=background,
+               hooks=Hooks(callbacks=[pacer]))
+    r = pacer.ratios()
+    return {"generation_s": r["generation_s"].tolist(),
+            "ratio_vs_bare": float(np.median(r["vs_bare"])),
+            "ratio_vs_fingerprint": float(np.median(r["vs_fingerprint"])),
+            "ratio_vs_population": float(np.median(r["vs_population"])),
+            "evals_per_s": float(len(G) / np.median(r["generation_s"]))}
+
+
+def _round(r: int, config, spec, G, modes: list[str]) -> dict:
+    out = {"load_before": os.getloadavg()[0]}
+    for mode in (modes if r % 2 == 0 else modes[::-1]):     # take turns going first
+        out[mode] = _run(config, spec, G, MODES[mode])
+    out["load_after"] = os.getloadavg()[0]
+    runs = "; ".join(f"{m} writes {out[m]['evals_per_s']:,.0f} evaluations/s, "
+                     f"{100 * out[m]['ratio_vs_bare']:.1f}% of bare develop, "
+                     f"{100 * out[m]['ratio_vs_fingerprint']:.1f}% of develop with fingerprints, "
+                     f"{100 * out[m]['ratio_vs_population']:.1f}% of it on the population"
+                     for m in modes)
+    print(f"round {r + 1} (load {out['load_before']:.2f} -> {out['load_after']:.2f}): "
+          f"{runs}", file=sys.stderr)
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--generations", type=int, default=10)
+    ap.add_argument("--pop", type=int, default=500)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--no-inline", action="store_true",
+                    help="skip the comparison runs with every generation written in line")
+    args = ap.parse_args(argv)
+    if args.generations < 4:
+        ap.error("--generations must be >= 4 (the first and last generations are not timed)")
+    config = _config(args.generations, args.pop)
+    modes = ["background"] if args.no_inline else ["background", "inline"]
     spec = HNCASpec.preset("bielawski")
     K = args.pop + 2
     G = spec.random_genomes(K, seed=0)
     develop(spec, G)
-    # Alternate bare develop and whole runs, so both see the same machine
-    # (throughput here swings by up to 2x between minutes): each round times
-    # bare develop (best of 3) on K random genomes and on the K last
-    # genomes the run evaluated, then the run's median generation.
-    rounds = []
-    for r in range(args.rounds):
-        raw = K / min(_timed(lambda: develop(spec, G)) for _ in range(3))
-        with tempfile.TemporaryDirectory() as d:
-            path = Path(d) / "run.h5"
-            evolve(config, path, progress=False)
-            with RunFile.open(path) as run:
-                eps = run.read("evals_per_s")[1:]    # generation 0 includes compilation
-                evolved = run.read("genomes", -1)
-        evolved = np.concatenate([evolved, evolved[:K - len(evolved)]])
-        raw_evolved = K / min(_timed(lambda: develop(spec, evolved)) for _ in range(3))
-        rounds.append({"develop_random_per_s": raw, "develop_evolved_per_s": raw_evolved,
-                       "run_evals_per_s_median": float(np.median(eps)),
-                       "ratio_vs_random": float(np.median(eps)) / raw,
-                       "ratio_vs_evolved": float(np.median(eps)) / raw_evolved})
-        print(f"round {r + 1}: AFPO run (population {args.pop}) {rounds[-1]['run_evals_per_s_median']:,.0f} "
-              f"evaluations/s (median of {len(eps)} generations); bare develop {raw:,.0f}/s on "
-              f"random genomes ({100 * rounds[-1]['ratio_vs_random']:.0f}%), {raw_evolved:,.0f}/s "
-              f"on evolved ones ({100 * rounds[-1]['ratio_vs_evolved']:.0f}%)", file=sys.stderr)
-    res = {"population": args.pop, "offspring_per_generation": K, "rounds": rounds,
-           "ratio_vs_random_median": float(np.median([r["ratio_vs_random"] for r in rounds])),
-           "ratio_vs_evolved_median": float(np.median([r["ratio_vs_evolved"] for r in rounds]))}
-    print(f"median over {args.rounds} rounds: {100 * res['ratio_vs_random_median']:.0f}% of bare "
-          f"develop (random genomes), {100 * res['ratio_vs_evolved_median']:.0f}% (evolved genomes)",
-          file=sys.stderr)
+    develop(spec, G, fingerprint=True)
+    rounds = [_round(r, config, spec, G, modes) for r in range(args.rounds)]
+    res = {"population": args.pop, "offspring_per_generation": K,
+           "generations_timed_per_run": args.generations - 2, "rounds": rounds,
+           "load_median": float(np.median([r["load_before"] for r in rounds]))}
+    for mode in modes:
+        for ref in ("bare", "fingerprint", "population"):
+            res[f"{mode}_ratio_vs_{ref}_median"] = float(np.median(
+                [r[mode][f"ratio_vs_{ref}"] for r in rounds]))
+        print(f"median over {args.rounds} rounds, {mode} writes: "
+              f"{100 * res[f'{mode}_ratio_vs_bare_median']:.1f}% of bare develop, "
+              f"{100 * res[f'{mode}_ratio_vs_fingerprint_median']:.1f}% of develop with "
+              f"fingerprints, {100 * res[f'{mode}_ratio_vs_population_median']:.1f}% of it on "
+              f"the population", file=sys.stderr)
+    if not args.no_inline:
+        res["background_over_inline_median"] = float(np.median(
+            [r["background"]["evals_per_s"] / r["inline"]["evals_per_s"] for r in rounds]))
+        print(f"background / inline writes: {res['background_over_inline_median']:.3f} "
+              f"(evaluations/s, median of the rounds)", file=sys.stderr)
+    print(f"load average: {res['load_median']:.2f} (median at the rounds' start; the machine "
+          f"has {os.cpu_count()} CPUs)", file=sys.stderr)
     if args.json:
         print(json.dumps(res, indent=1))
     return res
-
-
-def _timed(fn):
-    t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
 
 
 if __name__ == "__main__":

@@ -6,8 +6,9 @@ Runs a few generations of AFPO on the Bielawski preset at population
 ``--pop`` (the default executor), keeps the arguments of one generation's
 store work (:func:`alife.evolve.runner._save`: new phenotypes, the
 generation's rows with their Fletcher-32 and CRC-32, two flushes and fsyncs,
-the checkpoint written atomically), then times that store work on fresh run
-files, ``--gens`` generations per file, in two modes that alternate inside
+the checkpoint written atomically; the run writes in line, so that its
+generation time includes the store work as the shares below assume), then
+times that store work on fresh run files, ``--gens`` generations per file, in two modes that alternate inside
 every round (the machine's speed drifts):
 
 ``checks``     the store as it is: the run id and the generation's CRC in
@@ -57,9 +58,9 @@ name = "resample"
 """)
 
 
-def _capture(pop: int, work: Path) -> tuple[tuple, float]:
-    """The arguments of a late generation's ``_save`` and the run's median
-    seconds per generation."""
+def _capture(pop: int, work: Path) -> tuple[dict, float]:
+    """The record (:func:`alife.evolve.runner._record`) a late generation's
+    ``_save`` wrote and the run's median seconds per generation."""
     seen = []
     orig = runner._save
 
@@ -68,12 +69,13 @@ def _capture(pop: int, work: Path) -> tuple[tuple, float]:
         return orig(*args)
     runner._save = spy
     try:
-        runner.evolve(_config(pop, 6), work / "source.h5", progress=False, force=True)
+        runner.evolve(_config(pop, 6), work / "source.h5", progress=False, force=True,
+                      background_writes=False)
     finally:
         runner._save = orig
     with RunFile.open(work / "source.h5") as rf:
         eps = rf.read("evals_per_s")[1:]          # generation 0 has no previous writes
-    return seen[-1], float(np.median(pop / eps))
+    return seen[-1][3], float(np.median(pop / eps))
 
 
 @contextlib.contextmanager
@@ -105,15 +107,14 @@ def _without_checks():
         runner.write_checkpoint = orig_write
 
 
-def _time_saves(args: tuple, path: Path, gens: int, fsync: bool = True) -> float:
+def _time_saves(rec: dict, path: Path, gens: int, fsync: bool = True) -> float:
     """Median seconds of ``_save`` over ``gens`` generations of a fresh file."""
-    _, _, _, state, extras, eps, pheno, rng, counts, _ = args
     with RunFile.create(path, "bench", 1, force=True, fsync=fsync) as run:
         rid = run.run_id
         times = []
         for g in range(gens):
             t = time.perf_counter()
-            runner._save(run, path, g, state, extras, eps, pheno, rng, counts, rid)
+            runner._save(run, path, rid, dict(rec, g=g))
             times.append(time.perf_counter() - t)
     return statistics.median(times[1:])      # generation 0 creates the datasets
 
@@ -127,14 +128,13 @@ def _best(f, reps: int = 200) -> float:
     return best
 
 
-def _parts(args: tuple, path: Path) -> dict:
+def _parts(rec: dict, path: Path) -> dict:
     """Each new check's own cost, best of 200 (free of scheduling noise)."""
-    _, _, _, state, extras, eps, pheno, rng, counts, _ = args
-    arrays = runner.to_arrays(state)
-    arrays.update({k: extras[k] for k in runner._EXTRA})
+    arrays = dict(rec["arrays"])
+    arrays.update(rec["extras"])
     entries = {k: np.asarray(v) for k, v in arrays.items()}
     with RunFile.create(path, "bench", 1, force=True, fsync=False) as run:
-        runner._save(run, path, 0, state, extras, eps, pheno, rng, counts, run.run_id)
+        runner._save(run, path, run.run_id, dict(rec, g=0))
         g = run.last_complete_generation
         return {"checkpoint_crc32": round(_best(lambda: checkpoint._entries_crc(entries)), 7),
                 "state_checksum_update": round(_best(lambda: run._set_state("running", g)), 7),

@@ -10,7 +10,8 @@ A *callback* is any callable that takes one :class:`Generation`::
 It is called once per generation (generation 0, the first population,
 included), after the generation is stored and checkpointed, so a callback
 that raises stops the run without losing it: the run resumes from that
-generation.  A resumed run calls its callbacks for the generations it
+generation.  (A generation is stored while the next one develops, so a
+callback hears of it when that development ends.)  A resumed run calls its callbacks for the generations it
 computes, not for those already in the file.
 
 :class:`CSVLogger` writes the scalars of every generation to a CSV file,

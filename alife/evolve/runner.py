@@ -8,6 +8,10 @@ workers of an :mod:`alife.parallel` executor if one is given; under the
 every mutation against its parent, tell
 the algorithm, append the surviving population to the run file (flushed),
 then checkpoint the algorithm state and the random generator atomically.
+The append and the checkpoint of a generation run on a writer thread
+(:mod:`.writer`) while the next generation develops; a generation is
+written only once the one before it is durable, and a write's error is
+raised in the calling thread.
 
 Nothing is lost: a run killed at any moment resumes from its checkpoint
 (the run file is first cut back to the checkpoint's generation) and ends
@@ -41,6 +45,7 @@ from ..tasks import Evaluation
 from .algorithms import from_arrays, to_arrays
 from .callbacks import NO_HOOKS, Hooks
 from .lineage import NONE, class_counts, classify
+from .writer import GenerationWriter
 
 #: Per-individual extras carried beside the algorithm state (same rows) and
 #: checkpointed with it.
@@ -78,22 +83,36 @@ def _rows_by_uid(all_uid: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return order[pos]
 
 
-def _save(run: RunFile, path: Path, g: int, state, extras: dict, evals_per_s: float,
-          ev_pheno: dict, rng: np.random.Generator, counts: np.ndarray, run_id: str | None):
+def _record(path: Path | None, g: int, state, extras: dict, evals_per_s: float,
+            ev_pheno: dict, rng: np.random.Generator, counts: np.ndarray) -> dict:
+    """Everything :func:`_save` writes for generation ``g``, owned by the
+    write (copies of the state, a snapshot of the generator), so the next
+    generation can be computed while it is written."""
+    arrays = to_arrays(state)                       # copies
+    return {"g": g, "arrays": arrays, "extras": {k: extras[k] for k in _EXTRA},
+            "evals_per_s": evals_per_s, "pheno": ev_pheno, "counts": counts,
+            "rng_state": None if path is None else rng.bit_generator.state}
+
+
+def _save(run: RunFile, path: Path | None, run_id: str | None, rec: dict) -> None:
+    """Store one generation (a :func:`_record`): its new phenotypes, its rows
+    (flushed, fsync'ed), then the checkpoint (atomic).  Runs on the writer
+    thread (:class:`~.writer.GenerationWriter`)."""
+    g, arrays, extras, ev_pheno = rec["g"], rec["arrays"], rec["extras"], rec["pheno"]
     ids = extras["x_pheno_id"]
     new = [int(i) for i in np.unique(ids) if i >= 0 and int(i) in ev_pheno]
     if new:
         run.add_phenotypes(np.array(new, np.int64), np.stack([ev_pheno[i] for i in new]))
-    run.append_generation(g, genomes=state.genomes, loss=state.loss, age=state.age,
-                          uid=state.uid, parent_uid=extras["x_parent_uid"], phenotype_id=ids,
-                          mutation_class=extras["x_mclass"], evals_per_s=evals_per_s,
-                          class_counts=counts)
+    run.append_generation(g, genomes=arrays["genomes"], loss=arrays["loss"], age=arrays["age"],
+                          uid=arrays["uid"], parent_uid=extras["x_parent_uid"], phenotype_id=ids,
+                          mutation_class=extras["x_mclass"], evals_per_s=rec["evals_per_s"],
+                          class_counts=rec["counts"])
     if path is None:         # a run in memory: nothing to resume from
         return
-    arrays = to_arrays(state)
-    arrays.update({k: extras[k] for k in _EXTRA})
+    arrays = dict(arrays)
+    arrays.update(extras)
     # the checkpoint is tied to this run file and to the generation it holds
-    write_checkpoint(path, g, arrays, rng.bit_generator.state, run_id=run_id,
+    write_checkpoint(path, g, arrays, rec["rng_state"], run_id=run_id,
                      generation_crc=run.generation_checksum(g))
 
 
@@ -159,7 +178,7 @@ def _open_to_resume(path: Path, text: str, force: bool,
 
 def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: bool | None = None,
            stop_after: int | None = None, executor: Executor | None = None,
-           hooks: Hooks = NO_HOOKS) -> dict:
+           hooks: Hooks = NO_HOOKS, background_writes: bool = True) -> dict:
     """Run (or resume) the evolution described by ``config`` into ``out_path``.
 
     Parameters
@@ -185,6 +204,14 @@ def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: boo
         passes).  A run with a fitness records its name
         (:attr:`alife.store.RunFile.fitness`) and resumes only with a
         fitness of that name.
+    background_writes : bool
+        Store each generation (the flushed append and the checkpoint) on a
+        writer thread while the next generation develops (default), or
+        store it before the next one starts (False).  The files are the
+        same bit for bit either way, and so are the crash guarantees: a
+        generation is written only once the one before it is durable, a
+        write's error is raised here, and a run killed at any moment
+        resumes from its last checkpoint.
 
     The output's lock (:func:`alife.store.output_lock`) is held for the whole
     call; a resume continues from the run's own checkpoint only
@@ -205,14 +232,17 @@ def evolve(config: EvolveConfig, out_path, *, force: bool = False, progress: boo
     path = Path(out_path)
     check_sizes(config)       # before any work, and before the output's lock is taken
     with output_lock(path):
-        return _evolve_locked(config, path, force, progress, stop_after, executor, hooks)
+        return _evolve_locked(config, path, force, progress, stop_after, executor, hooks,
+                              background_writes=background_writes)
 
 
 def evolve_in_memory(config: EvolveConfig, *, progress: bool | None = False,
-                     executor: Executor | None = None, hooks: Hooks = NO_HOOKS) -> RunFile:
+                     executor: Executor | None = None, hooks: Hooks = NO_HOOKS,
+                     background_writes: bool = True) -> RunFile:
     """Run the evolution described by ``config`` into a run file held in
     memory (:meth:`alife.store.RunFile.in_memory`): the same generations, bit
-    for bit, as :func:`evolve` writes, without a file, a lock or checkpoints.
+    for bit, as :func:`evolve` writes, without a file, a lock or checkpoints
+    (``background_writes`` as for :func:`evolve`).
 
     Returns
     -------
@@ -224,15 +254,113 @@ def evolve_in_memory(config: EvolveConfig, *, progress: bool | None = False,
                             np.random.SeedSequence(config.seed).entropy,
                             fitness=hooks.fitness_name)
     try:
-        _evolve_locked(config, None, False, progress, None, executor, hooks, run)
+        _evolve_locked(config, None, False, progress, None, executor, hooks, run,
+                       background_writes)
     except BaseException:
         run.close()
         raise
     return run
 
 
+class _Generations:
+    """The writes of a run, one generation behind its computation: each
+    generation is handed over (:meth:`store`), written by a
+    :class:`~.writer.GenerationWriter` from :meth:`start` on, and, once it
+    is durable (appended and checkpointed), announced to the callbacks and
+    the progress bar (in the calling thread, with no write in flight).
+
+    The runner calls :meth:`start` just before it develops the next
+    generation: the write's Python and HDF5 work then runs while the
+    kernels have released the GIL, instead of slowing the asking and
+    selecting, which hold it."""
+
+    def __init__(self, run: RunFile, path: Path | None, hooks: Hooks, background: bool):
+        self.run, self.path, self.hooks = run, path, hooks
+        self.run_id = run.run_id
+        self.writer = GenerationWriter(background)
+        self.queued = None            # the record handed over, not yet being written
+        self.pending = None           # what to announce once it is durable
+        self.bar = None
+
+    def store(self, g: int, state, extras: dict, eps: float, pheno: dict,
+              rng: np.random.Generator, counts: np.ndarray) -> None:
+        """Wait until the previous generation is durable (raising its write's
+        error), announce it, then hand generation ``g`` over (its record is
+        taken now: ``rng`` may move on)."""
+        self.settle()
+        self.queued = _record(self.path, g, state, extras, eps, pheno, rng, counts)
+        self.pending = (g, state, extras["x_pheno_id"], eps, counts)
+
+    def start(self) -> None:
+        """Start writing the generation handed over, if any."""
+        rec, self.queued = self.queued, None
+        if rec is not None:
+            self.writer.submit(_save, self.run, self.path, self.run_id, rec)
+
+    def settle(self) -> None:
+        """Wait until every generation handed over is durable; announce it."""
+        self.start()
+        self.writer.wait()
+        if self.pending is not None:
+            g, state, ids, eps, counts = self.pending
+            self.pending = None
+            self.hooks.generation(self.run, g, state, ids, eps, counts)
+            if self.bar is not None:
+                self.bar.update(g, float(state.loss.min()), eps)
+
+    def abandon(self, error: BaseException) -> None:
+        """On ``error`` in the calling thread: let the write in flight end
+        (the file is closed only after it), noting its own error on ``error``."""
+        lost = self.writer.close()
+        if lost is not None and lost is not error:
+            error.add_note(f"the background write of the run file also failed: "
+                           f"{type(lost).__name__}: {lost}")
+
+
+def _first_generation(path, text, spec, task, algo, ss, executor, hooks, run):
+    """Draw, develop and select generation 0 (creating the run file when it
+    is not in memory): ``(run, state, extras, rng, record)``, with the
+    arguments of :meth:`_Generations.store` for generation 0 in ``record``."""
+    rng = np.random.default_rng(ss)
+    t = time.perf_counter()
+    first = algo.init(rng, genome_size=spec.n_genes)
+    ev = hooks.evaluate(task, spec, first.genomes, executor)
+    eps = len(first) / (time.perf_counter() - t)
+    # the file is created once the first batch exists: a batch too big for
+    # memory leaves no 0-generation run file behind
+    if run is None:
+        run = RunFile.create(path, text, ss.entropy, force=True, fitness=hooks.fitness_name)
+    state = algo.tell_init(first.genomes, ev.loss)
+    none = np.full(len(first), NONE, np.int8)
+    born = _born(ev, np.full(len(first), -1, np.int64), none)
+    extras = {k: v[_rows_by_uid(first.uid, state.uid)] for k, v in born.items()}
+    record = (0, state, extras, eps, dict(zip(ev.ids.tolist(), ev.phenotypes)), rng,
+              class_counts(none))
+    return run, state, extras, rng, record
+
+
+def _next_generation(algo, task, spec, state, off, extras: dict, rng, executor, hooks):
+    """Develop and score the offspring ``off`` asked of ``state``, classify
+    the mutations, select: ``(state, extras, phenotypes by id,
+    mutation-class counts, offspring count)``."""
+    ev = hooks.evaluate(task, spec, off.genomes, executor)
+    has_parent = off.parent_index >= 0
+    pidx = np.where(has_parent, off.parent_index, 0)
+    mclass = classify(has_parent, state.loss[pidx], ev.loss,
+                      extras["x_pheno_raw"][pidx], ev.raw_ids,
+                      extras["x_fingerprint"][pidx], ev.fingerprints)
+    new_state = algo.tell(state, off, ev.loss, rng)
+    # carry per-individual extras through selection, by uid
+    born = _born(ev, off.parent_uid, mclass)
+    rows = _rows_by_uid(np.concatenate([state.uid, off.uid]), new_state.uid)
+    extras = {k: np.concatenate([extras[k], born[k]])[rows] for k in _EXTRA}
+    pheno = dict(zip(ev.ids.tolist(), ev.phenotypes))
+    return new_state, extras, pheno, class_counts(mclass), len(off)
+
+
 def _evolve_locked(config: EvolveConfig, path: Path | None, force: bool, progress, stop_after,
-                   executor, hooks: Hooks = NO_HOOKS, memory: RunFile | None = None) -> dict:
+                   executor, hooks: Hooks = NO_HOOKS, memory: RunFile | None = None,
+                   background_writes: bool = True) -> dict:
     text = hooks.config_text(dumps(config))
     spec, task, algo = config.spec(), config.task_object(), config.algorithm_object()
     if not spec.layout.mutable.all():   # wiring genes: inherited, drawn by the wiring's rules
@@ -241,66 +369,55 @@ def _evolve_locked(config: EvolveConfig, path: Path | None, force: bool, progres
     run, checkpoint = memory, None
     if memory is None:
         run, checkpoint = _open_to_resume(path, text, force, hooks.fitness_name)
-    if checkpoint is None:                    # a fresh run
-        rng = np.random.default_rng(ss)
-        t = time.perf_counter()
-        first = algo.init(rng, genome_size=spec.n_genes)
-        ev = hooks.evaluate(task, spec, first.genomes, executor)
-        eps = len(first) / (time.perf_counter() - t)
-        # the file is created once the first batch exists: a batch too big for
-        # memory leaves no 0-generation run file behind
-        if run is None:
-            run = RunFile.create(path, text, ss.entropy, force=True, fitness=hooks.fitness_name)
-        run_id = run.run_id
-        state = algo.tell_init(first.genomes, ev.loss)
-        none = np.full(len(first), NONE, np.int8)
-        born = _born(ev, np.full(len(first), -1, np.int64), none)
-        extras = {k: v[_rows_by_uid(first.uid, state.uid)] for k, v in born.items()}
-        _save(run, path, 0, state, extras, eps, dict(zip(ev.ids.tolist(), ev.phenotypes)),
-              rng, class_counts(none), run_id)
-        hooks.generation(run, 0, state, extras["x_pheno_id"], eps, class_counts(none))
-        done_new = 1
-    else:
-        run_id = run.run_id
-        arrays = dict(checkpoint.arrays)
-        extras = {k: arrays.pop(k) for k in _EXTRA}
-        state = from_arrays(arrays)
-        rng = np.random.default_rng()
-        rng.bit_generator.state = checkpoint.rng_state
-        done_new = 0
-    bar = _Progress(config.generations, progress, done=state.generation + 1)
+    gens, bar = None, None
     try:
+        if checkpoint is None:                    # a fresh run
+            run, state, extras, rng, record = _first_generation(
+                path, text, spec, task, algo, ss, executor, hooks, run)
+            gens = _Generations(run, path, hooks, background_writes)
+            gens.store(*record)
+            done_new = 1
+        else:
+            arrays = dict(checkpoint.arrays)
+            extras = {k: arrays.pop(k) for k in _EXTRA}
+            state = from_arrays(arrays)
+            rng = np.random.default_rng()
+            rng.bit_generator.state = checkpoint.rng_state
+            gens = _Generations(run, path, hooks, background_writes)
+            done_new = 0
+        bar = gens.bar = _Progress(config.generations, progress, done=state.generation + 1)
         t = time.perf_counter()
         for g in range(state.generation + 1, config.generations):
             if stop_after is not None and done_new >= stop_after:
-                return run.summary()
+                break
             off = algo.ask(state, rng)
-            ev = hooks.evaluate(task, spec, off.genomes, executor)
-            has_parent = off.parent_index >= 0
-            pidx = np.where(has_parent, off.parent_index, 0)
-            mclass = classify(has_parent, state.loss[pidx], ev.loss,
-                              extras["x_pheno_raw"][pidx], ev.raw_ids,
-                              extras["x_fingerprint"][pidx], ev.fingerprints)
-            new_state = algo.tell(state, off, ev.loss, rng)
-            # carry per-individual extras through selection, by uid
-            born = _born(ev, off.parent_uid, mclass)
-            rows = _rows_by_uid(np.concatenate([state.uid, off.uid]), new_state.uid)
-            extras = {k: np.concatenate([extras[k], born[k]])[rows] for k in _EXTRA}
-            pheno = dict(zip(ev.ids.tolist(), ev.phenotypes))
-            state = new_state
+            gens.start()              # the previous generation is written while this one develops
+            state, extras, pheno, counts, n_off = _next_generation(
+                algo, task, spec, state, off, extras, rng, executor, hooks)
+            # the previous generation is durable before this one is written
+            gens.settle()
             # throughput of the whole generation: asking, developing, scoring,
-            # selection, bookkeeping and the previous generation's writes
+            # selection, bookkeeping and what remained of the previous
+            # generation's writes
             now = time.perf_counter()
-            eps = len(off) / (now - t)
+            eps = n_off / (now - t)
             t = now
-            _save(run, path, g, state, extras, eps, pheno, rng, class_counts(mclass), run_id)
-            hooks.generation(run, g, state, extras["x_pheno_id"], eps, class_counts(mclass))
+            gens.store(g, state, extras, eps, pheno, rng, counts)
             done_new += 1
-            bar.update(g, float(state.loss.min()), eps)
-        run.mark_done()
+        else:
+            gens.settle()
+            run.mark_done()
+        gens.settle()                 # (stopped early: the last generation handed over)
         return run.summary()
+    except BaseException as e:
+        if gens is not None:
+            gens.abandon(e)
+        raise
     finally:
-        bar.close()
+        if gens is not None:
+            gens.writer.close()
+        if bar is not None:
+            bar.close()
         hooks.close()
-        if memory is None:
+        if memory is None and run is not None:
             run.close()
