@@ -194,15 +194,20 @@ def _panel(ax, table, layout: dict, metric: str, colours: dict) -> None:
         rows = [(xv, s) for xv in xs if (s := _summary(per_x[xv], boolean)) is not None]
         if rows:
             xr = [r[0] for r in rows]
-            ax.plot(xr, [r[1][0] for r in rows], "-o", color=c, lw=1.4, ms=3)
-            ax.fill_between(xr, [r[1][1] for r in rows], [r[1][2] for r in rows], color=c,
-                            alpha=0.18, lw=0)
+            mid = np.array([r[1][0] for r in rows])
+            lo, hi = np.array([r[1][1] for r in rows]), np.array([r[1][2] for r in rows])
+            ax.plot(xr, mid, "-o", color=c, lw=1.4, ms=3)
+            ax.fill_between(xr, lo, hi, color=c, alpha=0.18, lw=0)
+            # bars too, so an interval at a single value of x shows
+            ax.errorbar(xr, mid, yerr=[mid - lo, hi - mid], fmt="none", ecolor=c, elinewidth=0.8,
+                        capsize=2)
     label = f"{metric} (fraction true)" if boolean else metric
     if layout["child"]:
         label += "\n(mean of each cell's rows)"
     ax.set_title(label, fontsize=8)
     ax.tick_params(labelsize=7)
     ax.grid(alpha=0.3, lw=0.5)
+    ax.ticklabel_format(axis="y", useOffset=False)      # no offset text over the title
     if not data:
         ax.text(0.5, 0.5, "no finite values", transform=ax.transAxes, ha="center",
                 va="center", fontsize=8, color="0.4")
