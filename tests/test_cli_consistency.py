@@ -4,6 +4,7 @@ show / plot / report / verify on every kind of result file."""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -282,3 +283,28 @@ def test_plot_refuses_a_file_with_no_figures(tmp_path, capsys):
     assert main(["show", str(f)]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"checkpoint result file: {f}") and "datasets:     1" in out
+
+
+def test_neutral_progress_bar_counts_the_work_and_changes_nothing(tmp_path, capsys):
+    """alife neutral's bar: genotypes evaluated (exhaustive) with a rate and the
+    time left when asked for; silent off a terminal by default; the same results."""
+    import numpy as np
+
+    from alife.neutral.config import loads_neutral
+    from alife.neutral.run import run_neutral
+    from alife.store import read_results
+    from configs import TOY_EXHAUSTIVE
+
+    config = loads_neutral(TOY_EXHAUSTIVE)
+    n = int(config.gpmap().space.size)
+    capsys.readouterr()
+    shown = run_neutral(config, tmp_path / "a.h5", figs=tmp_path / "fa", progress=True)
+    err = capsys.readouterr().err
+    assert "genotypes" in err and f"{n}/{n}" in err and "genotype/s" in err
+    quiet = run_neutral(config, tmp_path / "b.h5", figs=tmp_path / "fb")   # stderr: no terminal
+    assert capsys.readouterr().err == ""
+    assert json.dumps(shown, sort_keys=True) == json.dumps(quiet, sort_keys=True)  # NaN too
+    (_, a), (_, b) = (read_results(tmp_path / f, "neutral") for f in ("a.h5", "b.h5"))
+    assert a.keys() == b.keys()
+    for k in a:
+        assert (a[k] == b[k]) if isinstance(a[k], list) else np.array_equal(a[k], b[k]), k
