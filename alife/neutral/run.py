@@ -413,9 +413,7 @@ def _sampled(config, gpmap, r_seeds, r_build, r_measure, progress=None):
     bd = config.build
     nets, arrays, graphs = [], {}, {}
     profile = hasattr(gpmap, "spec") and config.measures.get("profile", True)
-    units = [f"network {i}" for i in range(len(seeds))] + (["profile"] if profile else [])
-    progress.steps.start(len(units), "networks", "unit",
-                         done=sum(progress.get(u) is not None for u in units))
+    _units_bar(progress, len(seeds), profile)
     for i, g in enumerate(seeds):
         done = progress.get(f"network {i}")
         if done is not None:
@@ -522,6 +520,14 @@ class _NoProgress:
 
     def check(self, *args) -> None:
         pass
+
+
+def _units_bar(progress, n_seeds: int, profile: bool) -> None:
+    """Start the bar of a sampled analysis: one step per seed network and the
+    profile, counting those an interrupted run already saved."""
+    units = [f"network {i}" for i in range(n_seeds)] + (["profile"] if profile else [])
+    progress.steps.start(len(units), "networks", "unit",
+                         done=sum(progress.get(u) is not None for u in units))
 
 
 def _csr(net):
