@@ -101,6 +101,13 @@ def test_version(capsys):
     assert capsys.readouterr().out.strip() == f"alife {alife.__version__}"
 
 
+def test_python_m_alife_is_the_command():
+    import subprocess
+    r = subprocess.run([sys.executable, "-m", "alife", "--version"], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == f"alife {alife.__version__}", r.stderr
+
+
 def test_fixed_values_are_choices():
     subs = _subparsers()
     assert list(_options(subs["evolve"])["--executor"].choices) == ["threads", "processes", "dask"]
