@@ -341,15 +341,14 @@ def _load_sweep(path: Path, attrs: dict) -> dict:
     notes = []
     for name, t in sweep.tables.items():
         layout = sweep_layout(t)
-        headline[f"{name}_table"] = (f"{len(t)} rows, {len(t.names)} columns"
-                                     + (f"; drawn against {layout['x']}" if layout else ""))
+        headline[f"{name}_table"] = (
+            f"{len(t)} rows, {len(t.names)} columns"
+            + (f"; drawn against {layout['x']}" if layout else "")
+            + (f"; the first {SWEEP_ROWS} rows shown below, all of them are in the file "
+               f"(alife.sweep.read_sweep)" if len(t) > SWEEP_ROWS else ""))
         labels[f"{name}_table"] = f"table {name}"
     for name, t in sweep.tables.items():
-        rows = t.rows()
-        if len(rows) > SWEEP_ROWS:
-            notes.append(f"Table {name!r}: the first {SWEEP_ROWS} of its {len(rows)} rows are "
-                         f"shown; the file holds them all (alife.sweep.read_sweep).")
-        headline[name] = rows[:SWEEP_ROWS]
+        headline[name] = t.rows()[:SWEEP_ROWS]
     config = json.dumps({"root_seed": sweep.root_seed, "function": sweep.function,
                          "settings": sweep.settings}, indent=2, sort_keys=True)
 
