@@ -332,6 +332,17 @@ def test_sweep_report_embeds_what_plot_sweep_draws(files, tmp_path):
     assert '"n": 50' in html.unescape(text.split('<pre id="config">')[1])
 
 
+def test_long_sweep_tables_are_shown_in_part_and_say_so(files, monkeypatch):
+    import alife.report as report
+
+    monkeypatch.setattr(report, "SWEEP_ROWS", 9)
+    text = build_report(files["sweep"])
+    assert 'id="h-quantiles.8.value"' in text and 'id="h-quantiles.9.' not in text
+    assert "the first 9 rows shown below" in _headline(text, "quantiles_table")   # of 27
+    assert "rows shown below" not in _headline(text, "cells_table")       # 9 rows: all of them
+    assert 'id="h-cells.8.mean"' in text
+
+
 def test_reports_leave_out_the_host_unless_asked(files, tmp_path, capsys):
     import socket
 
