@@ -4,8 +4,8 @@
     alife demo [--seed N] [--out DIR] [--preset NAME]
     alife evolve CONFIG.toml|EXAMPLE --out RUN.h5 [--seed N] [--generations N] [--force]
                  [--executor threads|processes|dask] [--workers N] [--scheduler tcp://HOST:PORT]
-    alife show RUN.h5|NET.h5|BRIDGE.h5
-    alife plot RUN.h5|NET.h5|BRIDGE.h5 [--out DIR] [--format png|pdf|svg] [--force]
+    alife show RUN.h5|NET.h5|BRIDGE.h5|SWEEP.h5
+    alife plot RUN.h5|NET.h5|BRIDGE.h5|SWEEP.h5 [--out DIR] [--format png|pdf|svg] [--force]
     alife bridge CONFIG.toml|EXAMPLE --out BRIDGE.h5 [--seed N] [--save-checkpoints DIR] [--force]
     alife compare SWEEP.h5 [SWEEP.h5 ...] --out DIR [--format png|pdf|svg] [--force]
     alife compare BRIDGE.h5 --out TABLE.md [--rna-phenotypes CSV] [--hnca-neutral JSON]
@@ -14,11 +14,13 @@
                   [--executor ...] [--workers N] [--scheduler tcp://HOST:PORT]
     alife genonets INPUT.tsv --alphabet RNA --tau 0 --out DIR [--include-indels]
                    [--use-all-components] [--force]
-    alife report RUN.h5|NET.h5|BRIDGE.h5 --out REPORT.html [--force] [--include-host]
-    alife verify RUN.h5|NET.h5|BRIDGE.h5
+    alife report RUN.h5|NET.h5|BRIDGE.h5|SWEEP.h5 --out REPORT.html [--force] [--include-host]
+    alife verify RUN.h5|NET.h5|BRIDGE.h5|SWEEP.h5
 
 EXAMPLE is the name of a config shipped with alife (smoke; digits for bridge),
-see :mod:`alife.examples`.
+see :mod:`alife.examples`.  SWEEP.h5 is the result file of a sweep
+(:func:`alife.sweep.run_sweep`).  The options several commands share are
+built in :mod:`alife.cli_options`.
 
 Every command that writes names its output with ``--out`` (``-o`` for
 short; ``report`` also takes its old ``--output``), and every command takes
@@ -47,88 +49,30 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
 
 from . import __version__
+from .cli_options import ANY_FILE as _ANY_FILE
+from .cli_options import Choices as _Choices
+from .cli_options import Parser as _Parser
+from .cli_options import add_command as _sub
+from .cli_options import add_executor_args as _add_executor_args
+from .cli_options import add_format_arg as _add_format_arg
+from .cli_options import add_limit_args as _add_limit_args
+from .cli_options import add_out as _add_out
+from .cli_options import add_quiet as _add_quiet
+from .cli_options import add_seed as _add_seed
+from .cli_options import alphabets as _alphabets
+from .cli_options import config_help as _config_help
+from .cli_options import install_hint as _install_hint
+from .cli_options import one_of as _one_of
+from .cli_options import out_of_memory as _out_of_memory
+from .cli_options import presets as _presets
 
 log = logging.getLogger(__name__)
 
 
 class UsageError(Exception):
     """A problem with what the user asked for: one line, exit code 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse's parser with its errors as one line, ``alife CMD: error: ...`` (exit 2)."""
-
-    def error(self, message):
-        message = " ".join(message.split())
-        head, sep, rest = message.partition(": ")
-        if head.startswith("argument ") and sep and head.split()[1].split("/")[0] in rest:
-            message = rest          # the message names the option itself
-        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
-
-
-class _Choices(Sequence):
-    """The allowed values of an option, read from the library only when needed
-    (checking a given value, ``--help``, the CLI reference), so building the
-    parser imports nothing heavy."""
-
-    def __init__(self, load):
-        self._load, self._values = load, None
-
-    def _all(self) -> tuple:
-        if self._values is None:
-            self._values = tuple(self._load())
-        return self._values
-
-    def __getitem__(self, i):
-        return self._all()[i]
-
-    def __len__(self):
-        return len(self._all())
-
-    def __contains__(self, value):
-        return value in self._all()
-
-
-def _presets():
-    from .nca import HNCASpec
-    return HNCASpec.presets()
-
-
-def _executors():
-    from .parallel import EXECUTORS
-    return EXECUTORS
-
-
-def _alphabets():
-    from .gpmap.table import ALPHABETS
-    return ALPHABETS
-
-
-def _one_of(what: str, choices: _Choices):
-    """An argparse ``type``: the value itself, if it is one of ``choices``."""
-    def check(value: str) -> str:
-        if value not in choices:
-            raise argparse.ArgumentTypeError(f"unknown {what} {value!r}; choose one of "
-                                             f"{', '.join(choices)}")
-        return value
-    check.__name__ = what
-    return check
-
-
-def _int_at_least(low: int):
-    def check(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"must be >= {low}, got {value}")
-        return value
-    check.__name__ = "int"
-    return check
 
 
 def _cmd_demo(args) -> int:
@@ -147,57 +91,6 @@ def _cmd_demo(args) -> int:
     for f in summary["files"]:
         log.info(f"  wrote {args.out}/{f}")
     return 0
-
-
-def _add_format_arg(parser) -> None:
-    from .figures import FORMATS
-
-    parser.add_argument("--format", choices=FORMATS, default=FORMATS[0],
-                        help="file format of the figures: png, or pdf and svg (vector, "
-                             "for print) (default: png)")
-
-
-# ----------------------------------------------------------------- shared options
-def _add_out(p, metavar: str, help: str, *, required: bool = True, default=None, aliases=()):
-    p.add_argument("--out", "-o", *aliases, dest="out", metavar=metavar, required=required,
-                   default=default, help=help)
-
-
-def _add_quiet(p, no_progress: bool = False):
-    names = ("-q", "--quiet") + (("--no-progress",) if no_progress else ())
-    p.add_argument(*names, dest="quiet", action="store_true",
-                   help="no progress bars and no information messages, only warnings and "
-                        "errors" + (" (--no-progress is the same)" if no_progress else ""))
-
-
-def _add_seed(p, generations: bool = False):
-    p.add_argument("--seed", type=_int_at_least(0), metavar="N",
-                   help="use this seed instead of the config's (recorded in the stored config)")
-    if generations:
-        p.add_argument("--generations", type=_int_at_least(1), metavar="N",
-                       help="run this many generations instead of the config's (recorded in "
-                            "the stored config)")
-
-
-def _add_limit_args(p, work: bool = True):
-    p.add_argument("--max-memory", metavar="SIZE",
-                   help="memory the config may ask for, e.g. 64G or none (default: half of "
-                        "this machine's memory, or ALIFE_MAX_MEMORY)")
-    if work:
-        p.add_argument("--max-work", metavar="N",
-                       help="operations the config may ask for, e.g. 1e18 or none (default "
-                            "1e16, or ALIFE_MAX_WORK)")
-
-
-def _add_executor_args(p):
-    choices = _Choices(_executors)
-    p.add_argument("--executor", type=_one_of("--executor", choices), choices=choices,
-                   metavar="NAME", help="where batches are developed: threads (default, this "
-                   "process), processes (a local pool) or dask")
-    p.add_argument("--workers", type=int, help="worker processes for --executor processes or a "
-                   "local dask cluster (default 2)")
-    p.add_argument("--scheduler", help="a running Dask scheduler, tcp://HOST:PORT (implies "
-                   "--executor dask)")
 
 
 def _executor_options(args) -> dict:
@@ -309,12 +202,17 @@ def _cmd_plot(args) -> int:
 
     out = args.out or str(Path(args.file).with_suffix("")) + "_plots"
     kind = result_kind(args.file)
-    if kind not in ("bridge", "neutral", None):
+    if kind not in ("bridge", "neutral", "sweep", None):
         raise UsageError(f"{args.file} is an alife {kind} file, with no figures; alife plot "
-                         f"draws run files, NET.h5 and BRIDGE.h5 files")
+                         f"draws run files, NET.h5, BRIDGE.h5 and sweep result files")
     _not_an_input(out, args.file)
     with folder_lock(out):
-        if kind == "bridge":
+        if kind == "sweep":
+            from .sweep.plots import plot_sweep
+            files, notes = plot_sweep(args.file, out, force=args.force, fmt=args.format)
+            for note in notes:
+                log.warning(note)
+        elif kind == "bridge":
             from .bridge.plots import plot_bridge
             files = plot_bridge(args.file, out, force=args.force, fmt=args.format)
         elif kind == "neutral":
@@ -388,7 +286,7 @@ def _cmd_neutral(args) -> int:
     _not_an_input(args.out, config.seeds.get("run"), config.map.get("file"))
     with _executor(options) as ex:
         s = run_neutral(config, args.out, force=args.force, figs=args.figs, executor=ex,
-                        fmt=args.format)
+                        fmt=args.format, progress=False if args.quiet else None)
     if "pairs" in s:
         for r in s["pairs"]:
             print(f"{r['label']}: {'connected' if r['found'] else 'no path found'} "
@@ -437,22 +335,6 @@ def _cmd_verify(args) -> int:
 
 
 # ----------------------------------------------------------------- the parser
-def _config_help(command: str) -> str:
-    from .examples import names
-    listed = ", ".join(names(command))
-    return f"TOML config file, or the name of an example shipped with alife: {listed}"
-
-
-#: What every command that reads a result takes, and says in its help.
-_ANY_FILE = "run file (alife evolve), NET.h5 (alife neutral) or BRIDGE.h5 (alife bridge)"
-
-
-def _sub(sub, name: str, help: str, func):
-    p = sub.add_parser(name, help=help)
-    p.set_defaults(func=func)
-    return p
-
-
 def _parsers_demo_evolve(sub):
     d = _sub(sub, "demo", "grow one surviving random HNCA and draw its phenotype and "
                           "development", _cmd_demo)
@@ -476,7 +358,8 @@ def _parsers_show_plot(sub):
               _cmd_show)
     sh.add_argument("file", help=_ANY_FILE)
     pl = _sub(sub, "plot", "figures of a run file (loss, best phenotype, filmstrip, mutation "
-                           "classes), a NET.h5 or a BRIDGE.h5 file", _cmd_plot)
+                           "classes), a NET.h5, a BRIDGE.h5 or a sweep's result file (each "
+                           "column of its tables against its main parameter)", _cmd_plot)
     pl.add_argument("file", help=_ANY_FILE)
     _add_out(pl, "DIR", "folder for the figures (default: FILE_plots next to the file)",
              required=False)
@@ -574,28 +457,6 @@ def build_parser() -> argparse.ArgumentParser:
     for name, command in sub.choices.items():     # last in every command's options
         _add_quiet(command, no_progress=name in ("evolve", "bridge"))
     return p
-
-
-#: Optional packages (top-level import name) and the extra that installs them.
-_EXTRAS = {"torch": "bridge", "sklearn": "bridge", "RNA": "rna", "dask": "dask",
-           "distributed": "dask"}
-
-
-def _install_hint(e: ImportError) -> str | None:
-    """One line saying which extra to install, for a missing optional package."""
-    top = (getattr(e, "name", None) or "").split(".")[0]
-    if isinstance(e, ModuleNotFoundError) and top in _EXTRAS:
-        return (f"this needs {top}, which is not installed; "
-                f"pip install 'alife-neutral[{_EXTRAS[top]}]'")
-    if "pip install" in str(e):
-        return " ".join(str(e).split())
-    return None
-
-
-def _out_of_memory(command: str) -> str:
-    return (f"alife {command}: error: out of memory; use smaller sizes (population, budgets, "
-            f"grids) or a smaller input, or free memory (the size checks estimate it "
-            f"against --max-memory, see the README)")
 
 
 def main(argv=None) -> int:

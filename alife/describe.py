@@ -2,8 +2,8 @@
 
 :func:`describe` reads a run file (``alife evolve``), a neutral-network
 result file (``alife neutral``'s NET.h5), a bridge result file
-(``alife bridge``'s BRIDGE.h5) or any other alife result file (a checkpoint,
-a fold table) and returns a few lines: the kind, what wrote it (alife
+(``alife bridge``'s BRIDGE.h5), a sweep's result file (its cells, tables and
+settings) or any other alife result file (a checkpoint, a fold table) and returns a few lines: the kind, what wrote it (alife
 version, git commit, main package versions), the key numbers of that kind
 and the config text it was made with.  It reads attributes and summaries
 only (no datasets are verified: that is ``alife verify``), and it needs no
@@ -145,6 +145,19 @@ def _bridge(path: Path, attrs: dict) -> list[str]:
     return lines + _config_lines(attrs.get("config_toml", ""))
 
 
+def _sweep(path: Path, attrs: dict) -> list[str]:
+    layout = _json_attr(path, attrs, "tables")
+    settings = _json_attr(path, attrs, "settings")
+    lines = [f"sweep result file: {path} ({_num(int(attrs.get('n_cells', 0)))} cells of "
+             f"{attrs.get('function', '?')}, root seed {attrs.get('root_seed', '?')})",
+             f"provenance:   {provenance_line(_recorded(attrs), attrs.get('alife_version'))}"]
+    lines.append("tables:       " + ", ".join(f"{name} ({len(cols)} columns)"
+                                              for name, cols in layout.items()))
+    lines.append("settings:")
+    lines += [f"  {k} = {json.dumps(v)}" for k, v in sorted(settings.items())]
+    return lines
+
+
 def _other(path: Path, kind: str, attrs: dict, names: list) -> list[str]:
     lines = [f"{kind} result file: {path}",
              f"provenance:   {provenance_line(_recorded(attrs), attrs.get('alife_version'))}",
@@ -185,6 +198,8 @@ def describe(path) -> str:
             lines = _neutral(path, attrs)
         elif kind == "bridge":
             lines = _bridge(path, attrs)
+        elif kind == "sweep":
+            lines = _sweep(path, attrs)
         else:
             lines = _other(path, kind, attrs, names)
     return "\n".join(lines) + "\n"

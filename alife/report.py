@@ -3,8 +3,10 @@
 ``write_report(FILE.h5, report.html)`` dispatches on the file:
 
 * a result file (root attribute ``kind``): ``"neutral"`` (``alife neutral``'s
-  NET.h5) or ``"bridge"`` (via :func:`alife.bridge.run.bridge_summary` and
-  :func:`alife.bridge.plots.plot_bridge`);
+  NET.h5), ``"bridge"`` (via :func:`alife.bridge.run.bridge_summary` and
+  :func:`alife.bridge.plots.plot_bridge`) or ``"sweep"`` (a sweep's tables,
+  :func:`alife.sweep.read_sweep`, drawn by :func:`alife.sweep.plots.plot_sweep`;
+  tables longer than :data:`SWEEP_ROWS` rows are shown in part);
 * otherwise an evolution run file (:class:`alife.store.RunFile`).
 
 The page holds the config (TOML text), provenance (what the file records,
@@ -65,6 +67,12 @@ CAPTIONS = {
 }
 
 
+#: The caption of a sweep's figures (``sweep_<table>[_<page>].png``).
+SWEEP_CAPTION = ("Each numeric column of the table against the sweep's main parameter: dots are "
+                 "cells; lines and bands the mean and its 95% interval over the other cells, "
+                 "where there are at least 3.")
+
+
 def fmt(v) -> str:
     """How a headline value is written: ints plainly, floats to 6 significant
     digits, lists comma-separated, None as ``none``."""
@@ -107,8 +115,11 @@ def _load(path: Path) -> dict:
     if kind == "bridge":
         attrs, _ = read_results(path, kind, names=())  # the figures read what they need
         return _load_bridge(path, attrs)
+    if kind == "sweep":
+        attrs, _ = read_results(path, kind, names=())
+        return _load_sweep(path, attrs)
     raise ReportError(f"{path}: no report for result files of kind {kind!r} "
-                      f"(known: neutral, bridge, and run files)")
+                      f"(known: neutral, bridge, sweep, and run files)")
 
 
 def _reason(path: Path, e: Exception) -> str:
@@ -313,6 +324,45 @@ def _load_bridge(path: Path, attrs: dict) -> dict:
             "render": lambda outdir: [Path(p) for p in plot_bridge(path, outdir)]}
 
 
+#: Rows of a sweep table shown in a report; a longer table is shown in part
+#: (the whole table is in the file: ``read_sweep(path)[name].to_csv()``).
+SWEEP_ROWS = 200
+
+
+def _load_sweep(path: Path, attrs: dict) -> dict:
+    from .sweep import read_sweep
+    from .sweep.plots import plot_sweep, sweep_layout
+
+    sweep = read_sweep(path)
+    headline = {"function": sweep.function, "root_seed": sweep.root_seed,
+                "n_cells": len(set(sweep.cells["cell"])) if "cell" in sweep.cells.columns else 0,
+                "cell_seconds": sweep.timing.get("cell_seconds")}
+    labels = {"n_cells": "cells", "cell_seconds": "seconds of work in all cells"}
+    notes = []
+    for name, t in sweep.tables.items():
+        layout = sweep_layout(t)
+        headline[f"{name}_table"] = (
+            f"{len(t)} rows, {len(t.names)} columns"
+            + (f"; drawn against {layout['x']}" if layout else "")
+            + (f"; the first {SWEEP_ROWS} rows shown below, all of them are in the file "
+               f"(alife.sweep.read_sweep)" if len(t) > SWEEP_ROWS else ""))
+        labels[f"{name}_table"] = f"table {name}"
+    for name, t in sweep.tables.items():
+        headline[name] = t.rows()[:SWEEP_ROWS]
+    config = json.dumps({"root_seed": sweep.root_seed, "function": sweep.function,
+                         "settings": sweep.settings}, indent=2, sort_keys=True)
+
+    def render(outdir, fmt="png"):
+        files, why = plot_sweep(path, outdir, fmt=fmt)
+        notes.extend(why)
+        return files
+
+    return {"kind": "sweep", "title": f"sweep ({sweep.function})", "config": config,
+            "recorded": _recorded(attrs, skip=("tables", "sweep_key", "settings", "timing")),
+            "headline": headline, "labels": labels,
+            "notes": notes, "render": render}
+
+
 # --------------------------------------------------------------------------- #
 # HTML
 # --------------------------------------------------------------------------- #
@@ -379,7 +429,7 @@ def _figure(path: Path) -> str:
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     mime = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg",
             ".jpeg": "image/jpeg"}.get(path.suffix.lower(), "application/octet-stream")
-    caption = CAPTIONS.get(path.name, "")
+    caption = CAPTIONS.get(path.name, SWEEP_CAPTION if path.name.startswith("sweep_") else "")
     return (f'<figure><img src="data:{mime};base64,{data}" alt="{_e(path.name)}">'
             f"<figcaption><b>{_e(path.name)}</b>{' — ' + _e(caption) if caption else ''}"
             f"</figcaption></figure>")

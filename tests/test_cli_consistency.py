@@ -4,6 +4,8 @@ show / plot / report / verify on every kind of result file."""
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from pathlib import Path
 
 import h5py
@@ -61,6 +63,18 @@ def test_seed_and_generations_overrides_exist_where_configs_have_them():
     assert "--generations" in _options(subs["evolve"])
 
 
+#: Flags (beyond --quiet, and --out/-o on writers) each command's --help must show.
+HELP_FLAGS = {"evolve": ("--seed", "--generations", "--force", "--no-progress", "--executor",
+                         "--max-memory"),
+              "neutral": ("--seed", "--format {png,pdf,svg}", "--figs", "--force", "--executor",
+                          "--max-memory"),
+              "bridge": ("--seed", "--force", "--no-progress", "--max-memory"),
+              "plot": ("--format {png,pdf,svg}", "--force"),
+              "report": ("--force", "--include-host", "--output"),
+              "demo": ("--seed", "--preset"), "genonets": ("--alphabet", "--tau", "--force"),
+              "compare": ("--force",), "show": (), "verify": ()}
+
+
 @pytest.mark.parametrize("command", sorted(WRITERS | {"show", "verify"}))
 def test_help_of_every_command(command, capsys):
     assert main([command, "--help"]) == 0
@@ -68,11 +82,30 @@ def test_help_of_every_command(command, capsys):
     assert out.startswith(f"usage: alife {command}") and "--quiet" in out
     if command in WRITERS:
         assert "--out" in out and "-o" in out
+    flat = " ".join(out.split())
+    for flag in HELP_FLAGS[command]:
+        assert flag in flat, (command, flag)
+    if command in ("show", "plot", "report", "verify"):     # every result kind
+        assert all(k in flat for k in ("run file", "NET.h5", "BRIDGE.h5", "sweep")), command
+
+
+def test_top_level_help_names_version_and_every_command(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--version" in out
+    assert all(c in out for c in WRITERS | {"show", "verify"})
 
 
 def test_version(capsys):
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"alife {alife.__version__}"
+
+
+def test_python_m_alife_is_the_command():
+    import subprocess
+    r = subprocess.run([sys.executable, "-m", "alife", "--version"], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == f"alife {alife.__version__}", r.stderr
 
 
 def test_fixed_values_are_choices():
@@ -125,13 +158,19 @@ def test_progress_bars_stay_silent_off_a_terminal(capsys):
 # --------------------------------------------------------------------------- result files
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
-    """A run file and a NET.h5 made with overrides and --quiet, and the committed BRIDGE.h5."""
+    """A run file and a NET.h5 made with overrides and --quiet, the committed
+    BRIDGE.h5, and a small sweep (9 cells of the toy cell function, 2 tables)."""
+    from alife.sweep import grid, run_sweep
+    from alife.sweep.toy import toy_cell
+
     d = tmp_path_factory.mktemp("kinds")
-    run, net = d / "run.h5", d / "net.h5"
+    run, net, sweep = d / "run.h5", d / "net.h5", d / "sweep.h5"
     assert main(["evolve", "smoke", "--out", str(run), "--seed", "4", "--generations", "2",
                  "-q"]) == 0
     assert main(["neutral", "smoke", "-o", str(net), "--seed", "1", "--quiet"]) == 0
-    return {"run": run, "neutral": net, "bridge": BRIDGE}
+    run_sweep(toy_cell, grid({"loc": [0.0, 1.0, 2.0], "rep": range(3)}), sweep,
+              settings={"n": 50}, progress=False)
+    return {"run": run, "neutral": net, "bridge": BRIDGE, "sweep": sweep}
 
 
 def _config_text(path: Path) -> str:
@@ -163,13 +202,19 @@ def test_info_messages_go_to_stdout_unless_quiet(tmp_path, capsys):
 
 @pytest.mark.parametrize("kind, heading", [("run", "run file:"),
                                            ("neutral", "neutral result file:"),
-                                           ("bridge", "bridge result file:")])
+                                           ("bridge", "bridge result file:"),
+                                           ("sweep", "sweep result file:")])
 def test_show_summarises_every_kind(files, kind, heading, capsys):
     capsys.readouterr()
     assert main(["show", str(files[kind])]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert lines[0].startswith(heading) and lines[1].startswith("provenance:   alife ")
+    if kind == "sweep":       # no config file: the cell function, its settings and the tables
+        assert "(9 cells of alife.sweep.toy:toy_cell, root seed 0)" in lines[0]
+        assert "tables:       cells (7 columns), quantiles (5 columns)" in lines
+        assert lines[-2:] == ["settings:", "  n = 50"]
+        return
     assert "config:" in lines and f"  {_config_text(files[kind]).splitlines()[0]}" in lines
     if kind == "run":
         assert "generations:  2  population 100  genes 51" in lines
@@ -179,7 +224,7 @@ def test_show_summarises_every_kind(files, kind, heading, capsys):
         assert "(3 pairs" in lines[0] and "train-NLL barrier, line:" in out
 
 
-@pytest.mark.parametrize("kind", ["run", "neutral", "bridge"])
+@pytest.mark.parametrize("kind", ["run", "neutral", "bridge", "sweep"])
 def test_verify_every_kind(files, kind, capsys):
     capsys.readouterr()
     assert main(["verify", str(files[kind]), "-q"]) == 0
@@ -187,7 +232,7 @@ def test_verify_every_kind(files, kind, capsys):
 
 
 @pytest.mark.parametrize("kind, figure", [("run", "loss.png"), ("neutral", "profile.png"),
-                                          ("bridge", "paths.png")])
+                                          ("bridge", "paths.png"), ("sweep", "sweep_cells.png")])
 def test_plot_and_report_every_kind(files, kind, figure, tmp_path, capsys):
     if kind == "bridge":
         pytest.importorskip("torch")
@@ -210,6 +255,29 @@ def test_plot_and_report_every_kind(files, kind, figure, tmp_path, capsys):
     assert capsys.readouterr().out == ""
 
 
+def test_plot_and_report_of_a_sweep_draw_every_table(files, tmp_path, capsys):
+    """Every table of a sweep becomes a figure in each format, and its report
+    holds those figures, the tables' values and no host details."""
+    from alife.sweep import read_sweep
+
+    sweep = read_sweep(files["sweep"])
+    for fmt in ("svg", "pdf"):
+        figs = tmp_path / fmt
+        assert main(["plot", str(files["sweep"]), "--out", str(figs), "--format", fmt, "-q"]) == 0
+        assert sorted(p.name for p in figs.iterdir()) == [f"sweep_{t}.{fmt}" for t in
+                                                          sorted(sweep.tables)]
+    html = tmp_path / "sweep.html"
+    assert main(["report", str(files["sweep"]), "-o", str(html), "-q"]) == 0
+    text = html.read_text()
+    assert text.count('<img src="data:image/png;base64,') == len(sweep.tables) == 2
+    assert 'id="h-n_cells" class="num">9<' in text
+    row = sweep.cells.rows()[4]
+    assert f'id="h-cells.4.mean" class="num">{format(row["mean"], ".6g")}<' in text
+    assert 'id="h-quantiles.26.q"' in text and "h-quantiles.27." not in text    # 27 rows
+    assert "<th>hostname</th><td>left out (alife report --include-host shows it)</td>" in text
+    assert sys.executable not in text and str(tmp_path) not in text
+
+
 def test_plot_refuses_a_file_with_no_figures(tmp_path, capsys):
     import numpy as np
 
@@ -222,3 +290,28 @@ def test_plot_refuses_a_file_with_no_figures(tmp_path, capsys):
     assert main(["show", str(f)]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"checkpoint result file: {f}") and "datasets:     1" in out
+
+
+def test_neutral_progress_bar_counts_the_work_and_changes_nothing(tmp_path, capsys):
+    """alife neutral's bar: genotypes evaluated (exhaustive) with a rate and the
+    time left when asked for; silent off a terminal by default; the same results."""
+    import numpy as np
+
+    from alife.neutral.config import loads_neutral
+    from alife.neutral.run import run_neutral
+    from alife.store import read_results
+    from configs import TOY_EXHAUSTIVE
+
+    config = loads_neutral(TOY_EXHAUSTIVE)
+    n = int(config.gpmap().space.size)
+    capsys.readouterr()
+    shown = run_neutral(config, tmp_path / "a.h5", figs=tmp_path / "fa", progress=True)
+    err = capsys.readouterr().err
+    assert "genotypes" in err and f"{n}/{n}" in err and "genotype/s" in err
+    quiet = run_neutral(config, tmp_path / "b.h5", figs=tmp_path / "fb")   # stderr: no terminal
+    assert capsys.readouterr().err == ""
+    assert json.dumps(shown, sort_keys=True) == json.dumps(quiet, sort_keys=True)  # NaN too
+    (_, a), (_, b) = (read_results(tmp_path / f, "neutral") for f in ("a.h5", "b.h5"))
+    assert a.keys() == b.keys()
+    for k in a:
+        assert (a[k] == b[k]) if isinstance(a[k], list) else np.array_equal(a[k], b[k]), k

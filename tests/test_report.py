@@ -44,8 +44,11 @@ IMG = re.compile(r'<img\b[^>]*\bsrc="([^"]*)"[^>]*\balt="([^"]*)"')
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
-    """A small run file, the smoke NET.h5 (sampled) and a toy exhaustive NET.h5,
-    each with its report."""
+    """A small run file, the smoke NET.h5 (sampled), a toy exhaustive NET.h5
+    and a small sweep (9 toy cells), each with its report."""
+    from alife.sweep import grid, run_sweep
+    from alife.sweep.toy import toy_cell
+
     d = tmp_path_factory.mktemp("report")
     run = d / "run.h5"
     evolve(loads(RUN_CONFIG), run, progress=False)
@@ -54,8 +57,11 @@ def files(tmp_path_factory):
                 figs=d / "net_figs")
     toy = d / "toy.h5"
     run_neutral(loads_neutral(TOY), toy, figs=d / "toy_figs")
-    out = {"dir": d, "run": run, "net": net, "toy": toy}
-    for k in ("run", "net", "toy"):
+    sweep = d / "sweep.h5"
+    run_sweep(toy_cell, grid({"loc": [0.0, 1.0, 2.0], "rep": range(3)}), sweep,
+              settings={"n": 50}, progress=False)
+    out = {"dir": d, "run": run, "net": net, "toy": toy, "sweep": sweep}
+    for k in ("run", "net", "toy", "sweep"):
         page = d / f"{k}.html"
         assert main(["report", str(out[k]), "-o", str(page)]) == 0
         out[k + "_html"] = page
@@ -78,7 +84,7 @@ def _headline(text: str, key: str) -> str:
     return html.unescape(m.group(1))
 
 
-@pytest.mark.parametrize("kind", ["run", "net", "toy"])
+@pytest.mark.parametrize("kind", ["run", "net", "toy", "sweep"])
 def test_report_refers_to_nothing_outside_itself(files, kind):
     text = files[kind + "_html"].read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>")
@@ -262,7 +268,7 @@ def _browser_errors(stderr: str) -> list[str]:
                                        "Not allowed to load", "net::"))]
 
 
-@pytest.mark.parametrize("kind", ["run", "net"])
+@pytest.mark.parametrize("kind", ["run", "net", "sweep"])
 def test_report_loads_in_headless_chromium_without_errors(files, kind, chromium):
     page = files[kind + "_html"]
     n_img = len(_images(page.read_text(encoding="utf-8")))
@@ -305,6 +311,36 @@ def test_report_screenshot_in_chromium_is_not_blank(files, chromium, tmp_path):
     assert 0.03 < ink < 0.6, ink               # text and figures on a white page
     top, middle = _ink(shot[:400])[1], _ink(shot[400:])[1]
     assert top > 0.01 and middle > 0.03, (top, middle)   # the title and table, then figures
+
+
+def test_sweep_report_embeds_what_plot_sweep_draws(files, tmp_path):
+    """The sweep report's figures are plot_sweep's, byte for byte, and its
+    headline and tables are the file's."""
+    from alife.sweep import read_sweep
+    from alife.sweep.plots import plot_sweep
+
+    text = files["sweep_html"].read_text(encoding="utf-8")
+    drawn, notes = plot_sweep(files["sweep"], tmp_path / "figs")
+    assert notes == []
+    assert Counter(_images(text)) == Counter((p.name, p.read_bytes()) for p in drawn)
+    sweep = read_sweep(files["sweep"])
+    assert _headline(text, "function") == "alife.sweep.toy:toy_cell"
+    assert _headline(text, "n_cells") == "9"
+    assert _headline(text, "quantiles_table") == "27 rows, 5 columns; drawn against loc"
+    for i, row in enumerate(sweep["quantiles"].rows()):
+        assert _headline(text, f"quantiles.{i}.value") == fmt(row["value"])
+    assert '"n": 50' in html.unescape(text.split('<pre id="config">')[1])
+
+
+def test_long_sweep_tables_are_shown_in_part_and_say_so(files, monkeypatch):
+    import alife.report as report
+
+    monkeypatch.setattr(report, "SWEEP_ROWS", 9)
+    text = build_report(files["sweep"])
+    assert 'id="h-quantiles.8.value"' in text and 'id="h-quantiles.9.' not in text
+    assert "the first 9 rows shown below" in _headline(text, "quantiles_table")   # of 27
+    assert "rows shown below" not in _headline(text, "cells_table")       # 9 rows: all of them
+    assert 'id="h-cells.8.mean"' in text
 
 
 def test_reports_leave_out_the_host_unless_asked(files, tmp_path, capsys):

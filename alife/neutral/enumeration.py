@@ -294,7 +294,7 @@ def networks_from_table(space: DiscreteSpace, phenotype_of_rank, labeler=None) -
                               labeler=labeler)
 
 
-def exhaustive(gpmap: GPMap, *, batch_size: int = 1 << 18) -> ExhaustiveNetworks:
+def exhaustive(gpmap: GPMap, *, batch_size: int = 1 << 18, on_batch=None) -> ExhaustiveNetworks:
     """Evaluate every genotype of an enumerable discrete space and label its
     genotype networks.
 
@@ -304,6 +304,8 @@ def exhaustive(gpmap: GPMap, *, batch_size: int = 1 << 18) -> ExhaustiveNetworks
         :class:`CachedMap` is unwrapped (each genotype is evaluated once, and a
         dict of ``K**L`` entries would cost more than it saves)
     batch_size : int, genotypes per call of ``gpmap.phenotypes``
+    on_batch : callable, optional; called with the number of genotypes of
+        each batch once it is evaluated (e.g. a progress bar's ``update``)
 
     Returns
     -------
@@ -320,4 +322,6 @@ def exhaustive(gpmap: GPMap, *, batch_size: int = 1 << 18) -> ExhaustiveNetworks
     for lo in range(0, N, batch_size):
         hi = min(N, lo + batch_size)
         ph[lo:hi] = inner.phenotypes(space.unrank(np.arange(lo, hi, dtype=np.int64)))
+        if on_batch is not None:
+            on_batch(hi - lo)
     return networks_from_table(space, ph, labeler=gpmap.label)

@@ -32,6 +32,12 @@ unit draws the same numbers.  A progress file of another config is refused
 (``force`` discards it), and so is one that does not hold what this module
 writes; the progress file is removed once NET.h5 is written.
 
+While it works, a progress bar (:func:`alife.logs.progress_bar`) counts the
+units (seed networks and the profile, or pairs), or for ``exhaustive`` the
+genotypes evaluated, with the time left; it draws on a terminal or in a
+notebook, stays silent elsewhere, and ``progress=False`` (``alife neutral
+--quiet``) turns it off.  It changes nothing in the results.
+
 One writer: ``NET.h5``'s lock and the figures folder's lock
 (:func:`alife.store.output_lock`, :func:`alife.store.folder_lock`) are held
 for the whole run, taken before anything there is looked at.
@@ -48,6 +54,7 @@ import numpy as np
 from ..store import (RunFile, RunFileError, check_target, folder_lock, output_lock,
                      progress_key, progress_path, read_progress, write_progress, write_results)
 from ..figures import check_format, in_format
+from ..logs import progress_bar
 from ..outputs import check_new_outputs
 from . import enumeration, sampling, walks
 from . import measures as M
@@ -123,7 +130,7 @@ def _best_of_run(path, k: int) -> np.ndarray:
 
 
 def run_neutral(config: NeutralConfig, out_path, *, force: bool = False, figs=None,
-                executor=None, fmt: str = "png") -> dict:
+                executor=None, fmt: str = "png", progress: bool | None = None) -> dict:
     """Run the analysis; write ``out_path`` (NET.h5), GraphML files and figures.
 
     Parameters
@@ -137,6 +144,9 @@ def run_neutral(config: NeutralConfig, out_path, *, force: bool = False, figs=No
     executor : alife.parallel.Executor, optional; where an HNCA map develops
         its batches (default: this process's Numba threads)
     fmt : file format of the figures: "png" (default), "pdf" or "svg"
+    progress : bool or None, the progress bar with the time left: None
+        (default) draws it on a terminal or in a notebook only, True always,
+        False never
 
     An interrupted run with the same config is resumed from
     ``<out_path>.partial`` (see the module docstring).
@@ -160,12 +170,20 @@ def run_neutral(config: NeutralConfig, out_path, *, force: bool = False, figs=No
         check_sizes(config)
         check_new_outputs(figs, in_format(FIGURES, fmt), GRAPHML_PATTERNS, force=force,
                           option="--figs")
-        return _run_locked(config, out_path, force, figs, executor, fmt)
+        return _run_locked(config, out_path, force, figs, executor, fmt, progress)
 
 
 def _run_locked(config: NeutralConfig, out_path: Path, force: bool, figs: Path,
-                executor, fmt: str = "png") -> dict:
-    progress = _Progress(out_path, config.text, force)
+                executor, fmt: str = "png", bar: bool | None = None) -> dict:
+    progress = _Progress(out_path, config.text, force, _Steps(bar))
+    try:
+        return _analyse_and_write(config, out_path, force, figs, executor, fmt, progress)
+    finally:
+        progress.steps.close()
+
+
+def _analyse_and_write(config: NeutralConfig, out_path: Path, force: bool, figs: Path,
+                       executor, fmt: str, progress: "_Progress") -> dict:
     ss = np.random.SeedSequence(config.seed)
     r_seeds, r_build, r_measure = (np.random.default_rng(s) for s in ss.spawn(3))
     gpmap = config.gpmap()
@@ -178,7 +196,7 @@ def _run_locked(config: NeutralConfig, out_path: Path, force: bool, figs: Path,
     elif config.build["method"] == "exhaustive":
         done = progress.get("exhaustive")
         if done is None:
-            result = _exhaustive(config, gpmap, r_measure)
+            result = _exhaustive(config, gpmap, r_measure, progress.steps)
             progress.save("exhaustive", result, gpmap)
         else:
             result = done
@@ -187,6 +205,7 @@ def _run_locked(config: NeutralConfig, out_path: Path, force: bool, figs: Path,
     else:
         summary, arrays, graphs = _sampled(config, gpmap, r_seeds, r_build, r_measure,
                                            progress=progress)
+    progress.steps.close()
     summary.update(map=gpmap.name, method=config.build["method"],
                    n_evaluations=int(gpmap.n_evaluations))
     from .plots import plot_neutral
@@ -219,8 +238,9 @@ class _Progress:
     this class writes (:func:`_from_saved`), else it is refused in one line.
     """
 
-    def __init__(self, out_path: Path, key: str, force: bool):
+    def __init__(self, out_path: Path, key: str, force: bool, steps: "_Steps | None" = None):
         self.out_path, self.key = out_path, key
+        self.steps = steps if steps is not None else _Steps(False)
         self.units: dict = {}
         self.state = None
         self.restored = False
@@ -244,6 +264,7 @@ class _Progress:
         return self.units.get(name)
 
     def save(self, name, result, gpmap, *rngs) -> None:
+        self.steps.update()
         self.units[name] = result
         self.restored = True          # the live generators are ahead of any saved state
         self.state = {"n_evaluations": int(gpmap.n_evaluations),
@@ -391,6 +412,8 @@ def _sampled(config, gpmap, r_seeds, r_build, r_measure, progress=None):
                          f"(degenerate) phenotype; it belongs to no neutral network")
     bd = config.build
     nets, arrays, graphs = [], {}, {}
+    profile = hasattr(gpmap, "spec") and config.measures.get("profile", True)
+    _units_bar(progress, len(seeds), profile)
     for i, g in enumerate(seeds):
         done = progress.get(f"network {i}")
         if done is not None:
@@ -434,7 +457,7 @@ def _sampled(config, gpmap, r_seeds, r_build, r_measure, progress=None):
         graphs.update(unit_graphs)
         progress.save(f"network {i}", (row, unit_arrays, unit_graphs), gpmap, r_build, r_measure)
     summary = {"networks": nets}
-    if hasattr(gpmap, "spec") and config.measures.get("profile", True):
+    if profile:
         done = progress.get("profile")
         if done is None:
             progress.restore(gpmap, r_build, r_measure)
@@ -457,8 +480,34 @@ def _sampled(config, gpmap, r_seeds, r_build, r_measure, progress=None):
     return summary, arrays, graphs
 
 
+class _Steps:
+    """The progress bar of one analysis (:func:`alife.logs.progress_bar`), or
+    nothing: ``enabled`` None draws on a terminal or in a notebook only,
+    False never.  ``start`` opens a bar (closing the last), ``update`` counts
+    done steps, ``close`` ends it; all are safe to call without a bar."""
+
+    def __init__(self, enabled: bool | None):
+        self.enabled, self.bar = enabled, None
+
+    def start(self, total: int, desc: str, unit: str, done: int = 0) -> None:
+        self.close()
+        if self.enabled is not False:
+            self.bar = progress_bar(total, desc, enabled=self.enabled, unit=unit, initial=done)
+
+    def update(self, n: int = 1) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
 class _NoProgress:
     """Progress that saves nothing (``_sampled`` called without a result file)."""
+
+    steps = _Steps(False)
 
     def get(self, name):
         return None
@@ -473,6 +522,14 @@ class _NoProgress:
         pass
 
 
+def _units_bar(progress, n_seeds: int, profile: bool) -> None:
+    """Start the bar of a sampled analysis: one step per seed network and the
+    profile, counting those an interrupted run already saved."""
+    units = [f"network {i}" for i in range(n_seeds)] + (["profile"] if profile else [])
+    progress.steps.start(len(units), "networks", "unit",
+                         done=sum(progress.get(u) is not None for u in units))
+
+
 def _csr(net):
     from scipy import sparse
     n = net.n_nodes
@@ -482,8 +539,12 @@ def _csr(net):
     return (A + A.T).tocsr()
 
 
-def _exhaustive(config, gpmap, r_measure):
-    nets = enumeration.exhaustive(gpmap)
+def _exhaustive(config, gpmap, r_measure, steps=None):
+    if steps is not None:
+        steps.start(int(gpmap.space.size), "genotypes", "genotype")
+    nets = enumeration.exhaustive(gpmap, on_batch=None if steps is None else steps.update)
+    if steps is not None:
+        steps.close()            # the measures that follow are not counted
     pm = M.phenotype_measures(nets)
     wc = M.wagner_correlations(nets, rng=r_measure)
     rf = M.robustness_frequency(pm.robustness, pm.frequency)

@@ -86,6 +86,8 @@ def run_pairs(config, gpmap, progress) -> tuple[dict, dict, dict, dict]:
     seeds = np.random.SeedSequence(config.seed).spawn(4)[3].spawn(len(pairs))
     bd = config.build
     records = []
+    progress.steps.start(len(pairs), "pairs", "pair",
+                         done=sum(progress.get(f"pair {i}") is not None for i in range(len(pairs))))
     for i, (label, a, b) in enumerate(pairs):
         done = progress.get(f"pair {i}")
         if done is None:
