@@ -28,8 +28,9 @@ pairs never share a genome), each solving the cell's target exactly:
   trained genome's phenotype is checked with the Numba development.
 
 An endpoint that misses the target is retried from a fresh seed, up to
-``attempts`` times.  When both endpoints solve the target they share the
-exact phenotype (the target pattern), and the cell measures, on that pair:
+``evolve_attempts`` or ``train_attempts`` times.  When both endpoints solve
+the target they share the exact phenotype (the target pattern), and the
+cell measures, on that pair:
 
 * **paths** (child table ``connectivity``, one row per method) —
   ``line``: the straight line A→B at ``n_points`` evenly spaced points,
@@ -73,11 +74,11 @@ __all__ = ["HNCA_SETTINGS", "HNCA_QUICK_SETTINGS", "check_hnca_settings", "rule_
 #: Settings of the full sweep (every key documented in :func:`check_hnca_settings`).
 HNCA_SETTINGS = {
     "levels": 4, "base_size": 8, "steps": 10,
-    "pop_size": 100, "generations": 1000, "attempts": 2,
+    "pop_size": 100, "generations": 2000, "evolve_attempts": 1, "train_attempts": 2,
     "train_iterations": 600, "train_lr": 0.03, "temperature": 0.1,
     "surrogate": "straight_through", "leak": 0.1,
     "n_points": 61,
-    "search_budget": 30_000, "search_pivots": 16, "search_max_pivots": 256,
+    "search_budget": 60_000, "search_pivots": 16, "search_max_pivots": 256,
     "robust_n": 100,
     "resample_sites": [1, 2, 4, 8, 16, 32],
     "noise_sigmas": [0.01, 0.03, 0.1, 0.3, 1.0],
@@ -86,7 +87,7 @@ HNCA_SETTINGS = {
 #: A small version for tests and ``--quick`` (seconds per cell): a 2-level
 #: grid of base 4 and 4 steps, where the small rules reach the target fast.
 HNCA_QUICK_SETTINGS = {**HNCA_SETTINGS, "levels": 2, "base_size": 4, "steps": 4,
-                       "pop_size": 20, "generations": 150, "attempts": 2,
+                       "pop_size": 20, "generations": 150, "evolve_attempts": 2,
                        "train_iterations": 200, "n_points": 11, "search_budget": 6000,
                        "search_pivots": 4, "search_max_pivots": 32, "robust_n": 10,
                        "resample_sites": [1, 4], "noise_sigmas": [0.03, 0.3]}
@@ -104,8 +105,8 @@ def check_hnca_settings(settings: dict) -> dict:
 
     Keys: ``levels``, ``base_size``, ``steps`` — the grid of every rule;
     ``pop_size``, ``generations`` — the hill climbers of an evolved endpoint;
-    ``attempts`` — fresh seeds tried per endpoint until one solves the
-    target; ``train_iterations``, ``train_lr``, ``temperature`` — the
+    ``evolve_attempts``, ``train_attempts`` — fresh seeds tried per evolved
+    or trained endpoint until one solves the target; ``train_iterations``, ``train_lr``, ``temperature`` — the
     gradient training of a trained endpoint; ``surrogate`` (None,
     ``"straight_through"``, ``"leaky"``) and ``leak`` — the rectified
     sigmoid's surrogate gradient; ``n_points`` — points per straight line;
@@ -118,7 +119,8 @@ def check_hnca_settings(settings: dict) -> dict:
     if unknown:
         raise ValueError(f"unknown setting(s) {unknown}; known: {sorted(HNCA_SETTINGS)}")
     s = {**HNCA_SETTINGS, **settings}
-    for k in ("levels", "base_size", "steps", "pop_size", "generations", "attempts",
+    for k in ("levels", "base_size", "steps", "pop_size", "generations", "evolve_attempts",
+              "train_attempts",
               "train_iterations", "n_points", "search_budget", "search_pivots",
               "search_max_pivots", "robust_n"):
         if not isinstance(s[k], int) or isinstance(s[k], bool) or s[k] < 1:
@@ -244,9 +246,11 @@ def train_endpoint(spec: HNCASpec, tgt: np.ndarray, seed: int, s: dict) -> tuple
 
 
 def _endpoint(spec, tgt, mode, seeds, s) -> dict:
-    """Up to ``attempts`` tries from fresh seeds; the first that solves the target."""
+    """Up to ``evolve_attempts`` / ``train_attempts`` tries from fresh seeds;
+    the first that solves the target."""
     t0, c0 = time.perf_counter(), time.process_time()
-    for k, ss in enumerate(seeds[: s["attempts"]]):
+    tries = s["evolve_attempts"] if mode == "evolved" else s["train_attempts"]
+    for k, ss in enumerate(seeds[:tries]):
         if mode == "evolved":
             g, loss, work = evolve_endpoint(spec, tgt, ss, s["pop_size"], s["generations"])
         else:
@@ -359,7 +363,8 @@ def _pair(params, seed, s) -> dict:
     row["log10_params"] = math.log10(spec.n_genes)
     ends = {}
     for tag, ss in (("a", ss_a), ("b", ss_b)):
-        e = _endpoint(spec, tgt, params["mode"], ss.spawn(s["attempts"]), s)
+        e = _endpoint(spec, tgt, params["mode"],
+                      ss.spawn(max(s["evolve_attempts"], s["train_attempts"])), s)
         ends[tag] = e
         row.update({f"loss_{tag}": e["loss"], f"solved_{tag}": e["loss"] == 0,
                     f"attempts_{tag}": e["attempts"], f"work_{tag}": e["work"],
