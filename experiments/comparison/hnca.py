@@ -92,7 +92,7 @@ def _groups(t) -> list[tuple[str, str, str]]:
 def _per_rule(sw) -> list[dict]:
     """Per (rule, target, mode): endpoints solved, fraction connected per
     method, robustness of the solved endpoints."""
-    t, conn = sw.cells, sw["connectivity"]
+    t, conn = sw.cells, _table(sw, "connectivity")
     out = []
     for rule, target, mode in _groups(t):
         g = t.where(rule=rule, target=target, mode=mode)
@@ -111,6 +111,12 @@ def _per_rule(sw) -> list[dict]:
             row[col] = _interval(vals)
         out.append(row)
     return out
+
+
+def _table(sw, name: str):
+    """A child table, or an empty one when no cell wrote a row of it."""
+    from alife.sweep import Table
+    return sw.tables.get(name) or Table(name, {})
 
 
 def _family(rule: str) -> str:
@@ -147,7 +153,7 @@ def regression(conn) -> dict:
 def analyse(path) -> dict:
     """The reading of a sweep file: per-rule intervals and the regression (JSON-able)."""
     sw = read_sweep(path)
-    conn = sw["connectivity"]
+    conn = _table(sw, "connectivity")
     res = {"rules": _per_rule(sw), "settings": sw.settings, "n_cells": len(sw.cells),
            "regression": regression(conn) if len(conn) else {"fitted": False,
                                                              "why": "no connectivity rows"},
