@@ -152,6 +152,13 @@ def test_clustered_logit_matches_a_hand_computation():
     sep = logit_cluster(np.array([0, 0, 0, 1, 1, 1.0]),
                         np.column_stack([np.ones(6), np.arange(6.0)]), g)
     assert sep["separated"]
+    firth = logit_cluster(np.array([0, 0, 0, 1, 1, 1.0]),
+                          np.column_stack([np.ones(6), np.arange(6.0)]), g, firth=True)
+    assert firth["converged"] and not firth["separated"]
+    assert 0 < firth["coef"][1] < 10 and np.all(np.isfinite(firth["se"]))
+    # without separation Firth's estimate shrinks the ML one towards 0
+    f2 = logit_cluster(y, X2, g, firth=True)
+    assert f2["converged"] and abs(f2["coef"][1]) < abs(r2["coef"][1])
     with pytest.raises(ValueError, match="only 0 and 1"):
         logit_cluster(np.array([0, 2.0]), np.ones((2, 1)), [0, 1])
 

@@ -146,6 +146,9 @@ def regression(conn) -> dict:
         return {"names": keep, "fitted": False,
                 "why": "fewer than two pairs, or every path connected (or none)"}
     res = logit_cluster(y, X, np.asarray(conn["seed"]), keep)
+    if res["separated"] or not res["converged"]:
+        # e.g. a method that never connects: Firth's fit stays finite
+        res = logit_cluster(y, X, np.asarray(conn["seed"]), keep, firth=True)
     res["fitted"] = True
     return res
 
@@ -231,9 +234,10 @@ def markdown(res) -> str:
                      f"[{reg['lo'][i]:.3g}, {reg['hi'][i]:.3g}] | {reg['p'][i]:.2g} | "
                      f"{reg['se_model'][i]:.3g} |")
         L.append("")
-        L.append(f"{reg['n']} paths on {reg['clusters']} pairs; converged: {reg['converged']}; "
-                 f"separation: {reg['separated']} (if true, the estimates are not finite "
-                 "in truth and should not be read).")
+        how = ("Firth's penalised likelihood (the maximum-likelihood fit did not exist: "
+               "some outcome pattern is separated)" if reg["firth"] else "maximum likelihood")
+        L.append(f"{reg['n']} paths on {reg['clusters']} pairs; fitted by {how}; "
+                 f"converged: {reg['converged']}.")
     return "\n".join(L) + "\n"
 
 
