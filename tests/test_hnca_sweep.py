@@ -11,7 +11,9 @@ Invariants protected:
   genome and its relabelled copy keeps the phenotype at every point;
 * the clustered logistic regression equals a hand computation (intercept
   only: p = mean y, and the CR1 sandwich by hand) and the Newton fit
-  satisfies the score equations;
+  satisfies the score equations; separated data get Firth's finite fit, and
+  the reading builds its design (log10 genes, method, rule family, mode)
+  from a connectivity table;
 * a path the search reports re-develops, row by row, to the endpoints'
   phenotype, and begins and ends at the endpoints;
 * the quick sweep runs end to end through ``run.py hnca --quick`` and its
@@ -227,3 +229,32 @@ def test_quick_sweep_end_to_end(tmp_path, capsys):
                               str(tmp_path / "work"), "--silent", "--no-report"])
     assert rc == 0
     assert "0 computed" in capsys.readouterr().out
+
+
+def test_the_reading_fits_the_regression_on_a_connectivity_table():
+    sys.path.insert(0, str(ROOT / "experiments" / "comparison"))
+    import hnca
+    from alife.sweep import Table
+    rng = np.random.default_rng(1)
+    rules = ["linear", "sigmoid-bias", "mlp-H2", "mlp-H8", "mlp-H32"]
+    genes = {r: rule_spec(r).n_genes for r in rules}
+    rows = []
+    for i in range(60):
+        rule, mode = rules[i % 5], ("evolved", "trained")[i % 2]
+        for method in ("line", "search"):
+            # the search connects often, the line never (a separated pattern)
+            ok = method == "search" and rng.random() < 0.3 + 0.1 * math.log10(genes[rule])
+            rows.append({"rule": rule, "mode": mode, "target": "diamond", "method": method,
+                         "n_params": genes[rule], "seed": i, "connected": bool(ok)})
+    t = Table("connectivity", {k: [r[k] for r in rows] for k in rows[0]})
+    for k in ("n_params", "seed"):
+        t.columns[k] = np.asarray(t.columns[k])
+    t.columns["connected"] = np.asarray(t.columns["connected"], bool)
+    res = hnca.regression(t)
+    assert res["fitted"] and res["firth"]           # the line never connects: Firth's fit
+    assert res["names"][:2] == ["intercept", "log10_params"]
+    assert "method=search" in res["names"] and "mode=trained" in res["names"]
+    assert "target=ell" not in res["names"]         # a constant column is left out
+    i = res["names"].index("method=search")
+    assert res["coef"][i] > 0 and np.all(np.isfinite(res["se"]))
+    assert res["clusters"] == 60
