@@ -105,10 +105,17 @@ def _per_rule(sw) -> list[dict]:
             if sel.any():
                 row[m] = _kn(np.asarray(c["connected"], bool)[sel])
                 row[f"{m}_kept"] = _interval(np.asarray(c["kept"], float)[sel])
-        for col in ("sigma50", "sites50", "r_single"):
+        for col in ("sigma50", "sites50"):
             vals = [v for tag in ("a", "b") if f"{col}_{tag}" in g.names
                     for v in np.asarray(g[f"{col}_{tag}"], float)]
             row[col] = _interval(vals)
+        rob = _table(sw, "robustness")
+        r = rob.where(rule=rule, target=target, mode=mode) if len(rob) else rob
+        one = ((np.array(r["kernel"]) == "resample") & (np.asarray(r["strength"]) == 1.0)
+               if len(r) else np.zeros(0, bool))
+        k, n = (int(np.asarray(r["kept"])[one].sum()), int(np.asarray(r["n"])[one].sum())) \
+            if one.any() else (0, 0)
+        row["r_single"] = {"k": k, "n": n, "ci": list(S.wilson(k, n))}
         out.append(row)
     return out
 
@@ -211,16 +218,17 @@ def _knf(d) -> str:
 
 def markdown(res) -> str:
     """The per-rule table and the regression as Markdown."""
-    L = ["k/n with 95 % Wilson intervals (pairs whose endpoints both solve the target); "
-         "means with 95 % t intervals over endpoints.", "",
-         "| rule | target | mode | genes | pairs solved | line connected | points kept on the line | matched line connected | search connected | σ50 (noise / level RMS) | genes resampled for r = 1/2 | r, one gene resampled |",
+    L = ["k/n with 95 % Wilson intervals (pairs whose endpoints both solve the target; "
+         "for r, mutants pooled over the solved endpoints); means with 95 % t intervals "
+         "over endpoints.", "",
+         "| rule | target | mode | genes | pairs solved | line connected | points kept on the line | matched line connected | search connected | σ50 (noise / level RMS) | genes resampled for r = 1/2 | r, one gene resampled (mutants kept / drawn) |",
          "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in res["rules"]:
         L.append(f"| {r['rule']} | {r['target']} | {r['mode']} | {r['n_params']} | "
                  f"{_knf(r['both_solved'])} | {_knf(r.get('line'))} | "
                  f"{_ci(r.get('line_kept'), 2)} | {_knf(r.get('matched_line'))} | "
                  f"{_knf(r.get('search'))} | {_ci(r['sigma50'])} | {_ci(r['sites50'])} | "
-                 f"{_ci(r['r_single'], 2)} |")
+                 f"{_knf(r['r_single']) if r['r_single']['n'] else '—'} |")
     reg = res["regression"]
     L += ["", "**Logistic regression: connected ~ log10 genes + method + rule family + mode "
           "(+ target), standard errors clustered by pair**", ""]
