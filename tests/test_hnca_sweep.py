@@ -94,6 +94,8 @@ def test_rule_labels_build_the_named_specs():
             rule_spec(bad)
     with pytest.raises(ValueError, match="unknown setting"):
         check_hnca_settings({"generation": 3})
+    with pytest.raises(ValueError, match="unknown mutation|operator"):
+        check_hnca_settings({"mutation": "swap"})
     with pytest.raises(ValueError, match="resample_sites"):
         check_hnca_settings({"resample_sites": [4, 1]})
     ell = target_pattern("ell", 8)

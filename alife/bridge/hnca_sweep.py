@@ -75,6 +75,7 @@ __all__ = ["HNCA_SETTINGS", "HNCA_QUICK_SETTINGS", "check_hnca_settings", "rule_
 HNCA_SETTINGS = {
     "levels": 4, "base_size": 8, "steps": 10,
     "pop_size": 100, "generations": 2000, "evolve_attempts": 1, "train_attempts": 2,
+    "mutation": "resample", "mutation_params": {},
     "train_iterations": 600, "train_lr": 0.03, "temperature": 0.1,
     "surrogate": "straight_through", "leak": 0.1,
     "n_points": 61,
@@ -104,7 +105,9 @@ def check_hnca_settings(settings: dict) -> dict:
     """The settings merged over :data:`HNCA_SETTINGS`, checked (ValueError, one line).
 
     Keys: ``levels``, ``base_size``, ``steps`` — the grid of every rule;
-    ``pop_size``, ``generations`` — the hill climbers of an evolved endpoint;
+    ``pop_size``, ``generations``, ``mutation``, ``mutation_params`` — the
+    hill climbers of an evolved endpoint and their operator
+    (:data:`alife.evolve.OPERATORS`; default one gene resampled);
     ``evolve_attempts``, ``train_attempts`` — fresh seeds tried per evolved
     or trained endpoint until one solves the target; ``train_iterations``, ``train_lr``, ``temperature`` — the
     gradient training of a trained endpoint; ``surrogate`` (None,
@@ -134,8 +137,12 @@ def check_hnca_settings(settings: dict) -> dict:
             raise ValueError(f"setting {k} must be an increasing list of numbers > 0, got {v!r}")
     if any(not isinstance(x, int) for x in s["resample_sites"]):
         raise ValueError(f"setting resample_sites must list integers, got {s['resample_sites']!r}")
+    from ..evolve.mutation import get_operator
     from .models import surrogate_leak
     surrogate_leak(s["surrogate"], s["leak"])
+    if not isinstance(s["mutation_params"], dict):
+        raise ValueError(f"setting mutation_params must be a dict, got {s['mutation_params']!r}")
+    get_operator(s["mutation"], **s["mutation_params"])     # one-line ValueError if unknown
     return s
 
 
@@ -196,8 +203,9 @@ def _losses(spec: HNCASpec, genomes: np.ndarray, tgt: np.ndarray) -> np.ndarray:
     return np.asarray(loss(develop(spec, genomes).phenotypes, tgt), dtype=np.float64)
 
 
-def evolve_endpoint(spec: HNCASpec, tgt: np.ndarray, seed, pop_size: int,
-                    generations: int) -> tuple[np.ndarray, float, int]:
+def evolve_endpoint(spec: HNCASpec, tgt: np.ndarray, seed, pop_size: int, generations: int,
+                    mutation: str = "resample",
+                    mutation_params: dict | None = None) -> tuple[np.ndarray, float, int]:
     """Hill climbers until one solves ``tgt``.
 
     Parameters
@@ -206,6 +214,8 @@ def evolve_endpoint(spec: HNCASpec, tgt: np.ndarray, seed, pop_size: int,
     tgt : (N, N) bool target at the output level
     seed : int or SeedSequence, the climbers' only random stream
     pop_size, generations : climbers, and the most generations run
+    mutation, mutation_params : the operator (default: one gene resampled
+        from U(-1, 1), the GECCO kernel)
 
     Returns
     -------
@@ -213,7 +223,8 @@ def evolve_endpoint(spec: HNCASpec, tgt: np.ndarray, seed, pop_size: int,
     climber at loss 0, else the best climber at the end.
     """
     from ..evolve.algorithms.hillclimb import HillClimbers
-    algo = HillClimbers(pop_size=int(pop_size), mutation="resample", init_scale=spec.init_scale)
+    algo = HillClimbers(pop_size=int(pop_size), mutation=mutation,
+                        mutation_params=dict(mutation_params or {}), init_scale=spec.init_scale)
     rng = np.random.default_rng(seed)
     first = algo.init(rng, genome_size=spec.n_genes)
     state = algo.tell_init(first, _losses(spec, first.genomes, tgt))
@@ -251,7 +262,8 @@ def _endpoint(spec, tgt, mode, seeds, s) -> dict:
     tries = s["evolve_attempts"] if mode == "evolved" else s["train_attempts"]
     for k, ss in enumerate(seeds[:tries]):
         if mode == "evolved":
-            g, loss, work = evolve_endpoint(spec, tgt, ss, s["pop_size"], s["generations"])
+            g, loss, work = evolve_endpoint(spec, tgt, ss, s["pop_size"], s["generations"],
+                                            s["mutation"], s["mutation_params"])
         else:
             g, loss, work = train_endpoint(spec, tgt, int(ss.generate_state(1)[0]), s)
         if loss == 0:
