@@ -25,7 +25,8 @@ module with parameters), :mod:`.train` (seeded training, checkpoints),
 :mod:`.align` (weight matching for MLPs and HNCA hidden units),
 :mod:`.similarity` (linear CKA, prediction agreement, HNCA state distances),
 :mod:`.ensembles` (FGE, SWA, points along a curve), :mod:`.hnca_train` (the
-HNCA twin trained by gradient), :mod:`.netmap` (a trained net as the GP map
+HNCA twin trained by gradient), :mod:`.hnca_sweep` (the 2x2 design on
+HNCAs: one pair of evolved or trained genomes per sweep cell), :mod:`.netmap` (a trained net as the GP map
 ``net``), and the command's :mod:`.config`, :mod:`.run`, :mod:`.plots` and
 :mod:`.compare`.
 
@@ -37,7 +38,7 @@ from .._lazy import lazy_exports
 #: Exported name -> the submodule defining it.
 _HOME = {
     "Split": "data", "digits_split": "data",
-    "MLP": "models", "HNCAModel": "models",
+    "MLP": "models", "HNCAModel": "models", "SurrogateTwin": "models",
     "train_mlp": "train", "evaluate": "train", "save_checkpoint": "train",
     "load_checkpoint": "train",
     **{name: "paths" for name in ("Path", "LinearPath", "BezierPath", "PolyChainPath",
@@ -49,6 +50,9 @@ _HOME = {
                                        "prediction_agreement", "hnca_internal_distance")},
     **{name: "ensembles" for name in ("fge", "swa", "curve_ensemble", "ensemble_eval")},
     "train_hnca": "hnca_train", "surrogate_loss": "hnca_train", "TrainResult": "hnca_train",
+    **{name: "hnca_sweep" for name in ("hnca_pair_cell", "rule_spec", "target_pattern",
+                                       "hnca_blocks", "evolve_endpoint", "train_endpoint",
+                                       "check_hnca_settings")},
     **{name: "netmap" for name in ("NetMap", "GaussianSpace", "net_robustness")},
     "BridgeConfig": "config", "load_bridge_config": "config", "loads_bridge": "config",
     "run_bridge": "run", "read_bridge": "run", "bridge_summary": "run",

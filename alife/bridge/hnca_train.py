@@ -23,7 +23,11 @@ Caveat for rectified-sigmoid rules (the Bielawski preset): a cell whose
 pre-activation is <= 0 outputs exactly 0 with zero gradient, so the surrogate
 cannot "switch on" a dead cell directly, only through its live neighbours'
 influence on later steps; linear rules with a bias or residual MLP rules
-(the ``neural`` preset) train much more easily.
+(the ``neural`` preset) train much more easily.  ``surrogate=
+"straight_through"`` (or ``"leaky"``) gives the rectified sigmoid a
+non-zero surrogate gradient where it outputs 0
+(:class:`~alife.bridge.models.SurrogateTwin`): the development, and so the
+trained genome's phenotype, stays exactly the rule's.
 
 :func:`train_hnca` runs Adam on the flat genome of an
 :class:`~alife.bridge.models.HNCAModel` with global-norm gradient clipping,
@@ -105,7 +109,8 @@ class TrainResult(np.ndarray):
 def train_hnca(spec: HNCASpec, target, *, seed: int = 0, iterations: int = 300, lr: float = 0.02,
                steps: int | None = None, temperature: float = 0.1, clip: float = 1.0,
                genome=None, init_scale: float | None = None, keep_best: bool = True,
-               tol: float | None = None) -> np.ndarray:
+               tol: float | None = None, surrogate: str | None = None,
+               leak: float = 0.1) -> np.ndarray:
     """Train an HNCA genome by gradient through the torch twin.
 
     Parameters
@@ -123,6 +128,9 @@ def train_hnca(spec: HNCASpec, target, *, seed: int = 0, iterations: int = 300, 
     keep_best : return the genome with the lowest surrogate seen (else the last)
     tol : stop once the surrogate is below ``tol`` (default ``log(2) / N**2 / 4``:
         every cell safely on the right side of the threshold)
+    surrogate : None, ``"straight_through"`` or ``"leaky"``: the gradient of
+        the rectified sigmoid where it is 0 (:class:`~alife.bridge.models.HNCAModel`)
+    leak : float in (0, 1], the slope factor of ``"leaky"``
 
     Returns
     -------
@@ -139,7 +147,8 @@ def train_hnca(spec: HNCASpec, target, *, seed: int = 0, iterations: int = 300, 
         genome = spec.random_genomes(1, seed=int(seed))[0]
         if init_scale is not None:
             genome = genome * np.float32(init_scale / spec.init_scale)
-    model = HNCAModel(spec, genome=np.asarray(genome, np.float32), steps=steps)
+    model = HNCAModel(spec, genome=np.asarray(genome, np.float32), steps=steps,
+                      surrogate=surrogate, leak=leak)
     t = torch.from_numpy(tgt.astype(np.float32))
     if tol is None:
         tol = math.log(2.0) / tgt.size / 4

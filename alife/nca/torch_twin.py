@@ -280,13 +280,18 @@ class TorchHNCA(torch.nn.Module):
                 else:
                     y = (y.view(m, 2, m, 2, P * O) + u).view(n, n, P * O)
             if k["w2"] is not None:
-                h = _activation(spec.hidden_activation, y, inplace)
+                h = self._activate(spec.hidden_activation, y, inplace)
                 y = _to_cells(F.conv2d(_to_image(h), k["w2"], k["b2"], groups=P))
-            y = _activation(spec.output_activation, y, inplace)
+            y = self._activate(spec.output_activation, y, inplace)
             if spec.update == "residual":
                 y = s + y
             new.append(y)
         return new
+
+    def _activate(self, name: str, y: torch.Tensor, inplace: bool) -> torch.Tensor:
+        """The activation ``name`` of the rule; a subclass may change its gradient
+        (e.g. a surrogate for the rectified sigmoid), never its value."""
+        return _activation(name, y, inplace)
 
     def step(self, genomes: torch.Tensor, states: list[torch.Tensor]) -> list[torch.Tensor]:
         """One synchronous step of every genome.

@@ -15,19 +15,22 @@ writes one tidy table (an HDF5 result file, plus CSV) at the end::
 It imports neither torch nor the simulator: a cell function brings what it
 needs.  The statistics every sweep's reading needs (Wilson intervals, t
 intervals and bootstraps over seeds, a Spearman trend test) are in
-:mod:`alife.sweep.stats`.
+:mod:`alife.sweep.stats`; a logistic regression with errors clustered by
+seed in :mod:`alife.sweep.regression`.
 
 Modules
 -------
 :mod:`.cells` (:class:`Cell`, :func:`grid`, :func:`cell_seed`),
 :mod:`.runner` (:func:`run_sweep`; the cell-function contract, resume and
 sharding are described there), :mod:`.table` (:func:`read_sweep`,
-:class:`SweepTable`, the file layout), :mod:`.stats`, :mod:`.toy` (a small
-cell function for examples and tests).
+:class:`SweepTable`, the file layout), :mod:`.stats`, :mod:`.regression`,
+:mod:`.toy` (a small cell function for examples and tests).
 """
 from .cells import Cell, SweepError, cell_seed, grid
+from .regression import cluster_sandwich, logit_cluster
 from .runner import cell_file, cells_folder, load_cell, run_sweep, sweep_key
 from .table import KIND, SweepTable, Table, build_table, read_sweep, table_differences
 
 __all__ = ["Cell", "SweepError", "cell_seed", "grid", "run_sweep", "sweep_key", "cells_folder",
-           "cell_file", "load_cell", "read_sweep", "SweepTable", "Table", "build_table", "KIND", "table_differences"]
+           "cell_file", "load_cell", "read_sweep", "SweepTable", "Table", "build_table", "KIND", "table_differences",
+           "logit_cluster", "cluster_sandwich"]

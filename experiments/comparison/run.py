@@ -7,6 +7,9 @@
     python experiments/comparison/run.py rna-partial             # RNA12 R-E correlation given log f
     python experiments/comparison/run.py compare                 # comparison.{csv,md,png} from the sweeps
     python experiments/comparison/run.py systems [--quick] [--out DIR]   # every system, one definition
+    python experiments/comparison/run.py hnca                    # the 2x2 design on HNCAs
+    python experiments/comparison/run.py hnca --quick --out DIR  # seconds; the tests run it
+    python experiments/comparison/run.py hnca-report             # its reading from the sweep file
 
 Subcommands
 -----------
@@ -31,6 +34,17 @@ Subcommands
     E_C, the diamond's rho/f and distances in the symmetry quotient, for
     RNA12, evolved and trained HNCAs and the MLPs.  Writes
     ``OUT/systems.h5`` (table ``systems``), ``systems.csv``, ``systems.md``.
+``hnca``
+    The 2x2 design on HNCAs (:mod:`hnca`): Bielawski's linear rule, a
+    linear rule with a sigmoid and bias, and MLP rules of 2 to 32 hidden
+    units (8 with 2 and 4 channels), each evolved and trained, 5 disjoint
+    pairs each, on the diamond (and an asymmetric L for two rules); every
+    pair measured by :func:`alife.bridge.hnca_sweep.hnca_pair_cell`.
+    Writes ``OUT/hnca_sweep.h5`` (tables ``connectivity`` and
+    ``robustness`` among them), the CSVs and, with ``--report``, the
+    reading; resumes from ``WORK/hnca_sweep.h5.cells/`` like ``mlp``.
+``hnca-report``
+    Redo the HNCA reading from an existing sweep file.
 ``mlp-report``
     Redo the reading (``mlp_sweep_summary.json``, ``mlp_sweep_tables.md``,
     ``mlp_sweep.png``, the CSVs) from an existing sweep file, and
@@ -57,6 +71,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import hnca  # noqa: E402
 import mlp  # noqa: E402
 
 from alife.store import folder_lock  # noqa: E402
@@ -84,6 +99,33 @@ def cmd_mlp(args) -> int:
             sw.to_csv(out, stem)
     print(f"{sw.path}: {len(sw.cells)} cells ({sw.timing['computed']} computed, "
           f"{sw.timing['reused']} reused) in {wall:.1f} s on {sw.timing['executor']}")
+    return 0
+
+
+def cmd_hnca(args) -> int:
+    out = Path(args.out)
+    work = Path(args.work) if args.work else None
+    t0 = time.perf_counter()
+    with folder_lock(out):
+        with _executor(args) as ex:
+            sw = hnca.run(out, quick=args.quick, pairs=args.pairs, executor=ex, work=work,
+                          force=args.force, progress=not args.silent)
+        wall = time.perf_counter() - t0
+        stem = Path(sw.path).stem
+        if args.report:
+            print(hnca.markdown(hnca.write_outputs(sw.path, out, stem)))
+        else:
+            sw.to_csv(out, stem)
+    print(f"{sw.path}: {len(sw.cells)} cells ({sw.timing['computed']} computed, "
+          f"{sw.timing['reused']} reused) in {wall:.1f} s on {sw.timing['executor']}")
+    return 0
+
+
+def cmd_hnca_report(args) -> int:
+    path = Path(args.sweep)
+    with folder_lock(args.out):
+        res = hnca.write_outputs(path, Path(args.out), path.stem)
+    print(hnca.markdown(res))
     return 0
 
 
@@ -175,6 +217,25 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--sweep", default=str(HERE / "mlp_sweep.h5"))
     r.add_argument("--out", default=str(HERE))
     r.set_defaults(func=cmd_report)
+    h = sub.add_parser("hnca", help="the 2x2 design on HNCAs (evolved and trained rules)")
+    h.add_argument("--out", default=str(HERE), help="folder of the table, CSVs and reading")
+    h.add_argument("--work", default="out/comparison",
+                   help="folder of the finished cells (resume state); default out/comparison")
+    h.add_argument("--quick", action="store_true", help="a small sweep (seconds), for tests")
+    h.add_argument("--pairs", type=int, help="disjoint pairs per rule and mode (default 5)")
+    h.add_argument("--executor", choices=["threads", "processes", "dask"], default=None,
+                   help="threads (one process, default), processes or dask")
+    h.add_argument("--workers", type=int, help="worker processes (processes, dask)")
+    h.add_argument("--scheduler", help="a running Dask scheduler, tcp://HOST:PORT")
+    h.add_argument("--force", action="store_true", help="discard finished cells of another config")
+    h.add_argument("--no-report", dest="report", action="store_false",
+                   help="only the table and CSVs, no figure or reading")
+    h.add_argument("--silent", action="store_true", help="no line per cell")
+    h.set_defaults(func=cmd_hnca)
+    hr = sub.add_parser("hnca-report", help="the reading of an existing HNCA sweep file")
+    hr.add_argument("--sweep", default=str(HERE / "hnca_sweep.h5"))
+    hr.add_argument("--out", default=str(HERE))
+    hr.set_defaults(func=cmd_hnca_report)
     q = sub.add_parser("rna-partial", help="RNA12: R-E correlation across phenotypes given "
                                            "log frequency")
     q.add_argument("--phenotypes", default=str(HERE.parent / "rna" / "phenotypes.csv"))
