@@ -190,6 +190,8 @@ def _parse(lines, path: str, alphabet: str, letters: str, tau: float):
                          f"header; the first line must name the tab-separated columns "
                          f"Genotypeset, Delta, Genotype, Score")
     col = {c: header.index(c) for c in REQUIRED_COLUMNS}
+    i_score, i_set, i_delta, i_geno = (col["Score"], col["Genotypeset"], col["Delta"],
+                                       col["Genotype"])
     ncol = len(header)
     alpha_set = set(letters)
     data: dict[str, dict[str, float]] = {}
@@ -199,16 +201,19 @@ def _parse(lines, path: str, alphabet: str, letters: str, tau: float):
         if line == "":
             continue
         fields = line.split("\t")
-        if len(fields) < ncol:
-            fields = fields + [""] * (ncol - len(fields))
-        head = fields[:ncol]
+        if len(fields) != ncol:      # the usual row has exactly the header's columns
+            if len(fields) < ncol:
+                fields = fields + [""] * (ncol - len(fields))
+            head = fields[:ncol]
+        else:
+            head = fields
         if "" in head:
             if all(v == "" for v in head):
                 continue
             empty = header[head.index("")]
             raise ValueError(f"line {lineno}: missing value in column {empty}; every row needs "
                              f"a Genotypeset, Delta, Genotype and Score")
-        s = fields[col["Score"]]
+        s = fields[i_score]
         try:
             score = float(s)
         except ValueError:
@@ -216,16 +221,16 @@ def _parse(lines, path: str, alphabet: str, letters: str, tau: float):
                              f"decimal numbers") from None
         if not score >= tau:
             continue
-        name = fields[col["Genotypeset"]]
+        name = fields[i_set]
         if name not in data:
-            d = fields[col["Delta"]]
+            d = fields[i_delta]
             try:
                 deltas[name] = float(d)
             except ValueError:
                 raise ValueError(f"line {lineno}: Delta {d!r} is not a number; write each set's "
                                  f"delta as a decimal number") from None
             data[name] = {}
-        g = fields[col["Genotype"]]
+        g = fields[i_geno]
         if L == 0:
             L = len(g)
         if len(g) != L:
