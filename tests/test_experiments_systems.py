@@ -40,8 +40,8 @@ def test_quick_table_follows_the_contract(quick):
             ("mlp", "trained")} <= systems
     by = {(x["system"], x["rule"], x["mode"], x["measure"]): x for x in rows}
     # the same measures, on the same m, for every system
-    for key in (("rna", "rna12", "random"), ("hnca", "bielawski", "evolved"),
-                ("hnca", "mlp-H8", "trained"), ("mlp", "width-4", "trained")):
+    for key in (("rna", "rna12", "random"), ("hnca", "linear", "evolved"),
+                ("hnca", "residual-relu-H8-C2-L2", "trained"), ("mlp", "width-4", "trained")):
         for meas in ("robustness", "evolvability_rarefied", "E_C"):
             row = by[key + (meas,)]
             assert row["m"] == sw.settings["m"] and row["n"] >= 1 and row["definition"]
@@ -49,11 +49,11 @@ def test_quick_table_follows_the_contract(quick):
                                          else sw.settings["m"]) or math.isnan(row["value"])
     assert by[("rna", "rna12", "exhaustive", "rho_over_f_median")]["value"] == pytest.approx(
         312, rel=0.01)
-    f = by[("hnca", "bielawski", "random", "frequency")]
+    f = by[("hnca", "linear", "random", "frequency")]
     assert f["n"] == sw.settings["random_genomes"] and 0 <= f["lo"] <= f["value"] <= f["hi"]
     for mode in ("evolved", "random"):      # the quotient never lengthens a distance
-        q = by[("hnca", "bielawski", mode, "distance_quotient")]["value"]
-        assert q <= by[("hnca", "bielawski", mode, "distance_raw")]["value"]
+        q = by[("hnca", "linear", mode, "distance_quotient")]["value"]
+        assert q <= by[("hnca", "linear", mode, "distance_raw")]["value"]
     assert "sweep result file" in verify_file(out / "systems.h5")
     csv = (out / "systems.csv").read_text().splitlines()
     assert csv[0].split(",")[:len(t.names)] == t.names and len(csv) == len(t) + 1

@@ -37,6 +37,7 @@ import numpy as np
 
 from alife.sweep import Cell, run_sweep
 from alife.sweep import stats as S
+from alife.bridge.width_contract import rule_label
 
 HERE = Path(__file__).resolve().parent
 EXPERIMENTS = HERE.parent
@@ -319,16 +320,28 @@ def distance_rows(system, rule, mode, spec, ends, rng, s) -> list[dict]:
     ]
 
 
+#: Rule labels shared with the comparison's other tables: the evolved endpoints
+#: are Bielawski's rule on the 4-level base-8 grid, the 2x2 design's "linear".
+EVOLVED_RULE = "linear"
+
+
+def trained_rule(spec) -> str:
+    """Label of the connectivity experiment's trained rule, e.g.
+    ``residual-relu-H8-C2-L2``: a residual ReLU MLP rule (H hidden units, C
+    channels, L levels), a different rule from the 2x2 design's ``mlp-H8``."""
+    return f"residual-relu-H{spec.hidden}-C{spec.channels}-L{spec.levels}"
+
+
 def hnca_part(which: str, seed, s) -> tuple[list[dict], dict]:
     from alife.gpmap.hnca import HNCAMap
     from alife.neutral.evolvability import mutant_counts
     rng = np.random.default_rng(seed)
     if which == "evolved":
         spec, ends, names = evolved_endpoints(s)
-        rule = "bielawski"
+        rule = EVOLVED_RULE
     else:
         spec, ends, names = trained_endpoints(s)
-        rule = f"mlp-H{spec.hidden}"
+        rule = trained_rule(spec)
     if len(ends) == 0:
         return [], {"genotypes": 0}
     gm = HNCAMap(spec)
@@ -372,13 +385,13 @@ def diamond_part(seed, s) -> tuple[list[dict], dict]:
     ex = {"kernel": KERNEL, "n_mutants": int(s["n_mutants"]), "n_params": int(spec.n_genes)}
     ratio = rho / f if k else float("nan")
     rows = [
-        _row("hnca", "bielawski", "random", "frequency", f, flo, fhi, n,
+        _row("hnca", EVOLVED_RULE, "random", "frequency", f, flo, fhi, n,
              f"fraction of {n:,} uniformly random genomes developing the {s['target']} "
              "(base 8, 10 steps; Clopper-Pearson)", **ex),
-        _row("hnca", "bielawski", "evolved" if k < 2 else "random", "rho", rho, rlo, rhi, rn,
+        _row("hnca", EVOLVED_RULE, "evolved" if k < 2 else "random", "rho", rho, rlo, rhi, rn,
              f"phenotype robustness of the {s['target']}: mean one-site robustness of "
              f"{what}", **ex),
-        _row("hnca", "bielawski", "evolved" if k < 2 else "random", "rho_over_f", ratio,
+        _row("hnca", EVOLVED_RULE, "evolved" if k < 2 else "random", "rho_over_f", ratio,
              rlo / fhi if fhi > 0 else float("nan"),
              rhi / flo if flo > 0 else float("inf"), rn,
              "rho / f (interval: the ends of both intervals; upper end infinite while f "
@@ -440,7 +453,7 @@ def mlp_part(params, seed, s) -> tuple[list[dict], dict]:
         raise ValueError(f"width {w} depth {d}: {checked - matched} of {checked} nets differ "
                          "from the sweep's (kept or new-phenotype counts of its one-site "
                          "mutants); the training is not reproduced")
-    rule = f"width-{w}" if d == 1 else f"depth-{d}"
+    rule = rule_label(w, d)
     rows = measure_rows("mlp", rule, "trained", counts, s, rng, pooled=True)
     n_params = int(genome.size)
     for r in rows:
