@@ -92,12 +92,14 @@ def new_figure(figsize, layout: str | None = "constrained"):
     return fig
 
 
-def save_figure(fig, path, dpi: int = 100) -> Path:
+def save_figure(fig, path, dpi: int = 100, *, file=None) -> Path:
     """Write ``fig`` to ``path`` in the format its suffix names; return the path.
 
     PNG files are drawn at ``dpi``; PDF and SVG are vector files, written
     without a creation date and with fixed SVG ids, so that the same figure
-    gives the same bytes.  The figure is cropped to its content.
+    gives the same bytes.  The figure is cropped to its content.  With
+    ``file`` (an open binary file, e.g. the temporary file of an atomic
+    write) the bytes go there instead, in the format ``path`` names.
 
     Raises
     ------
@@ -109,7 +111,7 @@ def save_figure(fig, path, dpi: int = 100) -> Path:
     path = Path(path)
     fmt = check_format(path.suffix)
     with matplotlib.rc_context({"svg.hashsalt": "alife", "svg.fonttype": "path"}):
-        fig.savefig(path, format=fmt, dpi=dpi, bbox_inches="tight",
+        fig.savefig(path if file is None else file, format=fmt, dpi=dpi, bbox_inches="tight",
                     metadata=_METADATA.get(fmt))
     return path
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..figures import FORMATS, MIN_POINTS, new_figure
+from ..figures import FORMATS, MIN_POINTS, new_figure, save_figure
 from ..store import atomic_write
 from ..store.atomic import open_exclusive
 from ..sweep import stats as S
@@ -46,8 +46,6 @@ METHOD_COLORS = {"line": "C3", "matched_line": "C0", "search": "C2", "bezier": "
 #: (system, mode) -> marker and line style (left panel).
 FAMILY_STYLE = {("mlp", "trained"): ("o", "-"), ("hnca", "evolved"): ("^", "--"),
                 ("hnca", "trained"): ("s", "-."), ("rna", "evolved"): ("D", ":")}
-
-_METADATA = {"pdf": {"CreationDate": None}, "svg": {"Date": None}}
 
 
 def _family_cmap(system, mode):
@@ -182,9 +180,8 @@ def comparison_figure(tables: dict, rows: list, path, fmt: str = "png") -> Path:
     tables : :func:`alife.bridge.compare.combine`'s result (the robustness rows)
     rows : :func:`alife.bridge.compare.summarise`'s result
     path : output file
-    fmt : one of :data:`FORMATS`
+    fmt : one of :data:`FORMATS`, the suffix of ``path``
     """
-    import matplotlib
     fig = new_figure((13, 5.6))
     left, right = fig.subplots(1, 2)
     h1 = _connectivity_panel(left, rows)
@@ -194,8 +191,9 @@ def comparison_figure(tables: dict, rows: list, path, fmt: str = "png") -> Path:
             ax.legend(handles=h, loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=8,
                       ncols=min(3, len(h)), frameon=False)
     path = Path(path)
-    with matplotlib.rc_context({"svg.hashsalt": "alife", "svg.fonttype": "path"}), \
-            atomic_write(path) as tmp, open_exclusive(tmp, "wb") as fh:
-        fig.savefig(fh, format=fmt, dpi=110, bbox_inches="tight", metadata=_METADATA.get(fmt))
+    if path.suffix != f".{fmt}":
+        raise ValueError(f"figure path {path.name!r} does not end in .{fmt}; name it for its format")
+    with atomic_write(path) as tmp, open_exclusive(tmp, "wb") as fh:
+        save_figure(fig, path, dpi=110, file=fh)
     return path
 
