@@ -257,8 +257,6 @@ def figure(res, out_png) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from alife.store import atomic_write
-    from alife.store.atomic import open_exclusive
     fig, ax = plt.subplots(1, 2, figsize=(12, 4.6))
     colors = {"line": "C3", "matched_line": "C0", "search": "C2"}
     offs = {"evolved": -0.012, "trained": 0.012}
@@ -299,12 +297,8 @@ def figure(res, out_png) -> Path:
     fig.suptitle("HNCA rules on the diamond (base 8, 10 steps), evolved and trained: "
                  "5 disjoint pairs per rule and mode")
     fig.tight_layout()
-    out_png = Path(out_png)
-    out_png.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(out_png) as tmp, open_exclusive(tmp, "wb") as fh:
-        fig.savefig(fh, dpi=110, format="png")
-    plt.close(fig)
-    return out_png
+    from mlp import _write_png
+    return _write_png(fig, out_png)
 
 
 def write_outputs(path, out_dir, stem: str) -> dict:

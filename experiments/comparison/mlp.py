@@ -346,6 +346,12 @@ def figure(path, out_png) -> Path:
     fig.suptitle("Digits MLPs against width: means with 95 % t intervals over 5 disjoint pairs "
                  "(robustness: mean r over 10 nets); the exact phenotype is the training-set argmax")
     fig.tight_layout()
+    return _write_png(fig, out_png)
+
+
+def _write_png(fig, out_png) -> Path:
+    """Write ``fig`` as a PNG (110 dpi) to ``out_png`` atomically, close it; the path."""
+    import matplotlib.pyplot as plt
     out_png = Path(out_png)
     out_png.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(out_png) as tmp, open_exclusive(tmp, "wb") as fh:

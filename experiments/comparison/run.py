@@ -82,59 +82,50 @@ def _executor(args):
     return make_executor(args.executor, workers=args.workers, scheduler=args.scheduler)
 
 
-def cmd_mlp(args) -> int:
+def _run_sweep(args, module, **sizes) -> int:
+    """Run one sweep module (:mod:`mlp` or :mod:`hnca`) from its subcommand's
+    options, write its reading (or only its CSVs) and say how long it took."""
     out = Path(args.out)
     work = Path(args.work) if args.work else None
     t0 = time.perf_counter()
     with folder_lock(out):          # one writer of the folder's tables and figure
         with _executor(args) as ex:
-            sw = mlp.run(out, quick=args.quick, widths=args.widths, pairs=args.pairs,
-                         executor=ex, work=work, force=args.force, progress=not args.silent)
+            sw = module.run(out, quick=args.quick, pairs=args.pairs, executor=ex, work=work,
+                            force=args.force, progress=not args.silent, **sizes)
         wall = time.perf_counter() - t0
         stem = Path(sw.path).stem
         if args.report:
-            res = mlp.write_outputs(sw.path, out, stem)
-            print(mlp.markdown(res))
+            print(module.markdown(module.write_outputs(sw.path, out, stem)))
         else:
             sw.to_csv(out, stem)
     print(f"{sw.path}: {len(sw.cells)} cells ({sw.timing['computed']} computed, "
           f"{sw.timing['reused']} reused) in {wall:.1f} s on {sw.timing['executor']}")
     return 0
+
+
+def _report(args, module) -> int:
+    """Redo a sweep module's reading from an existing sweep file."""
+    path = Path(args.sweep)
+    with folder_lock(args.out):
+        res = module.write_outputs(path, Path(args.out), path.stem)
+    print(module.markdown(res))
+    return 0
+
+
+def cmd_mlp(args) -> int:
+    return _run_sweep(args, mlp, widths=args.widths)
 
 
 def cmd_hnca(args) -> int:
-    out = Path(args.out)
-    work = Path(args.work) if args.work else None
-    t0 = time.perf_counter()
-    with folder_lock(out):
-        with _executor(args) as ex:
-            sw = hnca.run(out, quick=args.quick, pairs=args.pairs, executor=ex, work=work,
-                          force=args.force, progress=not args.silent)
-        wall = time.perf_counter() - t0
-        stem = Path(sw.path).stem
-        if args.report:
-            print(hnca.markdown(hnca.write_outputs(sw.path, out, stem)))
-        else:
-            sw.to_csv(out, stem)
-    print(f"{sw.path}: {len(sw.cells)} cells ({sw.timing['computed']} computed, "
-          f"{sw.timing['reused']} reused) in {wall:.1f} s on {sw.timing['executor']}")
-    return 0
+    return _run_sweep(args, hnca)
 
 
 def cmd_hnca_report(args) -> int:
-    path = Path(args.sweep)
-    with folder_lock(args.out):
-        res = hnca.write_outputs(path, Path(args.out), path.stem)
-    print(hnca.markdown(res))
-    return 0
+    return _report(args, hnca)
 
 
 def cmd_report(args) -> int:
-    path = Path(args.sweep)
-    with folder_lock(args.out):
-        res = mlp.write_outputs(path, Path(args.out), path.stem)
-    print(mlp.markdown(res))
-    return 0
+    return _report(args, mlp)
 
 
 #: The sweep files ``compare`` reads by default (those present, in this order).
@@ -194,48 +185,47 @@ def cmd_systems(args) -> int:
     return 0
 
 
+def _sweep_parser(sub, name: str, help_: str, func, pairs_help: str):
+    """A sweep's subcommand with the options every sweep takes."""
+    p = sub.add_parser(name, help=help_)
+    p.add_argument("--out", default=str(HERE), help="folder of the table, CSVs and reading")
+    p.add_argument("--work", default="out/comparison",
+                   help="folder of the finished cells (resume state); default out/comparison")
+    p.add_argument("--quick", action="store_true", help="a small sweep (seconds), for tests")
+    p.add_argument("--pairs", type=int, help=pairs_help)
+    p.add_argument("--executor", choices=["threads", "processes", "dask"], default=None,
+                   help="threads (one process, default), processes or dask")
+    p.add_argument("--workers", type=int, help="worker processes (processes, dask)")
+    p.add_argument("--scheduler", help="a running Dask scheduler, tcp://HOST:PORT")
+    p.add_argument("--force", action="store_true", help="discard finished cells of another config")
+    p.add_argument("--no-report", dest="report", action="store_false",
+                   help="only the table and CSVs, no figure or reading")
+    p.add_argument("--silent", action="store_true", help="no line per cell")
+    p.set_defaults(func=func)
+    return p
+
+
+def _report_parser(sub, name: str, help_: str, func, sweep_file: str):
+    """A subcommand that redoes a sweep's reading from its file (default: the committed one)."""
+    p = sub.add_parser(name, help=help_)
+    p.add_argument("--sweep", default=str(HERE / sweep_file))
+    p.add_argument("--out", default=str(HERE))
+    p.set_defaults(func=func)
+    return p
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
-    m = sub.add_parser("mlp", help="the MLP width sweep on digits")
-    m.add_argument("--out", default=str(HERE), help="folder of the table, CSVs and reading")
-    m.add_argument("--work", default="out/comparison",
-                   help="folder of the finished cells (resume state); default out/comparison")
-    m.add_argument("--quick", action="store_true", help="a small sweep (seconds), for tests")
+    m = _sweep_parser(sub, "mlp", "the MLP width sweep on digits", cmd_mlp,
+                      "disjoint pairs per width (default 5)")
     m.add_argument("--widths", type=int, nargs="+", help="one-hidden-layer widths (default 4..512)")
-    m.add_argument("--pairs", type=int, help="disjoint pairs per width (default 5)")
-    m.add_argument("--executor", choices=["threads", "processes", "dask"], default=None,
-                   help="threads (one process, default), processes or dask")
-    m.add_argument("--workers", type=int, help="worker processes (processes, dask)")
-    m.add_argument("--scheduler", help="a running Dask scheduler, tcp://HOST:PORT")
-    m.add_argument("--force", action="store_true", help="discard finished cells of another config")
-    m.add_argument("--no-report", dest="report", action="store_false",
-                   help="only the table and CSVs, no figure or reading")
-    m.add_argument("--silent", action="store_true", help="no line per cell")
-    m.set_defaults(func=cmd_mlp)
-    r = sub.add_parser("mlp-report", help="the reading of an existing MLP sweep file")
-    r.add_argument("--sweep", default=str(HERE / "mlp_sweep.h5"))
-    r.add_argument("--out", default=str(HERE))
-    r.set_defaults(func=cmd_report)
-    h = sub.add_parser("hnca", help="the 2x2 design on HNCAs (evolved and trained rules)")
-    h.add_argument("--out", default=str(HERE), help="folder of the table, CSVs and reading")
-    h.add_argument("--work", default="out/comparison",
-                   help="folder of the finished cells (resume state); default out/comparison")
-    h.add_argument("--quick", action="store_true", help="a small sweep (seconds), for tests")
-    h.add_argument("--pairs", type=int, help="disjoint pairs per rule and mode (default 5)")
-    h.add_argument("--executor", choices=["threads", "processes", "dask"], default=None,
-                   help="threads (one process, default), processes or dask")
-    h.add_argument("--workers", type=int, help="worker processes (processes, dask)")
-    h.add_argument("--scheduler", help="a running Dask scheduler, tcp://HOST:PORT")
-    h.add_argument("--force", action="store_true", help="discard finished cells of another config")
-    h.add_argument("--no-report", dest="report", action="store_false",
-                   help="only the table and CSVs, no figure or reading")
-    h.add_argument("--silent", action="store_true", help="no line per cell")
-    h.set_defaults(func=cmd_hnca)
-    hr = sub.add_parser("hnca-report", help="the reading of an existing HNCA sweep file")
-    hr.add_argument("--sweep", default=str(HERE / "hnca_sweep.h5"))
-    hr.add_argument("--out", default=str(HERE))
-    hr.set_defaults(func=cmd_hnca_report)
+    _report_parser(sub, "mlp-report", "the reading of an existing MLP sweep file", cmd_report,
+                   "mlp_sweep.h5")
+    _sweep_parser(sub, "hnca", "the 2x2 design on HNCAs (evolved and trained rules)", cmd_hnca,
+                  "disjoint pairs per rule and mode (default 5)")
+    _report_parser(sub, "hnca-report", "the reading of an existing HNCA sweep file",
+                   cmd_hnca_report, "hnca_sweep.h5")
     q = sub.add_parser("rna-partial", help="RNA12: R-E correlation across phenotypes given "
                                            "log frequency")
     q.add_argument("--phenotypes", default=str(HERE.parent / "rna" / "phenotypes.csv"))
