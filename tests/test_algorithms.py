@@ -420,6 +420,24 @@ def test_tournament_rules():
         tournament(loss5, np.zeros(5, np.int64), 3, 6, rng)
 
 
+def test_compiled_tournament_equals_the_reference_partial_sort():
+    from alife.evolve.algorithms.selection import _tournament_numpy, _tournament_rows
+    rng = np.random.default_rng(7)
+    for _ in range(200):       # tied losses and ages, -0.0, inf; every size
+        P = int(rng.integers(1, 30))
+        n, size = int(rng.integers(1, 20)), int(rng.integers(1, P + 1))
+        loss = rng.choice([-0.0, 0.0, 1.0, 2.0, np.inf], P)
+        age = rng.integers(0, 3, P)
+        seed = int(rng.integers(1 << 30))
+        keys = np.random.default_rng(seed).random((n, P))
+        np.testing.assert_array_equal(tournament(loss, age, n, size, np.random.default_rng(seed)),
+                                      _tournament_numpy(keys, loss, age, size))
+    # two equal keys among a row's smallest: left to the reference
+    keys = np.array([[0.5, 0.25, 0.5, 0.75]])
+    assert not _tournament_rows(keys, np.zeros(4), np.zeros(4, np.int64), 2, np.empty(1, np.int64))
+    assert _tournament_rows(keys, np.zeros(4), np.zeros(4, np.int64), 1, np.empty(1, np.int64))
+
+
 # --------------------------------------------------------------------------- #
 # AFPO
 # --------------------------------------------------------------------------- #

@@ -419,6 +419,11 @@ def _lanes_level_body(Wl, S, Sc, Sp, Snew, N, has_down, has_up, act, residual, k
     Npp = N // _U2 + _U2
     v = np.empty(2 * LANES, np.float32)
     vbits = v.view(np.uint32)
+    # a replace update through an activation that maps -0.0 and every
+    # non-positive input to +0.0 (rectified sigmoid, relu) or never reaches 0
+    # from below (sigmoid: 0.5 + 0.5 * -1 is +0.0) writes no -0.0: its cells
+    # are hashed without the -0.0 select
+    unsigned_zero = not residual and (act == 0 or act == 1 or act == 3)
     for i in range(N):
         r0 = (i * Np) * UL                # padded row i   (dy = -1)
         r1 = r0 + Np * UL                 # padded row i+1 (dy = 0)
@@ -513,18 +518,28 @@ def _lanes_level_body(Wl, S, Sc, Sp, Snew, N, has_down, has_up, act, residual, k
                 Sn1[dst + b] = v[b]
             if hashing:
                 # reduce the new cells into the level's hash words while
-                # they are in cache (see the fingerprint notes above)
-                # (-0.0 is hashed as +0.0: an integer select, not a float add)
+                # they are in cache (see the fingerprint notes above); the
+                # two cells' terms are summed before the one update of acc
+                # (the same sum mod 2**32)
                 kk = i * N + j
                 ka = keys[kk]
-                for b in range(UL):
-                    x = vbits[b]
-                    x = x if x != _NEG_ZERO_BITS else np.uint32(0)
-                    acc[b] = np.uint32(acc[b] + (x ^ ka))
                 if j + _U1 < N:
-                    ka = keys[kk + _U1]
+                    kb = keys[kk + _U1]
+                    if unsigned_zero:
+                        for b in range(UL):
+                            acc[b] = np.uint32(acc[b] + np.uint32((vbits[b] ^ ka)
+                                                                  + (vbits[UL + b] ^ kb)))
+                    else:
+                        # -0.0 is hashed as +0.0: an integer select, not a float add
+                        for b in range(UL):
+                            xa = vbits[b]
+                            xa = xa if xa != _NEG_ZERO_BITS else np.uint32(0)
+                            xb = vbits[UL + b]
+                            xb = xb if xb != _NEG_ZERO_BITS else np.uint32(0)
+                            acc[b] = np.uint32(acc[b] + np.uint32((xa ^ ka) + (xb ^ kb)))
+                else:
                     for b in range(UL):
-                        x = vbits[UL + b]
+                        x = vbits[b]
                         x = x if x != _NEG_ZERO_BITS else np.uint32(0)
                         acc[b] = np.uint32(acc[b] + (x ^ ka))
 

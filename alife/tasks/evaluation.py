@@ -30,13 +30,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
+from .._numba import CAN_CACHE
 from ..nca.develop import Development, check_rect, develop
 from ..nca.phenotype import phenotype_ids
 from ..nca.spec import HNCASpec
 from ..parallel import IN_PROCESS
 from .fitness import apply_fitness, check_fitness
-from .scoring import check_spec_target, loss, loss_from_counts
+from .scoring import check_spec_target, loss_from_counts
 from .task import Task, _is_int
 
 __all__ = ["Evaluation", "evaluate", "evaluate_rows", "homeostasis_loss", "damage_loss",
@@ -113,7 +115,34 @@ class _Scoring:
         if self.mode == "homeostasis":
             step = loss_from_counts(dev.step_wrong, dev.step_on, self.target.size)
             return step.sum(axis=1) / self.homeostasis_k
-        return loss(dev.phenotypes, self.target).astype(np.float64)
+        # loss(dev.phenotypes, target) from per-pattern counts, in one pass
+        ph = np.ascontiguousarray(dev.phenotypes, dtype=bool)
+        t = np.ascontiguousarray(self.target, dtype=bool)
+        P = ph.shape[0]
+        wrong, on = np.empty(P, np.int64), np.empty(P, np.int64)
+        _pattern_counts(ph.reshape(P, t.size).view(np.uint8), t.reshape(-1).view(np.uint8),
+                        wrong, on)
+        return loss_from_counts(wrong, on, t.size).astype(np.float64)
+
+
+@njit(cache=CAN_CACHE, nogil=True)
+def _pattern_counts(ph, tgt, wrong, on):
+    """Cells of each pattern that differ from the target, and that are on.
+
+    ph : (P, n) uint8 0/1 patterns (bool viewed as bytes); tgt : (n,) uint8.
+    wrong, on : (P,) int64 receive the counts (what :func:`loss_from_counts`
+    takes: the same loss as :func:`alife.tasks.loss` of the patterns).
+    """
+    P, n = ph.shape
+    for p in range(P):
+        w = 0
+        o = 0
+        for c in range(n):
+            x = ph[p, c]
+            w += x ^ tgt[c]
+            o += x
+        wrong[p] = w
+        on[p] = o
 
 
 def _develop_and_score(spec: HNCASpec, G: np.ndarray, scoring: _Scoring | None, T: int,

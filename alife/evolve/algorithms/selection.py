@@ -6,11 +6,17 @@ draws or by a documented total order ending in the unique uid.
 """
 from __future__ import annotations
 
-import bisect
-
 import numpy as np
+from numba import njit
 
+from ..._numba import CAN_CACHE
 from .checks import _check_rng, _is_int
+
+_JIT = dict(cache=CAN_CACHE, nogil=True)
+
+#: Largest tournament size the compiled path handles (larger ones take the
+#: NumPy path: a partial sort of each row).
+_FAST_TOURNAMENT_MAX = 16
 
 __all__ = ["pareto_ranks", "pareto_select", "tournament"]
 
@@ -57,17 +63,39 @@ def _pareto_ranks_2d(obj: np.ndarray) -> np.ndarray:
     so p belongs to the first front whose smallest second objective so far
     exceeds p's; those minima increase with the front index, so a binary
     search finds it.  Equal points get their first copy's front."""
-    uniq, inverse = np.unique(obj, axis=0, return_inverse=True)  # lexicographic order
-    mins: list = []                # smallest second objective of each front so far
-    urank = np.empty(len(uniq), np.int64)
-    for i, f1 in enumerate(uniq[:, 1].tolist()):
-        k = bisect.bisect_right(mins, f1)
-        if k == len(mins):
-            mins.append(f1)
-        else:
-            mins[k] = f1
-        urank[i] = k
-    return urank[inverse.reshape(-1)]
+    obj = obj.astype(np.float64)
+    order = np.lexsort((obj[:, 1], obj[:, 0]))          # lexicographic, equal points adjacent
+    return _fronts_sorted(obj[:, 0], obj[:, 1], order.astype(np.int64))
+
+
+@njit(**_JIT)
+def _fronts_sorted(f0, f1, order):
+    """The front of every point, visiting them in ``order`` (lexicographic by
+    (f0, f1)); equal points (by ``==``) take the front of the one before."""
+    n = order.shape[0]
+    rank = np.empty(n, np.int64)
+    mins = np.empty(n, np.float64)   # smallest f1 of each front so far (increasing)
+    n_fronts = 0
+    for t in range(n):
+        i = order[t]
+        if t > 0:
+            q = order[t - 1]
+            if f0[i] == f0[q] and f1[i] == f1[q]:
+                rank[i] = rank[q]
+                continue
+        x = f1[i]
+        lo, hi = 0, n_fronts          # first front whose minimum exceeds x (bisect_right)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if x < mins[mid]:
+                hi = mid
+            else:
+                lo = mid + 1
+        mins[lo] = x
+        if lo == n_fronts:
+            n_fronts += 1
+        rank[i] = lo
+    return rank
 
 
 def _pareto_ranks_quadratic(obj: np.ndarray) -> np.ndarray:
@@ -151,8 +179,72 @@ def tournament(loss, age, n: int, size: int, rng: np.random.Generator) -> np.nda
     if not (_is_int(size) and 1 <= size <= P):
         raise ValueError(f"tournament size must be an integer in 1..{P} (the population size), got {size!r}")
     keys = rng.random((n, P))
+    if size <= _FAST_TOURNAMENT_MAX and n > 0 and _exact_in_kernel(loss, age):
+        won = np.empty(n, np.int64)
+        if _tournament_rows(keys, loss.astype(np.float64, copy=False),
+                            age.astype(np.int64, copy=False), size, won):
+            return won
+    return _tournament_numpy(keys, loss, age, size)
+
+
+def _exact_in_kernel(loss: np.ndarray, age: np.ndarray) -> bool:
+    """Whether float64 losses and int64 ages compare exactly as the given
+    arrays do (and no NaN, which the reference sorts last)."""
+    lk, ak = loss.dtype, age.dtype
+    ok_loss = (lk.kind == "f" and lk.itemsize <= 8) or (lk.kind in "iub" and lk.itemsize <= 4)
+    ok_age = ak.kind in "ib" or (ak.kind == "u" and ak.itemsize <= 4)
+    return ok_loss and ok_age and loss.ndim == age.ndim == 1 and not (
+        lk.kind == "f" and np.isnan(loss).any())
+
+
+def _tournament_numpy(keys, loss, age, size: int) -> np.ndarray:
+    """The reference definition: each row's ``size`` smallest keys are the
+    entrants; the winner is the first by (loss, age, key), a stable sort."""
     entrants = np.argpartition(keys, size - 1, axis=1)[:, :size]  # a uniform random size-subset per row
     # The entrants' keys are exchangeable, so they double as the random tie-break.
     tie = np.take_along_axis(keys, entrants, axis=1)
     order = np.lexsort((tie, age[entrants], loss[entrants]), axis=-1)
     return np.take_along_axis(entrants, order[:, :1], axis=1)[:, 0].astype(np.int64)
+
+
+@njit(**_JIT)
+def _tournament_rows(keys, loss, age, size, won):
+    """:func:`_tournament_numpy` in one pass per row, into ``won`` (n,) int64.
+
+    Keeps each row's ``size + 1`` smallest keys in a sorted buffer; the
+    entrants are the first ``size`` and the winner the least by (loss, age,
+    key).  When those keys are distinct (drawn doubles: equal with
+    probability ~1e-11 per row) this is the reference's unique answer;
+    returns False, leaving the choice to the reference, if any two of them
+    are equal (a tie there could be resolved differently)."""
+    n, P = keys.shape
+    m = min(size + 1, P)
+    buf_k = np.empty(m, np.float64)
+    buf_i = np.empty(m, np.int64)
+    for r in range(n):
+        row = keys[r]
+        filled = 0
+        for i in range(P):
+            k = row[i]
+            if filled == m and not k < buf_k[m - 1]:
+                continue
+            pos = filled if filled < m else m - 1     # insertion sort into the buffer
+            while pos > 0 and k < buf_k[pos - 1]:
+                buf_k[pos] = buf_k[pos - 1]
+                buf_i[pos] = buf_i[pos - 1]
+                pos -= 1
+            buf_k[pos] = k
+            buf_i[pos] = i
+            if filled < m:
+                filled += 1
+        for t in range(1, m):
+            if buf_k[t] == buf_k[t - 1]:
+                return False
+        best = buf_i[0]
+        for t in range(1, size):
+            j = buf_i[t]
+            if loss[j] < loss[best] or (loss[j] == loss[best] and (
+                    age[j] < age[best] or (age[j] == age[best] and buf_k[t] < keys[r, best]))):
+                best = j
+        won[r] = best
+    return True
