@@ -528,6 +528,20 @@ def _lanes_level_body(W, S1, C1, P1, Sn1, N, has_down, has_up, act, residual, ke
 
 
 @njit(**_JIT)
+def aligned_empty(n):
+    """An uninitialised (n,) float32 array whose data start on a 64-byte
+    boundary (a cache line).
+
+    Numba's own allocations are 32-byte aligned at best; a lanes row (LANES
+    float32 values) loaded with 64-byte vectors then straddles two cache
+    lines on every load.
+    """
+    buf = np.empty(n + 16, np.float32)
+    k = ((64 - buf.ctypes.data % 64) % 64) // 4
+    return buf[k:k + n]
+
+
+@njit(**_JIT)
 def _lanes_rollout_batch(Wx, S, T, sizes, offs, act, residual, can_stop, hist, fp,
                          score, tgt, rec, wrong, on, dmg):
     """Advance one batch of LANES genomes for T steps, in place in S.
@@ -550,13 +564,13 @@ def _lanes_rollout_batch(Wx, S, T, sizes, offs, act, residual, can_stop, hist, f
     S_in = S
     # every row of Snew but the zero row is written (interiors by the level
     # bodies, borders by fill_ghosts) before it is read: no copy of S needed
-    Snew = np.empty_like(S)
+    Snew = aligned_empty(S.size).reshape(S.shape)
     Snew[zrow, :] = _ZERO
     K = S.shape[1]
     S1 = S.reshape(-1)          # flat views of S, Snew and Wx for the level bodies
     Sn1 = Snew.reshape(-1)
     W1 = Wx.reshape(-1)
-    v = np.empty(2 * LANES, np.float32)
+    v = aligned_empty(2 * LANES)
     hashing = fp.shape[0] == S.shape[1]
     h1 = np.full(S.shape[1], _H1_OFFSET, np.uint32)
     h2 = np.full(S.shape[1], _H2_OFFSET, np.uint32)
