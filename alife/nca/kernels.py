@@ -350,52 +350,58 @@ _U3 = np.uint64(3)
 
 
 @njit(**_JIT_FAST)
-def _lanes_level(Wl, S, Sc, Sp, Snew, N, has_down, has_up, act, residual, keys, acc,
-                 hashing):
+def _lanes_level(W, S1, C1, P1, Sn1, N, has_down, has_up, act, residual, keys, acc,
+                 hashing, v):
     """Update every cell of one level (side N) for a batch of LANES genomes.
 
     Dispatches to copies of the loop body in which the side N is a
     compile-time constant: with N known, LLVM's code for the body runs 2-3x
     faster than with N at run time (measured 30-37 vs 80-87 ns per 64x64
-    cell for 32 genomes, with the level's own views, not offsets, as inputs).  Other sides take the generic copy.
+    cell for 32 genomes, with the level's own views, not offsets, as
+    inputs: one flat buffer indexed with run-time offsets ran 3-6x slower
+    than per-level views at base 8).  Other sides take the generic copy.
+    The arguments are as :func:`_lanes_level_body` takes them.
     """
     if N == 64:
-        _lanes_level_body(Wl, S, Sc, Sp, Snew, 64, has_down, has_up, act, residual, keys,
-                          acc, hashing)
+        _lanes_level_body(W, S1, C1, P1, Sn1, 64, has_down, has_up, act, residual, keys,
+                          acc, hashing, v)
     elif N == 32:
-        _lanes_level_body(Wl, S, Sc, Sp, Snew, 32, has_down, has_up, act, residual, keys,
-                          acc, hashing)
+        _lanes_level_body(W, S1, C1, P1, Sn1, 32, has_down, has_up, act, residual, keys,
+                          acc, hashing, v)
     elif N == 16:
-        _lanes_level_body(Wl, S, Sc, Sp, Snew, 16, has_down, has_up, act, residual, keys,
-                          acc, hashing)
+        _lanes_level_body(W, S1, C1, P1, Sn1, 16, has_down, has_up, act, residual, keys,
+                          acc, hashing, v)
     elif N == 8:
-        _lanes_level_body(Wl, S, Sc, Sp, Snew, 8, has_down, has_up, act, residual, keys,
-                          acc, hashing)
+        _lanes_level_body(W, S1, C1, P1, Sn1, 8, has_down, has_up, act, residual, keys,
+                          acc, hashing, v)
     elif N == 128:
-        _lanes_level_body(Wl, S, Sc, Sp, Snew, 128, has_down, has_up, act, residual, keys,
-                          acc, hashing)
+        _lanes_level_body(W, S1, C1, P1, Sn1, 128, has_down, has_up, act, residual, keys,
+                          acc, hashing, v)
     elif N == 4:
-        _lanes_level_body(Wl, S, Sc, Sp, Snew, 4, has_down, has_up, act, residual, keys,
-                          acc, hashing)
+        _lanes_level_body(W, S1, C1, P1, Sn1, 4, has_down, has_up, act, residual, keys,
+                          acc, hashing, v)
     elif N == 2:
-        _lanes_level_body(Wl, S, Sc, Sp, Snew, 2, has_down, has_up, act, residual, keys,
-                          acc, hashing)
+        _lanes_level_body(W, S1, C1, P1, Sn1, 2, has_down, has_up, act, residual, keys,
+                          acc, hashing, v)
     elif N == 1:
-        _lanes_level_body(Wl, S, Sc, Sp, Snew, 1, has_down, has_up, act, residual, keys,
-                          acc, hashing)
+        _lanes_level_body(W, S1, C1, P1, Sn1, 1, has_down, has_up, act, residual, keys,
+                          acc, hashing, v)
     else:
-        _lanes_level_body(Wl, S, Sc, Sp, Snew, N, has_down, has_up, act, residual, keys,
-                          acc, hashing)
+        _lanes_level_body(W, S1, C1, P1, Sn1, N, has_down, has_up, act, residual, keys,
+                          acc, hashing, v)
 
 
 @njit(inline="always", **_JIT_FAST)
-def _lanes_level_body(Wl, S, Sc, Sp, Snew, N, has_down, has_up, act, residual, keys, acc,
-                      hashing):
+def _lanes_level_body(W, S1, C1, P1, Sn1, N, has_down, has_up, act, residual, keys, acc,
+                      hashing, v):
     """Update every cell of one level for a batch of LANES genomes.
 
-    Wl : (NW, LANES) weights.  S / Snew : ((N+2)**2, LANES) old / new padded
-    states of this level; Sc / Sp : old padded states of the child / parent
-    level (the zero row when absent).
+    W : (NW * LANES,) weights, flat.  S1 / Sn1 : ((N+2)**2 * LANES,) old /
+    new padded states of this level, flat; C1 / P1 : old padded states of
+    the child / parent level, flat (the zero row when absent).  v : (2 *
+    LANES,) float32 scratch.  All are the caller's flat views: a
+    ``reshape`` or an allocation here costs ~15 ns each per call, which
+    added up to ~20% of updating a 2x2 or 1x1 level.
 
     What makes it fast (measured, see PERFORMANCE-NOTES): indices are
     unsigned (no negative-index wraparound code) and flat with a compile-time
@@ -407,17 +413,11 @@ def _lanes_level_body(Wl, S, Sc, Sp, Snew, N, has_down, has_up, act, residual, k
     ghost column: computed from rows inside the views (the caller passes
     one row of slack), then overwritten by ``fill_ghosts``.
     """
-    W = Wl.reshape(-1)
-    S1 = S.reshape(-1)
-    C1 = Sc.reshape(-1)
-    P1 = Sp.reshape(-1)
-    Sn1 = Snew.reshape(-1)
     UL = _UL
     N = np.uint64(N)
     Np = N + _U2
     Ncp = _U2 * N + _U2
     Npp = N // _U2 + _U2
-    v = np.empty(2 * LANES, np.float32)
     vbits = v.view(np.uint32)
     # a replace update through an activation that maps -0.0 and every
     # non-positive input to +0.0 (rectified sigmoid, relu) or never reaches 0
@@ -545,6 +545,20 @@ def _lanes_level_body(Wl, S, Sc, Sp, Snew, N, has_down, has_up, act, residual, k
 
 
 @njit(**_JIT)
+def aligned_empty(n):
+    """An uninitialised (n,) float32 array whose data start on a 64-byte
+    boundary (a cache line).
+
+    Numba's own allocations are 32-byte aligned at best; a lanes row (LANES
+    float32 values) loaded with 64-byte vectors then straddles two cache
+    lines on every load.
+    """
+    buf = np.empty(n + 16, np.float32)
+    k = ((64 - buf.ctypes.data % 64) % 64) // 4
+    return buf[k:k + n]
+
+
+@njit(**_JIT)
 def _lanes_rollout_batch(Wx, S, T, sizes, offs, act, residual, can_stop, hist, fp,
                          score, tgt, rec, wrong, on, dmg):
     """Advance one batch of LANES genomes for T steps, in place in S.
@@ -567,8 +581,13 @@ def _lanes_rollout_batch(Wx, S, T, sizes, offs, act, residual, can_stop, hist, f
     S_in = S
     # every row of Snew but the zero row is written (interiors by the level
     # bodies, borders by fill_ghosts) before it is read: no copy of S needed
-    Snew = np.empty_like(S)
+    Snew = aligned_empty(S.size).reshape(S.shape)
     Snew[zrow, :] = _ZERO
+    K = S.shape[1]
+    S1 = S.reshape(-1)          # flat views of S, Snew and Wx for the level bodies
+    Sn1 = Snew.reshape(-1)
+    W1 = Wx.reshape(-1)
+    v = aligned_empty(2 * LANES)
     hashing = fp.shape[0] == S.shape[1]
     h1 = np.full(S.shape[1], _H1_OFFSET, np.uint32)
     h2 = np.full(S.shape[1], _H2_OFFSET, np.uint32)
@@ -590,18 +609,23 @@ def _lanes_rollout_batch(Wx, S, T, sizes, offs, act, residual, can_stop, hist, f
     t = 0
     while t < T:
         for lvl in range(L):
-            zero = S[zrow:]
-            Sc = S[offs[lvl - 1]:offs[lvl]] if lvl > 0 else zero
-            Sp = S[offs[lvl + 1]:offs[lvl + 2]] if lvl < L - 1 else zero
+            # flat views, 1-D slices of flat buffers (see _lanes_level_body);
+            # offsets in float32 values, i.e. rows * K
+            zero = S1[zrow * K:]
+            Sc = S1[offs[lvl - 1] * K:offs[lvl] * K] if lvl > 0 else zero
+            Sp = S1[offs[lvl + 1] * K:offs[lvl + 2] * K] if lvl < L - 1 else zero
             # one row of slack past the level (the next level or the zero
             # row): an odd top level's last pair reads one row past its end
-            _lanes_level(Wx[lvl], S[offs[lvl]:offs[lvl + 1] + 1], Sc, Sp,
-                         Snew[offs[lvl]:offs[lvl + 1] + 1], sizes[lvl], lvl > 0, lvl < L - 1,
-                         act, residual, keys[koffs[lvl]:koffs[lvl + 1]], acc, hashing)
+            _lanes_level(W1[lvl * NW * K:(lvl + 1) * NW * K],
+                         S1[offs[lvl] * K:(offs[lvl + 1] + 1) * K], Sc, Sp,
+                         Sn1[offs[lvl] * K:(offs[lvl + 1] + 1) * K], sizes[lvl], lvl > 0,
+                         lvl < L - 1, act, residual, keys[koffs[lvl]:koffs[lvl + 1]], acc,
+                         hashing, v)
             if hashing:
                 _fold_level(h1, h2, acc)
             fill_ghosts(Snew, offs[lvl], sizes[lvl], 1)
         S, Snew = Snew, S
+        S1, Sn1 = Sn1, S1
         t += 1
         if record:
             for r in range(zrow):

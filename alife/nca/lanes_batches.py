@@ -141,8 +141,9 @@ def lanes_develop(G, gidx, S0, T, sizes, offs, act, residual, can_stop, out, ste
     for bi in prange(nb):
         p0 = bi * _B
         n = min(_B, P - p0)
-        Wx = np.empty((L, NW, _B), np.float32)
-        S = np.empty((rows + 1, _B), np.float32)
+        # cache-line aligned: a row of lanes is then whole cache lines
+        Wx = K.aligned_empty(L * NW * _B).reshape(L, NW, _B)
+        S = K.aligned_empty((rows + 1) * _B).reshape(rows + 1, _B)
         _pack_batch(G, gidx, S0, p0, Wx, S)
         fpb = np.zeros(_B if hashing else 0, np.uint64)
         wb = np.zeros((R, _B), np.int64)
