@@ -31,6 +31,9 @@ MODES = ["evolved", "trained"]
 PAIRS = 5
 QUICK = {"rules": ["linear", "mlp-H2"], "asymmetric_rules": [], "channel_rules": [], "pairs": 1}
 METHODS = ("line", "matched_line", "search")
+#: Fewest connected (and unconnected) paths per term of the regression for
+#: its coefficients to be read (the usual rule of thumb for logistic models).
+EVENTS_PER_TERM = 10
 
 
 def cells(rules=RULES, asymmetric_rules=ASYMMETRIC_RULES, channel_rules=CHANNEL_RULES,
@@ -98,7 +101,9 @@ def _per_rule(sw) -> list[dict]:
         g = t.where(rule=rule, target=target, mode=mode)
         row = {"rule": rule, "target": target, "mode": mode, "n_params": int(g["n_params"][0]),
                "pairs": len(g), "both_solved": _kn(np.asarray(g["solved_a"], bool)
-                                                   & np.asarray(g["solved_b"], bool))}
+                                                   & np.asarray(g["solved_b"], bool)),
+               "endpoints_solved": _kn(np.concatenate([np.asarray(g["solved_a"], bool),
+                                                       np.asarray(g["solved_b"], bool)]))}
         c = conn.where(rule=rule, target=target, mode=mode) if len(conn) else conn
         for m in METHODS:
             sel = np.asarray(c["method"]) == m if len(c) else np.zeros(0, bool)
@@ -152,11 +157,14 @@ def regression(conn) -> dict:
     if len(np.unique(np.asarray(conn["seed"]))) < 2 or len(np.unique(y)) < 2:
         return {"names": keep, "fitted": False,
                 "why": "fewer than two pairs, or every path connected (or none)"}
+    events = int(min(y.sum(), y.size - y.sum()))
     res = logit_cluster(y, X, np.asarray(conn["seed"]), keep)
     if res["separated"] or not res["converged"]:
         # e.g. a method that never connects: Firth's fit stays finite
         res = logit_cluster(y, X, np.asarray(conn["seed"]), keep, firth=True)
     res["fitted"] = True
+    res["events"] = events
+    res["interpretable"] = events >= EVENTS_PER_TERM * (len(keep) - 1)
     return res
 
 
@@ -182,24 +190,52 @@ def _pooled(res, method, mode, test) -> dict:
     return {"k": k, "n": n, "ci": list(S.wilson(k, n))}
 
 
+def _pairs(conn) -> dict:
+    """The connectivity rows by pair: seed -> {"genes", "rule", "mode",
+    method: (connected, kept), ...}."""
+    out: dict = {}
+    if not len(conn):
+        return out
+    for seed, rule, mode, genes, m, c, k in zip(
+            conn["seed"], conn["rule"], conn["mode"], conn["n_params"], conn["method"],
+            conn["connected"], conn["kept"]):
+        row = out.setdefault(int(seed), {"genes": float(genes), "rule": str(rule),
+                                         "mode": str(mode)})
+        row[str(m)] = (bool(c), float(k))
+    return out
+
+
 def matching_gain(conn) -> dict:
     """C3: per pair of an MLP rule, the fraction of the matched line kept minus
     that of the plain line; their mean over pairs (t interval, sign-flip p)
     and Spearman's rho of the gain against log10 genes (levels resampled)."""
-    if not len(conn):
+    rows = [r for r in _pairs(conn).values() if "matched_line" in r and "line" in r]
+    if not rows:
         return {"n": 0}
-    method = np.asarray(conn["method"]).astype(str)
-    seed = np.asarray(conn["seed"])
-    kept = np.asarray(conn["kept"], float)
-    genes = np.asarray(conn["n_params"], float)
-    line = {s: k for s, k, m in zip(seed, kept, method) if m == "line"}
-    pairs = [(line[s], k, g) for s, k, g, m in zip(seed, kept, genes, method)
-             if m == "matched_line" and s in line]
-    if not pairs:
-        return {"n": 0}
-    lk, mk, g = (np.array(v, float) for v in zip(*pairs))
+    mk = np.array([r["matched_line"][1] for r in rows])
+    lk = np.array([r["line"][1] for r in rows])
+    g = np.array([r["genes"] for r in rows])
     return {"gain": S.paired_difference(mk, lk),
             "trend": S.spearman_trend(np.log10(g), mk - lk)}
+
+
+def pair_tests(conn) -> dict:
+    """The tests on pairs that stand in for the regression when it has too few
+    connected paths: C2 as the paired difference search - line in connected
+    (0/1) over the solved pairs (t interval, sign-flip p); C1 as Spearman's
+    rho of the fraction of the line kept against log10 genes; C4 as the
+    rules with solved pairs under both modes (none: not testable)."""
+    rows = list(_pairs(conn).values())
+    both = [r for r in rows if "line" in r and "search" in r]
+    out = {"search_minus_line": S.paired_difference(
+        [float(r["search"][0]) for r in both], [float(r["line"][0]) for r in both]),
+        "line_kept_trend": S.spearman_trend([math.log10(r["genes"]) for r in both],
+                                            [r["line"][1] for r in both])}
+    modes: dict = {}
+    for r in rows:
+        modes.setdefault(r["rule"], set()).add(r["mode"])
+    out["rules_in_both_modes"] = sorted(k for k, v in modes.items() if len(v) == 2)
+    return out
 
 
 def _sigma50_ranked(sw) -> dict:
@@ -232,10 +268,16 @@ def _superiority(groups: dict, rules) -> float:
     return num / den if den else float("nan")
 
 
+#: Fewest solved endpoints per mode for a rule to enter the evolved-trained
+#: robustness contrast.
+MIN_ENDPOINTS = 3
+
+
 def robustness_criteria(sw, reps: int = 2000, seed: int = 0) -> dict:
     """The robustness expectations: Spearman's rho of σ50 against log10 genes
     per mode (censored σ50 ranked at the ends), and the probability that an
-    evolved endpoint's σ50 exceeds a trained one's of the same rule, with a
+    evolved endpoint's σ50 exceeds a trained one's of the same rule (rules
+    with :data:`MIN_ENDPOINTS` solved endpoints in both modes), with a
     percentile bootstrap over endpoints within each rule and mode."""
     from alife.bridge.hnca_sweep import rule_spec
     groups = _sigma50_ranked(sw)
@@ -247,7 +289,8 @@ def robustness_criteria(sw, reps: int = 2000, seed: int = 0) -> dict:
                 xs += [math.log10(rule_spec(rule).n_genes)] * len(v)
                 ys += v
         out[f"sigma50_trend_{mode}"] = S.spearman_trend(xs, ys, reps=reps, seed=seed)
-    both = sorted({r for r, m in groups if (r, "evolved") in groups and (r, "trained") in groups})
+    both = sorted({r for r, m in groups if min(len(groups.get((r, mm), [])) for mm in MODES)
+                   >= MIN_ENDPOINTS})
     rng = np.random.default_rng(seed)
     boot = [_superiority({k: rng.choice(v, len(v)) for k, v in groups.items()}, both)
             for _ in range(reps if both else 0)]
@@ -267,19 +310,35 @@ def _coef(reg, name) -> dict | None:
 
 
 def criteria(res, conn=None) -> dict:
-    """The success criteria stated in RESULTS.md before the run, evaluated:
-    C1 and C2 from the regression's clustered intervals, C3 from
-    :func:`matching_gain`, C4 from the mode coefficient and the pooled k/n
-    per mode (search, diamond)."""
+    """The success criteria stated in RESULTS.md before the run, evaluated.
+
+    C1 and C2 from the regression's clustered intervals when it has at least
+    :data:`EVENTS_PER_TERM` connected (and unconnected) paths per term; with
+    fewer, from :func:`pair_tests` (the regression is still reported, marked
+    not interpretable).  C3 from :func:`matching_gain`; C4 from the mode
+    coefficient, testable only when some rule has solved pairs under both
+    modes; the pooled k/n of the search per mode beside it."""
     reg = res["regression"]
-    out = {}
-    c1, c2, c4 = (_coef(reg, n) for n in ("log10_params", "method=search", "mode=trained"))
-    out["C1"] = {"term": c1, "held": None if c1 is None else bool(c1["lo"] > 0)}
-    out["C2"] = {"term": c2, "held": None if c2 is None else bool(c2["lo"] > 0)}
+    ok = bool(reg.get("fitted") and reg.get("interpretable"))
+    pt = pair_tests(conn) if conn is not None else None
+    out = {"regression_used": ok, "pair_tests": pt}
+    c1, c2, c4 = (_coef(reg, n) if ok else None
+                  for n in ("log10_params", "method=search", "mode=trained"))
+    if ok:
+        out["C1"] = {"term": c1, "held": bool(c1["lo"] > 0) if c1 else None}
+        out["C2"] = {"term": c2, "held": bool(c2["lo"] > 0) if c2 else None}
+    elif pt is not None:
+        t, d = pt["line_kept_trend"], pt["search_minus_line"]
+        out["C1"] = {"term": None, "held": bool(t["lo"] > 0) if t["n"] >= 3 else None}
+        out["C2"] = {"term": None, "held": bool(d["lo"] > 0) if d["n"] >= 2 else None}
+    else:
+        out["C1"] = out["C2"] = {"term": None, "held": None}
     gain = matching_gain(conn) if conn is not None else {"n": 0}
     out["C3"] = {**gain, "held": (bool(gain["gain"]["lo"] > 0) if gain.get("gain")
                                   and gain["gain"]["n"] >= 2 else None)}
-    out["C4"] = {"term": c4, "differ": None if c4 is None else bool(c4["lo"] > 0 or c4["hi"] < 0)}
+    testable = bool(pt and pt["rules_in_both_modes"])
+    out["C4"] = {"term": c4, "differ": (None if c4 is None or not testable
+                                        else bool(c4["lo"] > 0 or c4["hi"] < 0))}
     for mode in MODES:
         out["C4"][f"search_{mode}"] = _pooled(res, "search", mode, lambda r: True)
     return out
@@ -307,11 +366,11 @@ def markdown(res) -> str:
     L = ["k/n with 95 % Wilson intervals (pairs whose endpoints both solve the target; "
          "for r, mutants pooled over the solved endpoints); means with 95 % t intervals "
          "over endpoints.", "",
-         "| rule | target | mode | genes | pairs solved | line connected | points kept on the line | matched line connected | search connected | σ50 (noise / level RMS) | genes resampled for r = 1/2 | r, one gene resampled (mutants kept / drawn) |",
-         "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+         "| rule | target | mode | genes | endpoints solved | pairs solved | line connected | points kept on the line | matched line connected | search connected | σ50 (noise / level RMS) | genes resampled for r = 1/2 | r, one gene resampled (mutants kept / drawn) |",
+         "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in res["rules"]:
         L.append(f"| {r['rule']} | {r['target']} | {r['mode']} | {r['n_params']} | "
-                 f"{_knf(r['both_solved'])} | {_knf(r.get('line'))} | "
+                 f"{_knf(r['endpoints_solved'])} | {_knf(r['both_solved'])} | {_knf(r.get('line'))} | "
                  f"{_ci(r.get('line_kept'), 2)} | {_knf(r.get('matched_line'))} | "
                  f"{_knf(r.get('search'))} | {_ci(r['sigma50'])} | {_ci(r['sites50'])} | "
                  f"{_knf(r['r_single']) if r['r_single']['n'] else '—'} |")
@@ -332,11 +391,17 @@ def markdown(res) -> str:
                "some outcome pattern is separated)" if reg["firth"] else "maximum likelihood")
         L.append(f"{reg['n']} paths on {reg['clusters']} pairs; fitted by {how}; "
                  f"converged: {reg['converged']}.")
+        if not reg.get("interpretable", True):
+            L.append(f"Not to be read: {reg['events']} of {reg['n']} paths are on the rarer "
+                     f"side, fewer than {EVENTS_PER_TERM} per term ({len(reg['names']) - 1} "
+                     f"terms); with so few events the coefficients and their clustered "
+                     f"errors are unstable.")
     return "\n".join(L + ["", *_criteria_lines(res)]) + "\n"
 
 
 def _held(v) -> str:
-    return {True: "held", False: "did not hold", None: "not testable"}[v]
+    return {True: "held", False: "did not hold (the interval is not above 0)",
+            None: "not testable"}[v]
 
 
 def _term(t) -> str:
@@ -346,11 +411,23 @@ def _term(t) -> str:
 def _criteria_lines(res) -> list[str]:
     """The criteria stated before the run, each with its number and verdict."""
     c, rob = res["criteria"], res.get("robustness", {})
-    L = ["**Criteria stated before the run**", "",
-         f"* C1 (connectivity rises with log10 genes): coefficient {_term(c['C1']['term'])}: "
-         f"{_held(c['C1']['held'])}.",
-         f"* C2 (the search connects more pairs than the line): coefficient "
-         f"{_term(c['C2']['term'])}: {_held(c['C2']['held'])}."]
+    L = ["**Criteria stated before the run**", ""]
+    pt = c.get("pair_tests")
+    if c.get("regression_used") or not pt:
+        L += [f"* C1 (connectivity rises with log10 genes): coefficient "
+              f"{_term(c['C1']['term'])}: {_held(c['C1']['held'])}.",
+              f"* C2 (the search connects more pairs than the line): coefficient "
+              f"{_term(c['C2']['term'])}: {_held(c['C2']['held'])}."]
+    else:
+        t, d = pt["line_kept_trend"], pt["search_minus_line"]
+        L += ["The regression has too few connected paths to be read, so C1 and C2 are "
+              "tested on the pairs themselves:",
+              f"* C1 (connectivity rises with log10 genes): Spearman's rho of the fraction "
+              f"of the line kept against log10 genes {t['rho']:.2f} [{t['lo']:.2f}, "
+              f"{t['hi']:.2f}] over {t['n']} pairs (p = {t['p']:.2g}): {_held(c['C1']['held'])}.",
+              f"* C2 (the search connects more pairs than the line): connected by the search "
+              f"minus by the line, {d['mean']:.3g} [{d['lo']:.3g}, {d['hi']:.3g}] over "
+              f"{d['n']} pairs (sign-flip p = {d['p']:.2g}): {_held(c['C2']['held'])}."]
     g = c["C3"].get("gain")
     if g and g["n"]:
         tr = c["C3"]["trend"]
@@ -363,14 +440,20 @@ def _criteria_lines(res) -> list[str]:
     pooled = "; ".join(f"search connected {m}: {_knf(c['C4'][f'search_{m}'])}" for m in MODES)
     verdict = {True: "they differ", False: "no difference shown",
                None: "not testable"}[c["C4"]["differ"]]
+    both = pt["rules_in_both_modes"] if pt else []
+    why = ("" if both else " (no rule has solved pairs under both modes, so the mode "
+           "cannot be separated from the rule)")
     L.append(f"* C4 (trained and evolved differ at equal size): mode coefficient "
-             f"{_term(c['C4']['term'])}, {verdict}; {pooled}.")
+             f"{_term(c['C4']['term'])}, {verdict}{why}; {pooled}.")
     for mode in MODES:
         t = rob.get(f"sigma50_trend_{mode}")
         if t and t["n"] >= 3:
             L.append(f"* σ50 against log10 genes, {mode}: Spearman's rho {t['rho']:.2f} "
                      f"[{t['lo']:.2f}, {t['hi']:.2f}] over {t['n']} endpoints (p = {t['p']:.2g}).")
     e = rob.get("evolved_above_trained")
+    if e and not e["rules"]:
+        L.append(f"* σ50, evolved against trained at equal rule: no rule has {MIN_ENDPOINTS} "
+                 "solved endpoints in both modes: not testable.")
     if e and e["rules"]:
         L.append(f"* P(σ50 of an evolved endpoint > a trained one of the same rule): "
                  f"{e['p_superiority']:.2f} [{e['lo']:.2f}, {e['hi']:.2f}] over the rules "
@@ -379,6 +462,11 @@ def _criteria_lines(res) -> list[str]:
 
 
 # ------------------------------------------------------------------------ figure
+def offs_of(mode: str) -> float:
+    """Horizontal offset of a mode's points, so that the two modes do not hide each other."""
+    return {"evolved": -0.012, "trained": 0.012}[mode]
+
+
 def figure(res, out_png) -> Path:
     """Fraction of pairs connected against log10 genes, per method and mode
     (diamond), with Wilson intervals; and σ50 against log10 genes."""
@@ -386,16 +474,31 @@ def figure(res, out_png) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(1, 2, figsize=(12, 4.6))
+    fig, ax = plt.subplots(1, 3, figsize=(16, 4.8))
+    for mode in MODES:
+        rows = sorted((r for r in res["rules"] if r["target"] == "diamond"
+                       and r["mode"] == mode), key=lambda r: r["n_params"])
+        if rows:
+            x = np.log10([r["n_params"] for r in rows]) + offs_of(mode)
+            e = [r["endpoints_solved"] for r in rows]
+            k = np.array([d["k"] / d["n"] for d in e])
+            lo, hi = np.array([d["ci"][0] for d in e]), np.array([d["ci"][1] for d in e])
+            ax[0].errorbar(x, k, yerr=[k - lo, hi - k], marker="o" if mode == "evolved" else "s",
+                           capsize=3, ls="none", label=mode)
+    ax[0].set_xlabel("log10 genes (free parameters)")
+    ax[0].set_ylabel("fraction of endpoints reaching the diamond")
+    ax[0].set_ylim(-0.05, 1.05)
+    ax[0].legend(fontsize=8)
+    ax = ax[1:]
     colors = {"line": "C3", "matched_line": "C0", "search": "C2"}
-    offs = {"evolved": -0.012, "trained": 0.012}
     for method in METHODS:
         for mode in MODES:
-            rows = [r for r in res["rules"] if r["target"] == "diamond" and r["mode"] == mode
-                    and method in r and r[method]["n"] > 0]
+            rows = sorted((r for r in res["rules"] if r["target"] == "diamond"
+                           and r["mode"] == mode and method in r and r[method]["n"] > 0),
+                          key=lambda r: r["n_params"])
             if not rows:
                 continue
-            x = np.log10([r["n_params"] for r in rows]) + offs[mode]
+            x = np.log10([r["n_params"] for r in rows]) + offs_of(mode)
             k = np.array([r[method]["k"] / r[method]["n"] for r in rows])
             lo = np.array([r[method]["ci"][0] for r in rows])
             hi = np.array([r[method]["ci"][1] for r in rows])
@@ -408,10 +511,11 @@ def figure(res, out_png) -> Path:
     ax[0].set_ylim(-0.05, 1.05)
     ax[0].legend(fontsize=7)
     for mode in MODES:
-        rows = [r for r in res["rules"] if r["target"] == "diamond" and r["mode"] == mode
-                and r["sigma50"]["n"] > 0]
+        rows = sorted((r for r in res["rules"] if r["target"] == "diamond"
+                       and r["mode"] == mode and r["sigma50"]["n"] > 0),
+                      key=lambda r: r["n_params"])
         if rows:
-            x = np.log10([r["n_params"] for r in rows]) + offs[mode]
+            x = np.log10([r["n_params"] for r in rows]) + offs_of(mode)
             m = np.array([r["sigma50"]["mean"] for r in rows])
             lo = np.array([r["sigma50"]["lo"] for r in rows])
             hi = np.array([r["sigma50"]["hi"] for r in rows])
