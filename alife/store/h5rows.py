@@ -9,9 +9,13 @@ byte: the same extent, the same selection, the same data converted the same
 way (an array is handed to HDF5 in its own dtype, anything else is first made
 an array of the dataset's dtype, as h5py does).
 
-:class:`Handles` keeps a group's dataset objects for the life of the open
-file, so each name is looked up (``group[name]``, ~0.03 ms) once instead of
-at every generation.
+:class:`Handles` keeps a group's dataset objects while it lives, so each
+name is looked up (``group[name]``, ~0.03 ms) once, not at every use.  A run
+file keeps the ``phenotypes/`` handles open while it is open, but opens the
+per-generation datasets anew for each generation: kept open from one
+generation to the next, those change where HDF5 puts things in the file
+(never what it holds), and a resumed run, which opens them afresh, would no
+longer be the uninterrupted one byte for byte.
 """
 from __future__ import annotations
 
@@ -59,9 +63,10 @@ def append_rows(ds: h5py.Dataset, start: int, rows, one: bool = False) -> None:
 class Handles:
     """The datasets of one open HDF5 group by name, each looked up once.
 
-    ``handles[name]`` is ``group[name]`` (KeyError when absent), kept for the
-    life of the open file; call :meth:`clear` after deleting or re-creating a
-    dataset of the group, so no stale object is handed out.
+    ``handles[name]`` is ``group[name]`` (KeyError when absent), opened at
+    the first use and kept until :meth:`clear` (call it after deleting or
+    re-creating a dataset of the group, so no stale object is handed out) or
+    until the Handles object is dropped.
     """
 
     def __init__(self, group: h5py.Group):

@@ -12,8 +12,9 @@ written last, so rows resized into existence but never written read as
 dropped by :func:`truncate`.
 
 The functions here take the open ``phenotypes/`` group (or its
-:class:`~alife.store.h5rows.Handles`) and the run file's path (for one-line :class:`~alife.store.RunFileError` messages);
-:class:`~alife.store.RunFile` calls them.
+:class:`~alife.store.h5rows.Handles`) and the run file's path (for one-line
+:class:`~alife.store.RunFileError` messages); :class:`~alife.store.RunFile`
+calls them.
 """
 from __future__ import annotations
 

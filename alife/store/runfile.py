@@ -229,7 +229,7 @@ class RunFile:
         return self._f
 
     def _pheno(self) -> Handles:
-        """The datasets of the ``phenotypes/`` group (never deleted, only resized)."""
+        """The ``phenotypes/`` datasets (never deleted, only resized)."""
         if self._pheno_grp is None:
             self._pheno_grp = Handles(self._h5[PHENO_GROUP])
         return self._pheno_grp
@@ -408,22 +408,17 @@ class RunFile:
         if not is_integer(g) or g != last + 1:
             raise RunFileError(f"{self.path}: expected generation {last + 1} "
                                f"(last complete is {last}), got {g!r}")
-        # the datasets, each looked up once and closed again when this call
-        # returns: kept open from one generation to the next, they change the
-        # file's byte layout (not its contents), and a resumed run, which
-        # opens them afresh, would no longer be bit for bit the uninterrupted one
+        # each dataset opened once, closed on return (open across generations,
+        # they change the byte layout: a resumed run would differ in bytes)
         dsets = Handles(f)
         given = dict(genomes=genomes, loss=loss, age=age, uid=uid, parent_uid=parent_uid,
                      phenotype_id=phenotype_id, mutation_class=mutation_class)
-        P = D = None
-        if last >= 0:
-            P, D = int(dsets["loss"].shape[1]), int(dsets["genomes"].shape[2])
+        P, D = ((dsets["loss"].shape[1], dsets["genomes"].shape[2]) if last >= 0 else (None, None))
         rows = check_generation_rows(self.path, given, evals_per_s, class_counts, P, D)
         P, D = rows["genomes"].shape
         if g == 0:
             # fresh datasets shaped by this generation; any left by a first
             # generation that never completed hold nothing worth keeping
-            dsets.clear()
             delete_datasets(f)
             create_datasets(f, P, D, _CHECKSUM)
         has_crc = CRC in dsets
