@@ -124,15 +124,16 @@ def append(grp: h5py.Group, path: Path, ids, patterns, generation: int, known: s
             keep.append(k)
     if not keep:
         return 0
-    packed = [np.packbits(pats[k].reshape(-1)) for k in keep]
-    lengths = np.array([len(b) for b in packed], np.int64)
+    # each pattern raveled and packed on its own row (padded to whole bytes
+    # per pattern): the bytes np.packbits gives each pattern alone
+    packed = np.packbits(pats[keep].reshape(len(keep), -1), axis=1)
     n0, m0 = grp["id"].shape[0], grp["bits"].shape[0]
     rows = {"id": ids[keep].astype(np.int64),
             "shape": np.tile(np.asarray(pats.shape[1:], np.int64), (len(keep), 1)),
-            "start": m0 + np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64),
+            "start": m0 + packed.shape[1] * np.arange(len(keep), dtype=np.int64),
             # written last: rows without it read as "never written"
             "generation": np.full(len(keep), generation, np.int64)}
-    append_rows(grp["bits"], m0, np.concatenate(packed))
+    append_rows(grp["bits"], m0, packed.reshape(-1))
     for name, row in rows.items():
         append_rows(grp[name], n0, row)
     known.update(seen)
