@@ -719,3 +719,34 @@ def test_progress_files_round_trip_into_a_new_folder(tmp_path):
     assert read_progress(out, "seed = 1\n") == {"units": [1, 2]}
     with pytest.raises(RunFileError, match="another config"):
         read_progress(out, "seed = 2\n")
+
+
+def test_append_rows_writes_the_bytes_h5py_writes(tmp_path):
+    """The low-level append (alife.store.h5rows) leaves the file byte for byte
+    as h5py's resize and item assignment do; rows of the wrong shape are refused."""
+    from alife.store.h5rows import Handles, append_rows
+    specs = {"s": ("f8", ()), "v": ("i8", (5,)), "m": ("f4", (3, 4)), "b": ("u1", ())}
+    rng = np.random.default_rng(0)
+    steps = [("s", np.float64(2.5), True), ("v", np.arange(5, dtype=np.int32), True),
+             ("m", rng.random((3, 4), dtype=np.float32), True), ("b", np.arange(7, dtype=np.uint8), False),
+             ("s", np.asarray(-1.0), True), ("b", np.zeros(0, np.uint8), False), ("b", [9, 8], False)]
+    for way in ("h5py", "low"):
+        with h5py.File(tmp_path / f"{way}.h5", "w", track_order=False) as f:
+            for name, (dt, trail) in specs.items():
+                f.create_dataset(name, shape=(0,) + trail, maxshape=(None,) + trail, dtype=dt,
+                                 chunks=(4,) + trail, fletcher32=True, track_times=False)
+            for name, rows, one in steps:
+                ds = f[name]
+                n0 = ds.shape[0]
+                if way == "low":
+                    append_rows(ds, n0, rows, one=one)
+                elif one:
+                    ds.resize(n0 + 1, axis=0)
+                    ds[n0] = rows
+                else:
+                    ds.resize(n0 + len(rows), axis=0)
+                    if len(rows):
+                        ds[n0:] = rows
+            with pytest.raises(ValueError, match="do not fit"):
+                append_rows(Handles(f)["v"], 2, np.zeros(4, np.int64), one=True)
+    assert (tmp_path / "h5py.h5").read_bytes() == (tmp_path / "low.h5").read_bytes()

@@ -11,9 +11,10 @@ written last, so rows resized into existence but never written read as
 :data:`~alife.store.layout.UNWRITTEN` (after every generation) and are
 dropped by :func:`truncate`.
 
-The functions here take the open ``phenotypes/`` group and the run file's
-path (for one-line :class:`~alife.store.RunFileError` messages);
-:class:`~alife.store.RunFile` calls them.
+The functions here take the open ``phenotypes/`` group (or its
+:class:`~alife.store.h5rows.Handles`) and the run file's path (for one-line
+:class:`~alife.store.RunFileError` messages); :class:`~alife.store.RunFile`
+calls them.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ import h5py
 import numpy as np
 
 from .errors import RunFileError
+from .h5rows import append_rows
 from .layout import CRC_PHENO, PHENO_GROUP, PHENOTYPE_DATASETS, UNWRITTEN, reading
 
 __all__ = ["create_datasets", "read_index", "pending_rows", "complete_rows", "append",
@@ -122,20 +124,18 @@ def append(grp: h5py.Group, path: Path, ids, patterns, generation: int, known: s
             keep.append(k)
     if not keep:
         return 0
-    packed = [np.packbits(pats[k].reshape(-1)) for k in keep]
-    lengths = np.array([len(b) for b in packed], np.int64)
+    # each pattern raveled and packed on its own row (padded to whole bytes
+    # per pattern): the bytes np.packbits gives each pattern alone
+    packed = np.packbits(pats[keep].reshape(len(keep), -1), axis=1)
     n0, m0 = grp["id"].shape[0], grp["bits"].shape[0]
-    n1 = n0 + len(keep)
     rows = {"id": ids[keep].astype(np.int64),
             "shape": np.tile(np.asarray(pats.shape[1:], np.int64), (len(keep), 1)),
-            "start": m0 + np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64),
+            "start": m0 + packed.shape[1] * np.arange(len(keep), dtype=np.int64),
             # written last: rows without it read as "never written"
             "generation": np.full(len(keep), generation, np.int64)}
-    grp["bits"].resize(m0 + int(lengths.sum()), axis=0)
-    grp["bits"][m0:] = np.concatenate(packed)
+    append_rows(grp["bits"], m0, packed.reshape(-1))
     for name, row in rows.items():
-        grp[name].resize(n1, axis=0)
-        grp[name][n0:n1] = row
+        append_rows(grp[name], n0, row)
     known.update(seen)
     return len(keep)
 

@@ -48,6 +48,7 @@ from . import phenotypes as _pheno
 from .atomic import atomic_write, check_regular_input, check_target, remove_stale_temps
 from .checkpoint import checkpoint_path
 from .errors import RunFileError, is_integer
+from .h5rows import Handles, append_rows
 from .layout import (CORRUPT_FIX, COUNTS, CRC, DATASETS, GENERATION_DATASETS, FITNESS, FITNESS_CRC,
                      PHENO_GROUP, PROVENANCE, PROVENANCE_CRC, RUN_GROUP, RUN_ID, RUN_ID_CRC,
                      STATE_CRC, TIMING_DATASETS, TIMING_GROUP, TIMING_PATH, check_generation_rows,
@@ -79,6 +80,8 @@ class RunFile:
     def __init__(self, h5: h5py.File, path: Path, mode: str, fsync: bool):
         # private: use RunFile.create / RunFile.open
         self._f = h5
+        # the phenotypes/ datasets, each looked up once for the life of the open file
+        self._pheno_grp: Handles | None = None
         self.path = path
         self.mode = mode
         self._fsync = fsync
@@ -203,6 +206,7 @@ class RunFile:
     def close(self) -> None:
         """Close the file (idempotent)."""
         if self._f is not None:
+            self._pheno_grp = None
             self._f.close()
             self._f = None
 
@@ -223,6 +227,12 @@ class RunFile:
         if self._f is None:
             raise RunFileError(f"{self.path}: run file is closed")
         return self._f
+
+    def _pheno(self) -> Handles:
+        """The ``phenotypes/`` datasets (never deleted, only resized)."""
+        if self._pheno_grp is None:
+            self._pheno_grp = Handles(self._h5[PHENO_GROUP])
+        return self._pheno_grp
 
     def _writable(self) -> h5py.File:
         f = self._h5
@@ -390,39 +400,42 @@ class RunFile:
             :meth:`truncate_to_last_complete` first), a read-only or finished run.
         """
         f = self._writable()
-        if self.status != "running":
-            raise RunFileError(f"{self.path}: run is marked {self.status!r}; "
+        status = self.status
+        if status != "running":
+            raise RunFileError(f"{self.path}: run is marked {status!r}; "
                                "call mark_running() to append more generations")
         last = self.last_complete_generation
         if not is_integer(g) or g != last + 1:
             raise RunFileError(f"{self.path}: expected generation {last + 1} "
                                f"(last complete is {last}), got {g!r}")
+        # each dataset opened once, closed on return (open across generations,
+        # they change the byte layout: a resumed run would differ in bytes)
+        dsets = Handles(f)
         given = dict(genomes=genomes, loss=loss, age=age, uid=uid, parent_uid=parent_uid,
                      phenotype_id=phenotype_id, mutation_class=mutation_class)
-        rows = check_generation_rows(self.path, given, evals_per_s, class_counts,
-                                     self.pop_size, self.genome_size)
+        P, D = ((dsets["loss"].shape[1], dsets["genomes"].shape[2]) if last >= 0 else (None, None))
+        rows = check_generation_rows(self.path, given, evals_per_s, class_counts, P, D)
         P, D = rows["genomes"].shape
         if g == 0:
             # fresh datasets shaped by this generation; any left by a first
             # generation that never completed hold nothing worth keeping
             delete_datasets(f)
             create_datasets(f, P, D, _CHECKSUM)
-        for name in list(series(P, D)) + ([CRC] if CRC in f else []):
-            n = f[name].shape[0]
+        has_crc = CRC in dsets
+        for name in list(series(P, D)) + ([CRC] if has_crc else []):
+            n = dsets[name].shape[0]
             if n != g:
                 raise RunFileError(f"{self.path}: {name} holds {n} generation(s) but "
                                    f"{g} are complete; call truncate_to_last_complete() first")
-        grp = f[PHENO_GROUP]
+        grp = self._pheno()
         n_pheno = grp["id"].shape[0]
-        if CRC in f:
+        if has_crc:
             if self._pheno_done is None:
                 self._pheno_done = _pheno.complete_rows(grp, self.path, g - 1)
             pending = _pheno.pending_rows(grp, self.path, self._pheno_done, n_pheno, g)
             rows[CRC] = np.uint32(generation_crc(rows, pending))
         for name, row in rows.items():
-            ds = f[name]
-            ds.resize(g + 1, axis=0)
-            ds[g] = row
+            append_rows(dsets[name], g, row, one=True)
         self.flush()
         self._set_last_complete(g)
         self.flush()
@@ -443,7 +456,7 @@ class RunFile:
             id ``ids[k]``; repeated ids are stored once (first occurrence)
         """
         f = self._writable()
-        return _pheno.append(f[PHENO_GROUP], self.path, ids, patterns,
+        return _pheno.append(self._pheno(), self.path, ids, patterns,
                              self.last_complete_generation + 1, self._known_phenotypes())
 
     def _known_phenotypes(self) -> set:
