@@ -145,3 +145,15 @@ def test_hnca_internal_distance():
     # output level 1: the internal level is 0
     spec1 = spec.replace(output_level=1)
     assert hnca_internal_distance(spec1, g, h)["levels"] == [0]
+
+
+def test_hnca_state_cka_is_one_for_a_genome_with_itself_and_the_squared_correlation_for_one_channel():
+    from alife.bridge.similarity import hnca_state_cka
+    from alife.nca import HNCASpec, trajectory
+    spec = HNCASpec(levels=2, base_size=4, steps=4)
+    G = spec.random_genomes(2, seed=3)
+    assert hnca_state_cka(spec, G[0], G[0]) == pytest.approx(1.0)
+    # one channel: linear CKA is the squared Pearson correlation over (step, level, cell)
+    x, y = ([np.concatenate([lv[1:].ravel() for lv in trajectory(spec, g)]) for g in G])
+    r = np.corrcoef(x.astype(np.float64), y.astype(np.float64))[0, 1]
+    assert hnca_state_cka(spec, G[0], G[1]) == pytest.approx(r * r, rel=1e-9)

@@ -11,6 +11,9 @@
 * :func:`prediction_agreement` — fraction of inputs with the same argmax.
 * :func:`hnca_internal_distance` — how far apart two HNCA genomes' internal
   (non-output) levels end up, and whether their phenotypes are equal.
+* :func:`hnca_state_cka` — linear CKA of two HNCA genomes' developments:
+  every cell of every level at every step is an example, its channels the
+  features (the HNCA counterpart of an MLP layer's units on test inputs).
 """
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from torch import nn
 from ..nca import HNCASpec
 
 __all__ = ["linear_cka", "hidden_activations", "layer_cka", "prediction_agreement",
-           "hnca_internal_distance"]
+           "hnca_internal_distance", "hnca_state_cka"]
 
 
 def _as_2d_float64(a) -> np.ndarray:
@@ -167,3 +170,30 @@ def hnca_internal_distance(spec: HNCASpec, genome_a, genome_b, *, steps: int | N
         "same_phenotype": bool(np.array_equal(pheno[0], pheno[1])),
         "phenotype_distance": float(np.mean(pheno[0] != pheno[1])),
     }
+
+
+def hnca_state_cka(spec: HNCASpec, genome_a, genome_b, *, steps: int | None = None) -> float:
+    """Linear CKA of two HNCA genomes' developments from ``spec.initial_states``.
+
+    Each genome develops with the simulator (:func:`alife.nca.trajectory`);
+    the examples are every (step, level, cell) after the start (steps 1 to
+    T; step 0 is the same seed state for both and is left out), the
+    features the cell's channels.  With one channel this is the squared
+    Pearson correlation of the two genomes' states over cells and steps.
+
+    Parameters
+    ----------
+    spec : HNCASpec
+    genome_a, genome_b : (n_genes,) genomes of ``spec``
+    steps : steps to develop (default ``spec.steps``)
+
+    Returns
+    -------
+    float in [0, 1]; NaN when either development is constant over the
+    examples (e.g. it dies at once).
+    """
+    from ..nca import trajectory
+    X, Y = ([np.concatenate([lv[1:].reshape(-1, spec.channels) for lv in
+                             trajectory(spec, np.asarray(g, np.float32), steps=steps)])
+             for g in (genome_a, genome_b)])
+    return linear_cka(X, Y)

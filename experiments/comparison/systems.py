@@ -320,6 +320,28 @@ def distance_rows(system, rule, mode, spec, ends, rng, s) -> list[dict]:
     ]
 
 
+def cka_rows(system, rule, mode, spec, ends, rng, s) -> list[dict]:
+    """Linear CKA of the developments of disjoint endpoint pairs (0-1, 2-3, ...)
+    (:func:`alife.bridge.similarity.hnca_state_cka`), and its null: the same
+    for pairs of random genomes of the rule (pairs where either development
+    is constant are left out and counted)."""
+    from alife.bridge.similarity import hnca_state_cka
+    k = len(ends) // 2
+    cka = np.array([hnca_state_cka(spec, ends[2 * i], ends[2 * i + 1]) for i in range(k)])
+    R = spec.random_genomes(2 * int(s["null_pairs"]), seed=rng)
+    null = np.array([hnca_state_cka(spec, R[2 * i], R[2 * i + 1])
+                     for i in range(int(s["null_pairs"]))])
+    what = ("linear CKA of the two developments of a disjoint endpoint pair: every cell of "
+            "every level at steps 1 to T an example, its channels the features")
+    return [
+        _mean_row(system, rule, mode, "cka_states", cka, what, bounds=(0.0, 1.0)),
+        _mean_row(system, rule, "random", "cka_states", null,
+                  "null: the same for two random genomes of the initialisation law (a pair "
+                  "whose development is constant over the examples is left out; n counts the "
+                  "rest)", bounds=(0.0, 1.0)),
+    ]
+
+
 #: Rule labels shared with the comparison's other tables: the evolved endpoints
 #: are Bielawski's rule on the 4-level base-8 grid, the 2x2 design's "linear".
 EVOLVED_RULE = "linear"
@@ -349,6 +371,7 @@ def hnca_part(which: str, seed, s) -> tuple[list[dict], dict]:
     counts = [mutant_counts(gm, g, kern, 1.0 / spec.n_genes, s["n_mutants"], rng) for g in ends]
     rows = measure_rows("hnca", rule, which, counts, s, rng, pooled=True)
     rows += distance_rows("hnca", rule, which, spec, ends, rng, s)
+    rows += cka_rows("hnca", rule, which, spec, ends, rng, s)
     for r in rows:
         r["n_params"] = int(spec.n_genes)
     return rows, {"genotypes": len(ends), "endpoints": " ".join(names)}
@@ -517,7 +540,8 @@ def markdown(sw) -> str:
     seen = {}
     for r in t.rows():
         seen.setdefault(r["measure"] + (" (null)" if r["mode"] == "random"
-                                        and r["measure"].startswith("distance") else ""),
+                                        and r["measure"].startswith(("distance", "cka"))
+                                        else ""),
                         r["definition"])
     lines += [f"* `{k}`: {v}" for k, v in seen.items()]
     return "\n".join(lines) + "\n"
