@@ -260,3 +260,30 @@ def test_the_reading_fits_the_regression_on_a_connectivity_table():
     i = res["names"].index("method=search")
     assert res["coef"][i] > 0 and np.all(np.isfinite(res["se"]))
     assert res["clusters"] == 60
+
+
+def test_a_regression_with_few_events_is_not_read_and_the_criteria_use_the_pairs():
+    sys.path.insert(0, str(ROOT / "experiments" / "comparison"))
+    import hnca
+    from alife.sweep import Table
+    rows = []
+    for i in range(12):
+        rule = ("mlp-H8", "mlp-H32")[i % 2]
+        genes = rule_spec(rule).n_genes
+        for method, kept in (("line", 0.1), ("matched_line", 0.1 + 0.01 * (i % 3)),
+                             ("search", float("nan"))):
+            rows.append({"rule": rule, "mode": "trained", "target": "diamond", "method": method,
+                         "n_params": genes, "seed": i, "kept": kept,
+                         "connected": method == "search" and i < 2})
+    t = Table("connectivity", {k: np.asarray([r[k] for r in rows]) for k in rows[0]})
+    reg = hnca.regression(t)
+    assert reg["fitted"] and reg["events"] == 2 and not reg["interpretable"]
+    res = {"regression": reg, "rules": []}
+    c = hnca.criteria(res, t)
+    assert not c["regression_used"]
+    d = c["pair_tests"]["search_minus_line"]
+    assert d["n"] == 12 and d["mean"] == pytest.approx(2 / 12)
+    assert c["C3"]["gain"]["mean"] == pytest.approx(0.01)     # (0 + 0.01 + 0.02) / 3
+    assert c["C4"]["differ"] is None                          # one mode only: not testable
+    md = hnca.markdown({**res, "criteria": c})
+    assert "Not to be read: 2 of 36 paths" in md and "tested on the pairs themselves" in md
