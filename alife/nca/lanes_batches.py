@@ -70,6 +70,64 @@ def _pack_batch(G, gidx, S0, p0, Wx, S):
                 S[r, b] = s0[r]
 
 
+_U1, _U2, _U3, _U4 = np.uint64(1), np.uint64(2), np.uint64(3), np.uint64(4)
+_U5, _U6, _U7, _U8 = np.uint64(5), np.uint64(6), np.uint64(7), np.uint64(8)
+_UB = np.uint64(_B)
+
+
+@njit(**_JIT)
+def _lanes_to_tile8(S1, r, K, tile):
+    """``tile[b * 8 + j] = S1[r + j * K + b]`` for b < LANES, j < 8: eight
+    consecutive rows of lanes (flat, K values a row) to eight values per lane.
+
+    Indices are unsigned (no wraparound code) and the eight stores of an
+    iteration form one interleaved group, which LLVM turns into SIMD shuffles.
+    """
+    for b in range(_UB):
+        x0 = S1[r + b]
+        x1 = S1[r + K + b]
+        x2 = S1[r + _U2 * K + b]
+        x3 = S1[r + _U3 * K + b]
+        x4 = S1[r + _U4 * K + b]
+        x5 = S1[r + _U5 * K + b]
+        x6 = S1[r + _U6 * K + b]
+        x7 = S1[r + _U7 * K + b]
+        t = b * _U8
+        tile[t] = x0
+        tile[t + _U1] = x1
+        tile[t + _U2] = x2
+        tile[t + _U3] = x3
+        tile[t + _U4] = x4
+        tile[t + _U5] = x5
+        tile[t + _U6] = x6
+        tile[t + _U7] = x7
+
+
+@njit(**_JIT)
+def _tile8_to_genomes(tile, out, d, stride):
+    """``out[d + b * stride + j] = tile[b * 8 + j]``, b < LANES, j < 8: each
+    lane's eight values to its genome's row (one 32-byte copy per lane)."""
+    for b in range(_UB):
+        t = b * _U8
+        o = d + b * stride
+        x0 = tile[t]
+        x1 = tile[t + _U1]
+        x2 = tile[t + _U2]
+        x3 = tile[t + _U3]
+        x4 = tile[t + _U4]
+        x5 = tile[t + _U5]
+        x6 = tile[t + _U6]
+        x7 = tile[t + _U7]
+        out[o] = x0
+        out[o + _U1] = x1
+        out[o + _U2] = x2
+        out[o + _U3] = x3
+        out[o + _U4] = x4
+        out[o + _U5] = x5
+        out[o + _U6] = x6
+        out[o + _U7] = x7
+
+
 @njit(**_JIT)
 def _unpack_batch(S, sizes, offs, p0, out):
     """One batch's final interior states into ``out``, level-major.
@@ -79,10 +137,13 @@ def _unpack_batch(S, sizes, offs, p0, out):
     k_l = sum_(m < l) N_m**2, as a C-ordered (P, N_l, N_l) block.  Only the
     batch's real genomes (p0 .. min(p0 + LANES, P) - 1) are written.
 
-    Levels of side <= 16 are read a row of lanes at a time (contiguous loads,
-    stores N_l**2 apart: 2.4x faster at base 8); larger ones a genome at a
-    time, whose stores stay contiguous (stores a page or more apart are 3x
-    slower there).
+    In a full batch, levels whose side is 8 or 16 are transposed eight cells
+    of a row at a time through a small tile (SIMD shuffles, then one 32-byte
+    store per genome: 1.9x faster than scalar stores at side 8).  Other levels
+    of side <= 16 are read a row of lanes at a time (contiguous loads, stores
+    N_l**2 apart: 2.4x faster than genome by genome at base 8); larger ones a
+    genome at a time, whose stores stay contiguous (stores a page or more
+    apart are 3x slower there).
     """
     L = sizes.shape[0]
     total = 0
@@ -90,12 +151,22 @@ def _unpack_batch(S, sizes, offs, p0, out):
         total += sizes[lvl] * sizes[lvl]
     P = out.shape[0] // total
     n = min(_B, P - p0)
+    S1 = S.reshape(-1)
+    K = np.uint64(S.shape[1])
+    tile = np.empty(8 * _B, np.float32)
     base = 0
     for lvl in range(L):
         N = sizes[lvl]
         cells = N * N
         Np = N + 2
-        if N <= 16:
+        if n == _B and (N == 8 or N == 16):
+            for i in range(N):
+                for j0 in range(0, N, 8):
+                    r = np.uint64(offs[lvl] + (i + 1) * Np + 1 + j0) * K
+                    _lanes_to_tile8(S1, r, K, tile)
+                    _tile8_to_genomes(tile, out, np.uint64(base + p0 * cells + i * N + j0),
+                                      np.uint64(cells))
+        elif N <= 16:
             for i in range(N):
                 for j in range(N):
                     r = offs[lvl] + (i + 1) * Np + j + 1
