@@ -66,6 +66,7 @@ import numpy as np
 
 from ..nca import HNCASpec, develop
 from ..neutral.robustness_curves import Block, RMSNoise, SiteResample, robustness_curve, strength_50
+from ..sweep.settings import merge_settings
 
 __all__ = ["HNCA_SETTINGS", "HNCA_QUICK_SETTINGS", "check_hnca_settings", "rule_spec",
            "target_pattern", "hnca_blocks", "evolve_endpoint", "train_endpoint",
@@ -118,23 +119,12 @@ def check_hnca_settings(settings: dict) -> dict:
     strength; ``resample_sites`` — kernel ``resample`` strengths (genes);
     ``noise_sigmas`` — kernel ``noise`` strengths.
     """
-    unknown = sorted(set(settings) - set(HNCA_SETTINGS))
-    if unknown:
-        raise ValueError(f"unknown setting(s) {unknown}; known: {sorted(HNCA_SETTINGS)}")
-    s = {**HNCA_SETTINGS, **settings}
-    for k in ("levels", "base_size", "steps", "pop_size", "generations", "evolve_attempts",
-              "train_attempts",
-              "train_iterations", "n_points", "search_budget", "search_pivots",
-              "search_max_pivots", "robust_n"):
-        if not isinstance(s[k], int) or isinstance(s[k], bool) or s[k] < 1:
-            raise ValueError(f"setting {k} must be an integer >= 1, got {s[k]!r}")
-    if s["n_points"] < 3:
-        raise ValueError(f"setting n_points must be >= 3, got {s['n_points']}")
-    for k in ("resample_sites", "noise_sigmas"):
-        v = s[k]
-        if (not isinstance(v, list) or not v or any(not isinstance(x, (int, float)) or x <= 0
-                                                     for x in v) or sorted(v) != v):
-            raise ValueError(f"setting {k} must be an increasing list of numbers > 0, got {v!r}")
+    s = merge_settings(settings, HNCA_SETTINGS,
+                       counts=("levels", "base_size", "steps", "pop_size", "generations",
+                               "evolve_attempts", "train_attempts", "train_iterations",
+                               "n_points", "search_budget", "search_pivots",
+                               "search_max_pivots", "robust_n"),
+                       increasing=("resample_sites", "noise_sigmas"))
     if any(not isinstance(x, int) for x in s["resample_sites"]):
         raise ValueError(f"setting resample_sites must list integers, got {s['resample_sites']!r}")
     from ..evolve.mutation import get_operator

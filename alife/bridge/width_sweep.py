@@ -50,6 +50,7 @@ from torch import nn
 from torch.func import functional_call
 
 from ..neutral.robustness_curves import Block, RMSNoise, SiteResample, robustness_curve, strength_50
+from ..sweep.settings import merge_settings
 from .align import permute_mlp, weight_matching
 from .data import digits_split
 from .evaluate_path import evaluate_path
@@ -93,20 +94,9 @@ def check_settings(settings: dict) -> dict:
     ``rms_sigmas`` — kernel (ii) strengths; ``resample_fractions`` — kernel
     (i) strengths (one-site resampling is always added).
     """
-    unknown = sorted(set(settings) - set(SETTINGS))
-    if unknown:
-        raise ValueError(f"unknown setting(s) {unknown}; known: {sorted(SETTINGS)}")
-    s = {**SETTINGS, **settings}
-    for k in ("epochs", "batch_size", "curve_epochs", "n_points", "robust_n"):
-        if not isinstance(s[k], int) or isinstance(s[k], bool) or s[k] < 1:
-            raise ValueError(f"setting {k} must be an integer >= 1, got {s[k]!r}")
-    if s["n_points"] < 3:
-        raise ValueError(f"setting n_points must be >= 3, got {s['n_points']}")
-    for k in ("rms_sigmas", "resample_fractions"):
-        v = s[k]
-        if (not isinstance(v, list) or not v or any(not isinstance(x, (int, float)) or x <= 0
-                                                     for x in v) or sorted(v) != v):
-            raise ValueError(f"setting {k} must be an increasing list of numbers > 0, got {v!r}")
+    s = merge_settings(settings, SETTINGS,
+                       counts=("epochs", "batch_size", "curve_epochs", "n_points", "robust_n"),
+                       increasing=("rms_sigmas", "resample_fractions"))
     if s["optimizer"] not in ("sgd", "adam"):
         raise ValueError(f"setting optimizer must be 'sgd' or 'adam', got {s['optimizer']!r}")
     return s

@@ -24,13 +24,15 @@ Modules
 :mod:`.runner` (:func:`run_sweep`; the cell-function contract, resume and
 sharding are described there), :mod:`.table` (:func:`read_sweep`,
 :class:`SweepTable`, the file layout), :mod:`.stats`, :mod:`.regression`,
-:mod:`.toy` (a small cell function for examples and tests).
+:mod:`.settings` (:func:`merge_settings`, the check of a cell function's
+settings), :mod:`.toy` (a small cell function for examples and tests).
 """
 from .cells import Cell, SweepError, cell_seed, grid
 from .regression import cluster_sandwich, logit_cluster
 from .runner import cell_file, cells_folder, load_cell, run_sweep, sweep_key
+from .settings import merge_settings
 from .table import KIND, SweepTable, Table, build_table, read_sweep, table_differences
 
 __all__ = ["Cell", "SweepError", "cell_seed", "grid", "run_sweep", "sweep_key", "cells_folder",
            "cell_file", "load_cell", "read_sweep", "SweepTable", "Table", "build_table", "KIND", "table_differences",
-           "logit_cluster", "cluster_sandwich"]
+           "logit_cluster", "cluster_sandwich", "merge_settings"]
