@@ -10,13 +10,11 @@ errors clustered by pair, :func:`markdown` and :func:`figure` show them.
 """
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 import numpy as np
 
-from alife.store import refuse_same_file
 from alife.sweep import grid, read_sweep, run_sweep
 from alife.sweep import stats as S
 from alife.sweep.regression import logit_cluster
@@ -536,16 +534,5 @@ def figure(res, out_png) -> Path:
 
 def write_outputs(path, out_dir, stem: str) -> dict:
     """CSV of every table, the analysis JSON, the Markdown tables and the figure."""
-    from mlp import _write_text
-    out_dir = Path(out_dir)
-    sw = read_sweep(path)
-    outputs = [out_dir / f"{stem}.{t}.csv" for t in sw.tables] + [
-        out_dir / f"{stem}{tail}" for tail in ("_summary.json", "_tables.md", ".png")]
-    for p in outputs:
-        refuse_same_file(p, [path], what="output")
-    sw.to_csv(out_dir, stem)
-    res = analyse(path)
-    _write_text(out_dir / f"{stem}_summary.json", json.dumps(res, indent=1, default=float) + "\n")
-    _write_text(out_dir / f"{stem}_tables.md", markdown(res))
-    figure(res, out_dir / f"{stem}.png")
-    return res
+    from mlp import write_reading
+    return write_reading(path, out_dir, stem, analyse, markdown, figure)[1]

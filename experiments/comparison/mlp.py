@@ -366,23 +366,35 @@ def _write_text(path: Path, text: str) -> None:
         fh.write(text)
 
 
-def write_outputs(path, out_dir, stem: str) -> dict:
-    """CSV of every table, the analysis JSON, the Markdown tables, the figure and
-    the rows in the comparison's common tables (``mlp_contract.h5``, or
-    ``<stem>_contract.h5`` for another stem)."""
-    from alife.bridge.width_contract import write_contract
+def write_reading(path, out_dir, stem: str, analyse, markdown, draw, extra=()):
+    """The reading of a sweep file, shared by the experiments of this folder:
+    one CSV per table, ``<stem>_summary.json`` (``analyse(path)``),
+    ``<stem>_tables.md`` (``markdown(res)``) and ``<stem>.png``
+    (``draw(res, png)``), each written atomically; no output may be the sweep
+    file itself or one of ``extra`` (outputs the caller writes next).
+    Returns (the SweepTable, the analysis)."""
     out_dir = Path(out_dir)
     sw = read_sweep(path)
-    contract = out_dir / f"{stem.replace('_sweep', '')}_contract.h5"
     outputs = [out_dir / f"{stem}.{t}.csv" for t in sw.tables] + [
-        out_dir / f"{stem}{tail}" for tail in ("_summary.json", "_tables.md", ".png")] + [contract]
-    for p in outputs:
+        out_dir / f"{stem}{tail}" for tail in ("_summary.json", "_tables.md", ".png")]
+    for p in outputs + list(extra):
         refuse_same_file(p, [path], what="output")
     sw.to_csv(out_dir, stem)
     res = analyse(path)
     _write_text(out_dir / f"{stem}_summary.json", json.dumps(res, indent=1, default=float) + "\n")
     _write_text(out_dir / f"{stem}_tables.md", markdown(res))
-    figure(path, out_dir / f"{stem}.png")
+    draw(res, out_dir / f"{stem}.png")
+    return sw, res
+
+
+def write_outputs(path, out_dir, stem: str) -> dict:
+    """CSV of every table, the analysis JSON, the Markdown tables, the figure and
+    the rows in the comparison's common tables (``mlp_contract.h5``, or
+    ``<stem>_contract.h5`` for another stem)."""
+    from alife.bridge.width_contract import write_contract
+    contract = Path(out_dir) / f"{stem.replace('_sweep', '')}_contract.h5"
+    sw, res = write_reading(path, out_dir, stem, analyse, markdown,
+                            lambda res, png: figure(path, png), extra=[contract])
     write_contract(sw, contract, force=True)
     return res
 
