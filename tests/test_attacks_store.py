@@ -42,6 +42,7 @@ from alife.evolve.runner import evolve
 from alife.store import (RunFile, RunFileError, checkpoint_path, lock_path, output_lock,
                          progress_path, read_results, verify_file, write_results)
 from configs import TOY_EXHAUSTIVE, afpo_toml
+from h5files import datasets
 
 ROOT = Path(__file__).resolve().parents[1]
 GENONETS_INPUT = ROOT / "tests/fixtures/genonets/tiny_edge/input.tsv"
@@ -102,16 +103,8 @@ def refused_untouched(argv, capsys, root: Path, *fragments) -> str:
     return err
 
 
-def _datasets(path) -> dict:
-    out = {}
-    with h5py.File(path, "r") as f:
-        f.visititems(lambda n, o: out.__setitem__(n, o[()])
-                     if isinstance(o, h5py.Dataset) and not n.startswith("timing/") else None)
-    return out
-
-
 def assert_same_datasets(a, b):
-    da, db = _datasets(a), _datasets(b)
+    da, db = datasets(a), datasets(b)
     assert sorted(da) == sorted(db)
     for k in da:
         assert np.asarray(da[k]).tobytes() == np.asarray(db[k]).tobytes(), k

@@ -14,6 +14,7 @@ import pytest
 
 from alife.cli import main
 from configs import KILL_AT_NTH_CALL, afpo_toml
+from h5files import datasets
 from alife.evolve.config import loads
 from alife.evolve.runner import evolve
 from alife.nca.phenotype import phenotype_ids
@@ -40,18 +41,8 @@ CHILD = KILL_AT_NTH_CALL + textwrap.dedent("""
 """)
 
 
-def _datasets(path) -> dict:
-    out = {}
-    with h5py.File(path, "r") as f:
-        # every dataset but wall-clock timing, which no rerun can reproduce
-        f.visititems(lambda name, obj: out.__setitem__(name, obj[()])
-                     if isinstance(obj, h5py.Dataset) and not name.startswith("timing/")
-                     else None)
-    return out
-
-
 def _assert_same_datasets(a, b):
-    da, db = _datasets(a), _datasets(b)
+    da, db = datasets(a), datasets(b)
     assert sorted(da) == sorted(db)
     for name in da:
         assert da[name].dtype == db[name].dtype and da[name].shape == db[name].shape, name

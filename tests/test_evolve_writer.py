@@ -14,11 +14,11 @@ import importlib.util
 import threading
 from pathlib import Path
 
-import h5py
 import numpy as np
 import pytest
 
 from configs import afpo_toml
+from h5files import datasets
 from alife.evolve import runner
 from alife.evolve.config import loads
 from alife.evolve.runner import evolve, evolve_in_memory
@@ -30,19 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = afpo_toml(seed=5, generations=7, pop_size=16)
 
 
-def _datasets(path) -> dict:
-    """Every dataset but wall-clock timing, and the root attributes."""
-    out = {}
-    with h5py.File(path, "r") as f:
-        f.visititems(lambda name, obj: out.__setitem__(name, obj[()])
-                     if isinstance(obj, h5py.Dataset) and not name.startswith("timing/")
-                     else None)
-        out["@attrs"] = {k: np.asarray(v) for k, v in f.attrs.items()}
-    return out
-
-
 def _assert_same_files(a, b):
-    da, db = _datasets(a), _datasets(b)
+    da, db = datasets(a, attrs=True), datasets(b, attrs=True)
     aa, ab = da.pop("@attrs"), db.pop("@attrs")
     assert sorted(da) == sorted(db) and sorted(aa) == sorted(ab)
     for name in da:

@@ -24,7 +24,8 @@ from alife.parallel import (DaskExecutor, ExecutorError, InProcess, ProcessPool,
                             reassemble, split_rows)
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_evolve_run import _assert_same_datasets, _datasets  # noqa: E402
+from test_evolve_run import _assert_same_datasets  # noqa: E402
+from h5files import datasets  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 # the smoke config (Bielawski HNCA, 64x64, 100 steps, AFPO with 100 + 2 per
@@ -230,7 +231,7 @@ def test_neutral_run_on_dask_equals_threads(tmp_path, dask_ex):
     a = run_neutral(config, tmp_path / "a.h5", figs=tmp_path / "fa")
     b = run_neutral(config, tmp_path / "b.h5", figs=tmp_path / "fb", executor=dask_ex)
     assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)   # NaN == NaN here
-    da, db = _datasets(tmp_path / "a.h5"), _datasets(tmp_path / "b.h5")
+    da, db = datasets(tmp_path / "a.h5"), datasets(tmp_path / "b.h5")
     assert sorted(da) == sorted(db)
     for k in da:
         if da[k].dtype == object:

@@ -31,6 +31,7 @@ import pytest
 
 from alife.cli import main
 from configs import KILL_AT_NTH_CALL, afpo_toml
+from h5files import datasets
 from alife.evolve.config import loads
 from alife.evolve.runner import evolve
 from alife.store import RunFile, RunFileError, read_checkpoint
@@ -45,18 +46,8 @@ def _env(**extra) -> dict:
     return env
 
 
-def _datasets(path, skip=("timing/",)) -> dict:
-    """Every dataset of an HDF5 file (but ``skip`` prefixes), and the root attributes."""
-    out = {}
-    with h5py.File(path, "r") as f:
-        f.visititems(lambda name, obj: out.__setitem__(name, obj[()])
-                     if isinstance(obj, h5py.Dataset) and not name.startswith(skip) else None)
-        out["@attrs"] = {k: v for k, v in f.attrs.items()}
-    return out
-
-
 def _assert_same(a, b, skip=("timing/",), attrs_skip=()):
-    da, db = _datasets(a, skip), _datasets(b, skip)
+    da, db = datasets(a, skip, attrs=True), datasets(b, skip, attrs=True)
     aa, ab = da.pop("@attrs"), db.pop("@attrs")
     assert sorted(da) == sorted(db)
     for name in da:
