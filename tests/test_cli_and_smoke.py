@@ -90,6 +90,8 @@ def test_benchmark_quick_run_reports_every_figure():
         assert g["base8_cell_updates_per_s"] > 0 and g["base64_cell_updates_per_s"] > 0
         assert g["base8_over_base64"] == pytest.approx(
             g["base8_cell_updates_per_s"] / g["base64_cell_updates_per_s"])
+        assert g["base8_first_call_over_base64"] == pytest.approx(
+            g["base8_first_call_cell_updates_per_s"] / g["base64_cell_updates_per_s"])
         assert g["sizes_base8"][0] == 8 and g["steps_base8"] == 10
     assert g["sizes_base8"] == [8] and res["small_grids"]["levels4"]["sizes_base8"] == [8, 4, 2, 1]
     assert res["neural_share_of_sgemm"] == pytest.approx(n["develop_gflops"] / res["sgemm_gflops"])
