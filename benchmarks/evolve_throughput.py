@@ -42,6 +42,8 @@ from pathlib import Path
 
 import numpy as np
 
+import alife.evolve.runner as runner
+import alife.tasks.evaluation as evaluation
 from alife.evolve.callbacks import Hooks
 from alife.evolve.config import loads
 from alife.evolve.runner import evolve
@@ -97,13 +99,51 @@ class _Pacer:
                 "vs_fingerprint": ref[:, 3] / gen, "vs_population": ref[:, 4] / gen}
 
 
+class _Meter:
+    """Where a generation's time goes: wraps the run's ``develop`` (wall
+    time in the run) and its store of a generation (CPU time of the thread
+    that writes it) for as long as it is installed (a ``with`` block)."""
+
+    def __init__(self):
+        self.develop_s, self.writer_cpu_s = [], []
+
+    def __enter__(self):
+        self._develop, self._save = evaluation.develop, runner._save
+
+        def develop_timed(*a, **k):
+            t = time.perf_counter()
+            out = self._develop(*a, **k)
+            self.develop_s.append(time.perf_counter() - t)
+            return out
+
+        def save_timed(*a, **k):
+            t = time.thread_time()
+            self._save(*a, **k)
+            self.writer_cpu_s.append(time.thread_time() - t)
+
+        evaluation.develop, runner._save = develop_timed, save_timed
+        return self
+
+    def __exit__(self, *exc):
+        evaluation.develop, runner._save = self._develop, self._save
+
+    def medians(self) -> dict:
+        """Median seconds per generation, the first (compilation) left out."""
+        return {"develop_in_run_s": float(np.median(self.develop_s[1:])),
+                "writer_cpu_s": float(np.median(self.writer_cpu_s[1:]))}
+
+
 def _run(config, spec, G, background: bool) -> dict:
     pacer = _Pacer(spec, G)
-    with tempfile.TemporaryDirectory() as d:
+    with tempfile.TemporaryDirectory() as d, _Meter() as meter:
         evolve(config, Path(d) / "run.h5", progress=False, background_writes=background,
                hooks=Hooks(callbacks=[pacer]))
     r = pacer.ratios()
-    return {"generation_s": r["generation_s"].tolist(),
+    m = np.array(pacer.marks)
+    return {**meter.medians(), "bare_develop_s": float(np.median(m[:, 2])),
+            "fingerprint_develop_s": float(np.median(m[:, 3])),
+            "generation_median_s": float(np.median(r["generation_s"])),
+            "generation_s": r["generation_s"].tolist(),
             "ratio_vs_bare": float(np.median(r["vs_bare"])),
             "ratio_vs_fingerprint": float(np.median(r["vs_fingerprint"])),
             "ratio_vs_population": float(np.median(r["vs_population"])),
@@ -122,6 +162,15 @@ def _round(r: int, config, spec, G, modes: list[str]) -> dict:
                      for m in modes)
     print(f"round {r + 1} (load {out['load_before']:.2f} -> {out['load_after']:.2f}): "
           f"{runs}", file=sys.stderr)
+    for m in modes:
+        a = out[m]
+        print(f"  {m} writes, ms per generation (medians): generation "
+              f"{1e3 * a['generation_median_s']:.1f} = develop in the run "
+              f"{1e3 * a['develop_in_run_s']:.1f} + the rest "
+              f"{1e3 * (a['generation_median_s'] - a['develop_in_run_s']):.1f}; bare develop "
+              f"{1e3 * a['bare_develop_s']:.1f}, with fingerprints "
+              f"{1e3 * a['fingerprint_develop_s']:.1f}; the writer's CPU "
+              f"{1e3 * a['writer_cpu_s']:.1f}", file=sys.stderr)
     return out
 
 
