@@ -127,7 +127,7 @@ class Runner:
 
     def __init__(self, p, executor, seed, store=None, chunk: int = 1):
         self.p, self.ex, self.store, self.chunk = p, executor, store, int(chunk)
-        self.streams = iter(np.random.SeedSequence(seed).spawn(100_000))
+        self.root = np.random.SeedSequence(seed)    # children spawned one by one, as needed
         self.seconds = {}        # wall-clock seconds per stage
         self.cpu = {}            # CPU seconds of the jobs per stage (busy-machine proof)
         self.computed = {}       # jobs run (not read back) per stage
@@ -159,8 +159,9 @@ class Runner:
               f"{time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
         return res
 
-    def stream(self):
-        return next(self.streams)
+    def stream(self) -> np.random.SeedSequence:
+        """The next child of the root seed (the same as ``root.spawn(n)[k]``)."""
+        return self.root.spawn(1)[0]
 
 
 # --------------------------------------------------------------------------- endpoints
