@@ -3,6 +3,7 @@
     python experiments/connectivity/run.py --out out/connectivity              # full (allowed: 60 min, 2 cores)
     python experiments/connectivity/run.py --quick --out DIR                   # < 1 min (the tests)
     python experiments/connectivity/run.py --executor dask --workers 2 ...     # sharded over Dask
+    python experiments/connectivity/run.py --out out/connectivity              # again: resumes
 
 1. **Endpoints.**  The evolved pairs of ``experiments/bridge/hnca_pairs.py``:
    12 hill-climbing runs (100 neutral (1+1) climbers, resample mutation,
@@ -29,16 +30,31 @@
    (:mod:`alife.neutral.pathfile`) and checked by re-developing every row.
 
 Sharding: every unit (a run, a walk, one method on one pair) is a job of
-``connectivity_units.py``; the job list goes through ``map_rows`` of an
-:mod:`alife.parallel` executor in one contiguous slice per worker (jobs are
-shuffled with a fixed seed so slices cost about the same).  Each job carries
+``connectivity_units.py``; the job list is shuffled with a fixed seed (so
+slices cost about the same) and goes, a chunk at a time, through
+``map_rows`` of an :mod:`alife.parallel` executor, one contiguous slice of
+the chunk per worker.  Each job carries
 its own random stream, so results do not depend on the executor.  With
 ``--scheduler tcp://HOST:PORT`` the workers must be able to import
 ``connectivity_units`` (put this folder on their ``PYTHONPATH``).
 
+Resuming: every stage saves its finished jobs as it goes, a chunk at a time
+(``--chunk`` jobs, default 4 per worker), in ``WORK/jobs/STAGE-NNNNN.partial``
+(see ``jobstore.py``: numbers and arrays in a checksummed ``.npz``, never a
+pickle, so reading one cannot run code).  A run that is killed loses at most
+the chunk it was computing: run the same command again (same ``--out`` or
+``--work``, parameters and ``--seed``) and the saved jobs are read back,
+checksums verified, and only the missing ones run; the executor and the
+chunk size may differ.  The results, and ``results.json`` but for its clock
+readings (``seconds``), are those of an uninterrupted run.  A damaged saved
+file, or one from a run with other parameters, another seed or another
+version of the code, stops the run with one line naming the file: delete it,
+use a new ``--out``, or pass ``--force`` to discard every saved job.
+
 Writes ``results.json``, ``reach.png``, ``recall.png``, ``internal.png`` and
 the path files ``paths_evolved.h5``, ``paths_trained.h5``, ``paths_controls.h5``
-into ``--out``; evolution run files go to ``--work`` (reused when finished).
+into ``--out``; evolution run files (reused when finished) and the saved jobs
+go to ``--work`` (default ``OUT/work``).
 """
 from __future__ import annotations
 
@@ -565,8 +581,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="the small version (< 1 min)")
     ap.add_argument("--out", default=None, help="folder for results.json, figures and path files")
-    ap.add_argument("--work", default=None, help="folder for the evolution run files "
-                    "(finished runs of the same config there are reused; default OUT/work)")
+    ap.add_argument("--work", default=None, help="folder for the evolution run files and the "
+                    "saved jobs (a rerun reads them back and resumes; default OUT/work)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--executor", choices=("threads", "processes", "dask"), default="processes")
     ap.add_argument("--workers", type=int, default=None)
