@@ -13,8 +13,9 @@ A file holds ``{"ids": [job id, ...], "results": [result dict, ...]}`` under
 a *key*: the stage, the experiment's parameters, its seed and a hash of the
 code (the sources of alife and of this experiment).  A job's *id*
 (:func:`job_id`) is a hash of everything the job carries (its genomes, its
-random stream, its budget ...; not where it writes its own files), so a result is only ever given back to the
-same job, whatever chunk or executor computed it.
+random stream, its budget ...; not where it writes its own files), so a
+result is only ever given back to the same job, whatever chunk or executor
+computed it.
 
 A damaged file, or one written by a run with other parameters, seed or code,
 is refused with a one-line :class:`alife.store.RunFileError` that names the
@@ -68,9 +69,10 @@ def code_hash() -> str:
     """SHA-256 (hex) of the Python sources of alife and of this experiment."""
     h = hashlib.sha256()
     pkg = Path(alife.__file__).resolve().parent
-    files = sorted(pkg.rglob("*.py")) + sorted(HERE.glob("*.py"))
-    for f in files:
-        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    for root, files in ((pkg.parent, sorted(pkg.rglob("*.py"))),
+                        (HERE, sorted(HERE.glob("*.py")))):
+        for f in files:
+            h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()
 
 
