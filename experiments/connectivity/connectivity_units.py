@@ -11,7 +11,8 @@ does not depend on where or with which other jobs it runs.
 
 Job kinds (``job["kind"]``):
 
-* ``evolve`` — one hill-climbing run into a run file;
+* ``evolve`` — one hill-climbing run into a run file (a finished run file of
+  the same config is reused);
 * ``train`` — one gradient-trained HNCA (:func:`alife.bridge.hnca_train.train_hnca`);
 * ``reach`` — neutral walkers from one endpoint with the evolution's kernel
   (one gene resampled uniformly, kept when the phenotype is), their quotient
@@ -137,12 +138,26 @@ def internal_distance(spec: HNCASpec, ref, genomes) -> dict:
 # --------------------------------------------------------------------------- #
 # job kinds
 # --------------------------------------------------------------------------- #
+def _run_finished(path, config: str) -> bool:
+    """Whether ``path`` is a finished run file of exactly this config."""
+    from alife.store import RunFile
+    try:
+        with RunFile.open(path) as rf:
+            return rf.status == "done" and rf.config_toml == config
+    except Exception:
+        return False
+
+
 def _evolve(job) -> dict:
+    """One evolution run into ``job["path"]``; a finished run file of the same
+    config there is reused (``reused``: True, ``seconds``: None)."""
     from alife.evolve.config import loads
     from alife.evolve.runner import evolve
+    if _run_finished(job["path"], job["config"]):
+        return {"seed": job["seed"], "seconds": None, "reused": True}
     t0 = time.perf_counter()
     evolve(loads(job["config"]), job["path"], force=True, progress=False)
-    return {"seed": job["seed"], "seconds": time.perf_counter() - t0}
+    return {"seed": job["seed"], "seconds": time.perf_counter() - t0, "reused": False}
 
 
 def _train(job) -> dict:

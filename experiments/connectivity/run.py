@@ -3,6 +3,7 @@
     python experiments/connectivity/run.py --out out/connectivity              # full (allowed: 60 min, 2 cores)
     python experiments/connectivity/run.py --quick --out DIR                   # < 1 min (the tests)
     python experiments/connectivity/run.py --executor dask --workers 2 ...     # sharded over Dask
+    python experiments/connectivity/run.py --out out/connectivity              # again: resumes
 
 1. **Endpoints.**  The evolved pairs of ``experiments/bridge/hnca_pairs.py``:
    12 hill-climbing runs (100 neutral (1+1) climbers, resample mutation,
@@ -29,16 +30,31 @@
    (:mod:`alife.neutral.pathfile`) and checked by re-developing every row.
 
 Sharding: every unit (a run, a walk, one method on one pair) is a job of
-``connectivity_units.py``; the job list goes through ``map_rows`` of an
-:mod:`alife.parallel` executor in one contiguous slice per worker (jobs are
-shuffled with a fixed seed so slices cost about the same).  Each job carries
+``connectivity_units.py``; the job list is shuffled with a fixed seed (so
+slices cost about the same) and goes, a chunk at a time, through
+``map_rows`` of an :mod:`alife.parallel` executor, one contiguous slice of
+the chunk per worker.  Each job carries
 its own random stream, so results do not depend on the executor.  With
 ``--scheduler tcp://HOST:PORT`` the workers must be able to import
 ``connectivity_units`` (put this folder on their ``PYTHONPATH``).
 
+Resuming: every stage saves its finished jobs as it goes, a chunk at a time
+(``--chunk`` jobs, default 4 per worker), in ``WORK/jobs/STAGE-NNNNN.partial``
+(see ``jobstore.py``: numbers and arrays in a checksummed ``.npz``, never a
+pickle, so reading one cannot run code).  A run that is killed loses at most
+the chunk it was computing: run the same command again (same ``--out`` or
+``--work``, parameters and ``--seed``) and the saved jobs are read back,
+checksums verified, and only the missing ones run; the executor and the
+chunk size may differ.  The results, and ``results.json`` but for its clock
+readings (``seconds``), are those of an uninterrupted run.  A damaged saved
+file, or one from a run with other parameters, another seed or another
+version of the code, stops the run with one line naming the file: delete it,
+use a new ``--out``, or pass ``--force`` to discard every saved job.
+
 Writes ``results.json``, ``reach.png``, ``recall.png``, ``internal.png`` and
 the path files ``paths_evolved.h5``, ``paths_trained.h5``, ``paths_controls.h5``
-into ``--out``; evolution run files go to ``--work`` (reused when finished).
+into ``--out``; evolution run files (reused when finished) and the saved jobs
+go to ``--work`` (default ``OUT/work``).
 """
 from __future__ import annotations
 
@@ -56,6 +72,7 @@ if str(HERE) not in sys.path:           # the job module, also for spawned worke
     sys.path.insert(0, str(HERE))
 
 import connectivity_units as U  # noqa: E402
+import jobstore  # noqa: E402
 
 from alife.evolve.config import dumps, loads  # noqa: E402
 from alife.gpmap.hnca import HNCAMap  # noqa: E402
@@ -64,7 +81,7 @@ from alife.nca.phenotype import new_figure, save_figure  # noqa: E402
 from alife.nca.symmetry import symmetries  # noqa: E402
 from alife.neutral.pathfile import check_path_file, write_path_file  # noqa: E402
 from alife.parallel import make_executor  # noqa: E402
-from alife.store import RunFile, folder_lock  # noqa: E402
+from alife.store import RunFile, RunFileError, folder_lock  # noqa: E402
 
 EVOLVE = """
 seed = {seed}
@@ -112,56 +129,66 @@ def lattice_spec(p) -> HNCASpec:
 
 
 class Runner:
-    """The experiment's state: parameters, executor, seed streams and timings."""
+    """The experiment's state: parameters, executor, seed streams, saved jobs and timings.
 
-    def __init__(self, p, executor, seed):
-        self.p, self.ex = p, executor
-        self.streams = iter(np.random.SeedSequence(seed).spawn(100_000))
+    Parameters
+    ----------
+    p : dict, the parameters (:data:`FULL` or :data:`QUICK`)
+    executor : an :mod:`alife.parallel` executor
+    seed : int, the root of every random stream
+    store : :class:`jobstore.JobStore` or None (nothing saved)
+    chunk : int >= 1, jobs per chunk: each chunk is one ``map_rows`` call and
+        is saved as soon as it returns (a kill loses at most one chunk)
+    """
+
+    def __init__(self, p, executor, seed, store=None, chunk: int = 1):
+        self.p, self.ex, self.store, self.chunk = p, executor, store, int(chunk)
+        self.root = np.random.SeedSequence(seed)    # children spawned one by one, as needed
         self.seconds = {}        # wall-clock seconds per stage
         self.cpu = {}            # CPU seconds of the jobs per stage (busy-machine proof)
+        self.computed = {}       # jobs run (not read back) per stage
 
     def jobs(self, jobs, what: str) -> list:
-        """Run jobs on the executor (shuffled for balance, results in job order)."""
+        """Run jobs on the executor (shuffled for balance, results in job order).
+
+        Saved results of the same jobs (``self.store``) are read back, not run;
+        the rest run in chunks of ``self.chunk``, each saved when it returns."""
         t0 = time.perf_counter()
         if not jobs:
             return []
+        ids = [jobstore.job_id(j) for j in jobs]
+        done = self.store.load(what) if self.store is not None else {}
         order = np.random.default_rng(len(jobs)).permutation(len(jobs))
-        shuffled = [jobs[i] for i in order]
-        out = self.ex.map_rows(U.run_jobs, np.arange(len(jobs)), shuffled)["out"]
-        res = [None] * len(jobs)
-        for k, i in enumerate(order):
-            res[i] = out[k]
+        todo = [int(i) for i in order if ids[i] not in done]
+        for s in range(0, len(todo), self.chunk):
+            part = todo[s:s + self.chunk]
+            out = self.ex.map_rows(U.run_jobs, np.arange(len(part)), [jobs[i] for i in part])
+            new = {ids[i]: r for i, r in zip(part, out["out"])}
+            if self.store is not None:
+                self.store.save(what, list(new), list(new.values()))
+            done.update(new)
+        res = [done[i] for i in ids]
+        self.computed[what] = self.computed.get(what, 0) + len(todo)
         self.seconds[what] = self.seconds.get(what, 0.0) + time.perf_counter() - t0
         self.cpu[what] = self.cpu.get(what, 0.0) + sum(r["cpu_seconds"] for r in res)
-        print(f"{what}: {len(jobs)} jobs, {time.perf_counter() - t0:.0f} s", file=sys.stderr,
-              flush=True)
+        print(f"{what}: {len(jobs)} jobs ({len(jobs) - len(todo)} read back), "
+              f"{time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
         return res
 
-    def stream(self):
-        return next(self.streams)
+    def stream(self) -> np.random.SeedSequence:
+        """The next child of the root seed (the same as ``root.spawn(n)[k]``)."""
+        return self.root.spawn(1)[0]
 
 
 # --------------------------------------------------------------------------- endpoints
-def _finished(path: Path, text: str) -> bool:
-    try:
-        with RunFile.open(path) as rf:
-            return rf.status == "done" and rf.config_toml == text
-    except Exception:
-        return False
-
-
 def evolved_endpoints(R: Runner, work: Path) -> tuple[np.ndarray, list, dict]:
     """Best genome of every run; endpoints = the loss-0 bests (quick fallback:
     distinct final-population climbers of the most common defined phenotype)."""
     p = R.p
     work.mkdir(parents=True, exist_ok=True)
-    jobs = []
-    for seed in range(p["evo_seeds"]):
-        cfg = loads(EVOLVE.format(seed=seed, **p))
-        path = work / f"evolve_{seed}.h5"
-        if not _finished(path, dumps(cfg)):
-            jobs.append({"kind": "evolve", "seed": seed, "config": dumps(cfg), "path": str(path)})
-    done = {r["seed"]: r["seconds"] for r in R.jobs(jobs, "evolution")}
+    jobs = [{"kind": "evolve", "seed": seed, "config": dumps(loads(EVOLVE.format(seed=seed, **p))),
+             "path": str(work / f"evolve_{seed}.h5")} for seed in range(p["evo_seeds"])]
+    done = {r["seed"]: r for r in R.jobs(jobs, "evolution")}
     gm = HNCAMap(evolved_spec(p))
     runs, finals = [], []
     for seed in range(p["evo_seeds"]):
@@ -169,7 +196,7 @@ def evolved_endpoints(R: Runner, work: Path) -> tuple[np.ndarray, list, dict]:
             loss, G = rf.read("loss", -1), rf.read("genomes", -1)
         k = int(np.argmin(loss))
         runs.append({"seed": seed, "best_loss": float(loss[k]), "best": G[k],
-                     "seconds": done.get(seed), "reused": seed not in done})
+                     "seconds": done[seed]["seconds"], "reused": done[seed]["reused"]})
         finals.append(G)
     ids = gm.phenotypes(np.stack([r["best"] for r in runs]))
     for r, i in zip(runs, ids):
@@ -438,21 +465,34 @@ def _reach_summary(reach_res, ends, spec, rng) -> dict:
 
 
 def run(quick: bool = False, out=None, work=None, seed: int = 0, executor: str = "threads",
-        workers: int | None = None, scheduler: str | None = None) -> dict:
-    """The whole experiment; returns (and writes to ``out``) the results dict."""
+        workers: int | None = None, scheduler: str | None = None, chunk: int | None = None,
+        force: bool = False) -> dict:
+    """The whole experiment; returns (and writes to ``out``) the results dict.
+
+    Finished jobs are saved in ``work/jobs`` (:mod:`jobstore`) and read back by
+    a rerun with the same parameters, seed and code; ``chunk`` jobs run (and
+    are saved) at a time (default 4 per worker); ``force`` discards the saved
+    jobs first."""
     import numba
     p = dict(QUICK if quick else FULL)
     out = Path(out if out is not None else HERE / "out")
     out.mkdir(parents=True, exist_ok=True)
     work = Path(work) if work is not None else out / "work"
+    if chunk is not None and (isinstance(chunk, bool) or int(chunk) != chunk or chunk < 1):
+        raise ValueError(f"chunk must be a whole number of jobs >= 1, got {chunk!r}")
     t0, c0 = time.perf_counter(), time.process_time()
     threads = numba.get_num_threads()
     if executor == "threads":        # small batches: one thread avoids waking idle ones
         numba.set_num_threads(1)
+    store = jobstore.JobStore(work / "jobs", {"params": p, "seed": int(seed),
+                                              "code": jobstore.code_hash()})
     try:                            # one writer per output folder, as for alife's commands
-        with folder_lock(out), make_executor(executor, workers=workers,
-                                             scheduler=scheduler) as ex:
-            res = _run(Runner(p, ex, seed), out, work)
+        with folder_lock(out), folder_lock(store.folder), \
+                make_executor(executor, workers=workers, scheduler=scheduler) as ex:
+            if force:
+                store.discard()
+            R = Runner(p, ex, seed, store, chunk or 4 * max(1, ex.n_parts()))
+            res = _run(R, out, work)
             res["params"], res["quick"], res["executor"] = p, quick, executor
             res["seconds"]["total"] = time.perf_counter() - t0
             res["cpu_seconds"]["jobs_total"] = sum(res["cpu_seconds"].values())
@@ -541,16 +581,26 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="the small version (< 1 min)")
     ap.add_argument("--out", default=None, help="folder for results.json, figures and path files")
-    ap.add_argument("--work", default=None, help="folder for the evolution run files "
-                    "(finished runs of the same config there are reused; default OUT/work)")
+    ap.add_argument("--work", default=None, help="folder for the evolution run files and the "
+                    "saved jobs (a rerun reads them back and resumes; default OUT/work)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--executor", choices=("threads", "processes", "dask"), default="processes")
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--scheduler", default=None, help="tcp://HOST:PORT of a Dask scheduler")
+    ap.add_argument("--chunk", type=int, default=None, help="jobs run and saved at a time "
+                    "(default 4 per worker); a killed run loses at most one chunk")
+    ap.add_argument("--force", action="store_true", help="discard the job results saved in "
+                    "WORK/jobs by an earlier run and compute every job again")
     a = ap.parse_args(argv)
+    if a.chunk is not None and a.chunk < 1:
+        ap.error(f"--chunk must be at least 1, got {a.chunk}")
     ex = "dask" if a.scheduler else a.executor
-    run(quick=a.quick, out=a.out, work=a.work, seed=a.seed, executor=ex, workers=a.workers,
-        scheduler=a.scheduler)
+    try:
+        run(quick=a.quick, out=a.out, work=a.work, seed=a.seed, executor=ex, workers=a.workers,
+            scheduler=a.scheduler, chunk=a.chunk, force=a.force)
+    except RunFileError as e:      # also OutputLockedError: one line, exit 2, no traceback
+        print(f"error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":
