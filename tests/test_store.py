@@ -212,6 +212,7 @@ def test_phenotypes_stored_once_and_read_back(tmp_path):
     pats = np.array([pattern_of(i) for i in range(4)])
     with RunFile.create(path, CONFIG, 1) as rf:
         assert rf.add_phenotypes(np.array([0, 1, 1, -1]), pats) == 2  # repeat and -1 skipped
+        np.testing.assert_array_equal(rf.phenotype(1), pats[1])  # looked up between appends
         assert rf.add_phenotypes(np.array([1, 2, 0]), pats[[1, 2, 0]]) == 1
         # content-addressed: a second pattern under a known id is not written
         assert rf.add_phenotypes(np.array([2]), ~pats[2:3]) == 0
@@ -469,8 +470,16 @@ def test_truncate_to_checkpoint_generation(tmp_path):
         assert rf.last_complete_generation == 1
         assert all(p[2] <= 1 for p in phenotype_table(path).values())
         write_generation(rf, 2)
+        old = int(rf.phenotype_ids()[0])
+        np.testing.assert_array_equal(rf.phenotype(old), pattern_of(old))  # rows indexed
         rf.truncate_to(-1)
         assert rf.generations_done == 0 and rf.phenotype_ids().size == 0
+        new = old + 1000                               # another pattern in the old row
+        rf.add_phenotypes(np.array([new]), pattern_of(new)[None])
+        with pytest.raises(KeyError):                  # gone with its generation
+            rf.phenotype(old)
+        np.testing.assert_array_equal(rf.phenotype(new), pattern_of(new))
+        rf.truncate_to(-1)
         write_generation(rf, 0)
     assert set(raw_lengths(path).values()) == {1}
 

@@ -162,18 +162,36 @@ def stored_ids(grp: h5py.Group, path: Path) -> np.ndarray:
         return grp["id"][:]
 
 
-def pattern(grp: h5py.Group, path: Path, pid: int) -> np.ndarray:
+def index_rows(grp: h5py.Group, path: Path, rows: dict, n_done: int) -> int:
+    """Add the rows ``n_done ..`` of the index to ``rows`` (id -> its first
+    row) and return the number of rows now indexed: each row is read once
+    however often patterns are looked up."""
+    n = grp["id"].shape[0]
+    if n > n_done:
+        with reading(path, f"{PHENO_GROUP}/id"):
+            new = grp["id"][n_done:n]
+        for k, pid in enumerate(new.tolist(), n_done):
+            rows.setdefault(pid, k)
+    return max(n, n_done)
+
+
+def pattern(grp: h5py.Group, path: Path, pid: int, row: int | None = None) -> np.ndarray:
     """The stored pattern with id ``pid``: bool array of shape (H, W).
+
+    ``row`` is its row in the index when the caller knows it (the first row
+    with that id); None looks it up, reading every stored id.
 
     Raises
     ------
     KeyError
         If no pattern with that id is stored.
     """
-    rows = np.flatnonzero(stored_ids(grp, path) == int(pid))
-    if not rows.size:
+    if row is None:
+        rows = np.flatnonzero(stored_ids(grp, path) == int(pid))
+        row = int(rows[0]) if rows.size else None
+    if row is None:
         raise KeyError(f"{path}: no phenotype with id {int(pid)} stored")
-    r = int(rows[0])
+    r = int(row)
     with reading(path, f"the pattern of phenotype {int(pid)}"):
         H, W = (int(x) for x in grp["shape"][r])
         start = int(grp["start"][r])

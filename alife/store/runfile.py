@@ -86,6 +86,8 @@ class RunFile:
         self.mode = mode
         self._fsync = fsync
         self._pheno_ids: set | None = None
+        self._pheno_rows: dict = {}           # id -> first row, for phenotype()
+        self._pheno_rows_n = 0                # index rows in _pheno_rows
         self._pheno_done: int | None = None   # phenotype rows of complete generations
 
     # ------------------------------------------------------------------ open
@@ -488,6 +490,7 @@ class RunFile:
                 f[name].resize(n, axis=0)
         n_keep = _pheno.truncate(f[PHENO_GROUP], self.path, generation)
         self._pheno_ids = None
+        self._pheno_rows, self._pheno_rows_n = {}, 0
         self._pheno_done = n_keep
         self._set_last_complete(generation)
         self.flush()
@@ -562,7 +565,10 @@ class RunFile:
         KeyError
             If no pattern with that id is stored.
         """
-        return _pheno.pattern(self._h5[PHENO_GROUP], self.path, pid)
+        grp = self._pheno()
+        self._pheno_rows_n = _pheno.index_rows(grp, self.path, self._pheno_rows,
+                                               self._pheno_rows_n)
+        return _pheno.pattern(grp, self.path, pid, self._pheno_rows.get(int(pid)))
 
     def tables(self) -> list[str]:
         """The names :meth:`to_pandas` takes: ``generations``, ``individuals``."""
