@@ -28,7 +28,7 @@ from .h5rows import append_rows
 from .layout import CRC_PHENO, PHENO_GROUP, PHENOTYPE_DATASETS, UNWRITTEN, reading
 
 __all__ = ["create_datasets", "read_index", "pending_rows", "complete_rows", "append",
-           "truncate", "stored_ids", "pattern"]
+           "truncate", "stored_ids", "pattern", "Known"]
 
 
 def _nbytes(shape) -> int:
@@ -162,17 +162,36 @@ def stored_ids(grp: h5py.Group, path: Path) -> np.ndarray:
         return grp["id"][:]
 
 
-def index_rows(grp: h5py.Group, path: Path, rows: dict, n_done: int) -> int:
-    """Add the rows ``n_done ..`` of the index to ``rows`` (id -> its first
-    row) and return the number of rows now indexed: each row is read once
-    however often patterns are looked up."""
-    n = grp["id"].shape[0]
-    if n > n_done:
-        with reading(path, f"{PHENO_GROUP}/id"):
-            new = grp["id"][n_done:n]
-        for k, pid in enumerate(new.tolist(), n_done):
-            rows.setdefault(pid, k)
-    return max(n, n_done)
+class Known:
+    """What an open run file knows of its stored phenotypes, read from the
+    file once and kept up to date: the set of stored ids (for appends) and
+    each id's first row (for :func:`pattern`, each row read once however
+    often patterns are looked up).  :meth:`reset` after a truncation."""
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self) -> None:
+        self._ids: set | None = None
+        self._rows: dict = {}
+        self._n_rows = 0
+
+    def ids(self, grp: h5py.Group, path: Path) -> set:
+        """The stored ids (the set :func:`append` updates)."""
+        if self._ids is None:
+            self._ids = set(stored_ids(grp, path).tolist())
+        return self._ids
+
+    def row(self, grp: h5py.Group, path: Path, pid: int) -> int | None:
+        """The first row holding ``pid``, None when it is not stored."""
+        n = grp["id"].shape[0]
+        if n > self._n_rows:
+            with reading(path, f"{PHENO_GROUP}/id"):
+                new = grp["id"][self._n_rows:n]
+            for k, i in enumerate(new.tolist(), self._n_rows):
+                self._rows.setdefault(i, k)
+            self._n_rows = n
+        return self._rows.get(int(pid))
 
 
 def pattern(grp: h5py.Group, path: Path, pid: int, row: int | None = None) -> np.ndarray:

@@ -85,9 +85,7 @@ class RunFile:
         self.path = path
         self.mode = mode
         self._fsync = fsync
-        self._pheno_ids: set | None = None
-        self._pheno_rows: dict = {}           # id -> first row, for phenotype()
-        self._pheno_rows_n = 0                # index rows in _pheno_rows
+        self._known = _pheno.Known()          # stored ids and their rows
         self._pheno_done: int | None = None   # phenotype rows of complete generations
 
     # ------------------------------------------------------------------ open
@@ -459,13 +457,8 @@ class RunFile:
         """
         f = self._writable()
         return _pheno.append(self._pheno(), self.path, ids, patterns,
-                             self.last_complete_generation + 1, self._known_phenotypes())
-
-    def _known_phenotypes(self) -> set:
-        """Ids of the stored phenotypes (read once, then kept up to date)."""
-        if self._pheno_ids is None:
-            self._pheno_ids = set(_pheno.stored_ids(self._h5[PHENO_GROUP], self.path).tolist())
-        return self._pheno_ids
+                             self.last_complete_generation + 1,
+                             self._known.ids(self._pheno(), self.path))
 
     def truncate_to(self, generation: int) -> None:
         """Keep generations ``0 .. generation`` only (``-1``: none).
@@ -489,8 +482,7 @@ class RunFile:
             if name in f and f[name].shape[0] > n:
                 f[name].resize(n, axis=0)
         n_keep = _pheno.truncate(f[PHENO_GROUP], self.path, generation)
-        self._pheno_ids = None
-        self._pheno_rows, self._pheno_rows_n = {}, 0
+        self._known.reset()
         self._pheno_done = n_keep
         self._set_last_complete(generation)
         self.flush()
@@ -566,9 +558,7 @@ class RunFile:
             If no pattern with that id is stored.
         """
         grp = self._pheno()
-        self._pheno_rows_n = _pheno.index_rows(grp, self.path, self._pheno_rows,
-                                               self._pheno_rows_n)
-        return _pheno.pattern(grp, self.path, pid, self._pheno_rows.get(int(pid)))
+        return _pheno.pattern(grp, self.path, pid, self._known.row(grp, self.path, pid))
 
     def tables(self) -> list[str]:
         """The names :meth:`to_pandas` takes: ``generations``, ``individuals``."""
