@@ -13,12 +13,14 @@ with both rollout strategies against the NumPy reference (the kernels of
 To see the kernels' lines in a coverage report, run the same selection
 under coverage with the JIT off::
 
+    W="ignore:overflow encountered in scalar:RuntimeWarning:alife.nca.kernels"
     NUMBA_DISABLE_JIT=1 python -m coverage run -m pytest -p no:cacheprovider \\
-        -W "ignore:overflow encountered in scalar:RuntimeWarning:alife.nca.kernels" \\
+        -W "$W.core" -W "$W.lanes" -W "$W.gemm" -W "$W.mapped" \\
         $(python tests/test_kernels_pure_python.py)
 
-The ``-W`` filter: the trajectory hash multiplies uint32 scalars, which wrap
-(as compiled) but make NumPy warn when run as Python; nothing else is ignored.
+The ``-W`` filters, one per module of :mod:`alife.nca.kernels`: the
+trajectory hash multiplies uint32 scalars, which wrap (as compiled) but make
+NumPy warn when run as Python; nothing else is ignored.
 """
 from __future__ import annotations
 
@@ -46,8 +48,11 @@ SELECTION = [
     "tests/test_develop.py::test_develop_matches_numpy_reference[L2-C3-H8-tanh/rsig]",
 ]
 
-#: The one warning the pure-Python kernels raise that compiled ones do not (see above).
-UINT32_WRAP = "ignore:overflow encountered in scalar:RuntimeWarning:alife.nca.kernels"
+#: The one warning the pure-Python kernels raise that compiled ones do not (see
+#: above), as a ``-W`` filter for each module of the HNCA kernels (a filter's
+#: module matches one module exactly).
+UINT32_WRAP = [f"ignore:overflow encountered in scalar:RuntimeWarning:alife.nca.kernels.{m}"
+               for m in ("core", "lanes", "gemm", "mapped")]
 
 
 @pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1",
@@ -55,7 +60,8 @@ UINT32_WRAP = "ignore:overflow encountered in scalar:RuntimeWarning:alife.nca.ke
 def test_selected_tests_pass_with_the_jit_off(tmp_path):
     env = dict(os.environ, NUMBA_DISABLE_JIT="1")
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                        "-W", UINT32_WRAP, "-o", "addopts=", *SELECTION],
+                        *[a for f in UINT32_WRAP for a in ("-W", f)], "-o", "addopts=",
+                        *SELECTION],
                        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     tail = (r.stdout + r.stderr)[-3000:]
     assert r.returncode == 0, tail
