@@ -1,5 +1,16 @@
 """Numba options shared by every kernel module.
 
+Cached machine code is tied to all of alife's kernel sources.  Numba stamps
+a cached function with its own file's contents only, but a kernel compiled
+here carries compiled copies of the functions it calls from other modules
+(``lanes_develop`` calls the lanes kernels, which call the shared helpers of
+:mod:`alife.nca.kernels.core`).  Edit one of those, or check out a version
+of alife where it differs, and Numba would load the old copies without a
+word.  So alife puts its own locators first in Numba's list: for functions
+defined in alife they keep Numba's cache folders but stamp every entry with
+:data:`SOURCES_DIGEST`, a hash of every alife module that uses Numba, so a
+change to any of them recompiles all of alife's kernels (and nothing else's).
+
 ``CAN_CACHE``: whether Numba can write its on-disk cache here.  Numba raises
 at decoration time when ``cache=True`` finds no writable location (a
 read-only install with no ``NUMBA_CACHE_DIR``): then kernels compile on
@@ -8,7 +19,9 @@ caching off explicitly.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+from pathlib import Path
 
 import numpy as np
 from numba import njit
@@ -28,7 +41,58 @@ def _can_cache() -> bool:
         return False
 
 
-CAN_CACHE = _can_cache()
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _sources_digest() -> bytes:
+    """SHA-256 of every alife module that uses Numba (its path and bytes)."""
+    h = hashlib.sha256()
+    for f in sorted(_PACKAGE.rglob("*.py")):
+        data = f.read_bytes()
+        if b"numba" in data:
+            h.update(f.relative_to(_PACKAGE).as_posix().encode() + b"\0" + data + b"\0")
+    return h.digest()
+
+
+#: Hash of alife's Numba-using sources: the stamp of every cached alife kernel.
+SOURCES_DIGEST = _sources_digest()
+
+
+def _stamped(locator):
+    """``locator`` (a Numba cache locator class) for alife's functions only,
+    stamping their cache entries with :data:`SOURCES_DIGEST`."""
+
+    class Stamped(locator):
+        def get_source_stamp(self):
+            return SOURCES_DIGEST
+
+        @classmethod
+        def from_function(cls, py_func, py_file):
+            if not Path(py_file).resolve().is_relative_to(_PACKAGE):
+                return None
+            return super().from_function(py_func, py_file)
+
+    Stamped.__name__ = Stamped.__qualname__ = f"AlifeStamped{locator.__name__}"
+    return Stamped
+
+
+def _install_locators() -> bool:
+    """Put the stamped locators first in Numba's list (once); False where
+    this Numba has no such list (then caching is turned off: stale machine
+    code is worse than compiling every run)."""
+    try:
+        from numba.core import caching
+        classes = caching.CacheImpl._locator_classes
+        wanted = (caching.UserProvidedCacheLocator, caching.InTreeCacheLocator,
+                  caching.UserWideCacheLocator)
+    except AttributeError:
+        return False
+    if not any(c.__name__.startswith("AlifeStamped") for c in classes):
+        classes[:0] = [_stamped(c) for c in wanted]
+    return True
+
+
+CAN_CACHE = _install_locators() and _can_cache()
 
 
 @njit(cache=CAN_CACHE, nogil=True)

@@ -28,10 +28,10 @@ pre-activation in float32.
 
 Every name the simulator uses is importable from this package
 (``from alife.nca import kernels as K``; ``K.lanes_rollout``, ``K.LANES``).
-Numba's on-disk cache tracks each kernel's own file only: a kernel of
-:mod:`.lanes`, :mod:`.gemm` or :mod:`.mapped` keeps the compiled copy of the
-:mod:`.core` helpers it calls, so after editing :mod:`.core` clear the cache
-folder (``NUMBA_CACHE_DIR``).
+A kernel of :mod:`.lanes`, :mod:`.gemm` or :mod:`.mapped` carries compiled
+copies of the :mod:`.core` helpers it calls; :mod:`alife._numba` stamps
+every cached alife kernel with a hash of all of alife's Numba sources, so
+editing :mod:`.core` recompiles them too.
 """
 from __future__ import annotations
 
