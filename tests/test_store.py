@@ -459,6 +459,19 @@ def test_truncate_to_last_complete(tmp_path, monkeypatch):
         np.testing.assert_array_equal(rf.read("uid", 3), generation_rows(3)["uid"])
 
 
+def test_is_finished_only_for_a_done_run_of_the_same_config(tmp_path):
+    path = tmp_path / "RUN.h5"
+    assert not RunFile.is_finished(path, CONFIG)                # missing
+    make_run(path, 2)
+    assert not RunFile.is_finished(path, CONFIG)                # still running
+    with RunFile.open(path, "a") as rf:
+        rf.mark_done()
+    assert RunFile.is_finished(path, CONFIG)
+    assert not RunFile.is_finished(path, CONFIG + "\n# other")  # another config
+    path.write_bytes(path.read_bytes()[:100])                   # damaged
+    assert not RunFile.is_finished(path, CONFIG)
+
+
 def test_truncate_to_checkpoint_generation(tmp_path):
     path = tmp_path / "RUN.h5"
     make_run(path, 4)

@@ -202,6 +202,17 @@ class RunFile:
             remove_stale_temps(checkpoint_path(path))
         return cls(h5, path, mode, fsync)
 
+    @classmethod
+    def is_finished(cls, path, config_toml: str) -> bool:
+        """Whether ``path`` is a readable run file marked done and evolved
+        from exactly ``config_toml`` (a finished run to reuse, not evolve
+        again); False when it is missing, unreadable or anything else."""
+        try:
+            with cls.open(path) as rf:
+                return rf.status == "done" and rf.config_toml == config_toml
+        except (RunFileError, OSError):
+            return False
+
     # ------------------------------------------------------------- lifecycle
     def close(self) -> None:
         """Close the file (idempotent)."""

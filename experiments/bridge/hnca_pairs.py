@@ -127,16 +127,6 @@ def trained_spec(p) -> HNCASpec:
 
 
 # --------------------------------------------------------------------- pairs
-def _finished(path: Path, cfg) -> bool:
-    if not path.exists():
-        return False
-    try:
-        with RunFile.open(path) as rf:
-            return rf.status == "done" and rf.config_toml == dumps(cfg)
-    except Exception:
-        return False
-
-
 def _pick_pairs(candidates: list, n: int) -> list:
     """Up to ``n`` of ``candidates`` (already in order of preference), first
     those whose two runs are both still unused, then the rest in order."""
@@ -203,7 +193,7 @@ def evolved_pairs(p, work: Path) -> tuple[list, dict]:
         cfg = _evolve_config(p, seed)
         path = work / f"evolve_{seed}.h5"
         t0 = time.perf_counter()
-        reused = _finished(path, cfg)
+        reused = RunFile.is_finished(path, dumps(cfg))
         if not reused:  # a finished run of this config in ``work`` is reused
             evolve(cfg, path, force=True, progress=False)
         with RunFile.open(path) as rf:

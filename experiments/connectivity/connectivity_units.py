@@ -138,22 +138,13 @@ def internal_distance(spec: HNCASpec, ref, genomes) -> dict:
 # --------------------------------------------------------------------------- #
 # job kinds
 # --------------------------------------------------------------------------- #
-def _run_finished(path, config: str) -> bool:
-    """Whether ``path`` is a finished run file of exactly this config."""
-    from alife.store import RunFile
-    try:
-        with RunFile.open(path) as rf:
-            return rf.status == "done" and rf.config_toml == config
-    except Exception:
-        return False
-
-
 def _evolve(job) -> dict:
     """One evolution run into ``job["path"]``; a finished run file of the same
     config there is reused (``reused``: True, ``seconds``: None)."""
     from alife.evolve.config import loads
     from alife.evolve.runner import evolve
-    if _run_finished(job["path"], job["config"]):
+    from alife.store import RunFile
+    if RunFile.is_finished(job["path"], job["config"]):
         return {"seed": job["seed"], "seconds": None, "reused": True}
     t0 = time.perf_counter()
     evolve(loads(job["config"]), job["path"], force=True, progress=False)
