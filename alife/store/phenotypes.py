@@ -194,20 +194,17 @@ class Known:
         return self._rows.get(int(pid))
 
 
-def pattern(grp: h5py.Group, path: Path, pid: int, row: int | None = None) -> np.ndarray:
+def pattern(grp: h5py.Group, path: Path, pid: int, row: int | None) -> np.ndarray:
     """The stored pattern with id ``pid``: bool array of shape (H, W).
 
-    ``row`` is its row in the index when the caller knows it (the first row
-    with that id); None looks it up, reading every stored id.
+    ``row`` is its row in the index (:meth:`Known.row`), None when no
+    pattern with that id is stored.
 
     Raises
     ------
     KeyError
         If no pattern with that id is stored.
     """
-    if row is None:
-        rows = np.flatnonzero(stored_ids(grp, path) == int(pid))
-        row = int(rows[0]) if rows.size else None
     if row is None:
         raise KeyError(f"{path}: no phenotype with id {int(pid)} stored")
     r = int(row)
