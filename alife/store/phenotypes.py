@@ -27,7 +27,7 @@ from .errors import RunFileError
 from .h5rows import append_rows
 from .layout import CRC_PHENO, PHENO_GROUP, PHENOTYPE_DATASETS, UNWRITTEN, reading
 
-__all__ = ["create_datasets", "read_index", "pending_rows", "complete_rows", "append",
+__all__ = ["create_datasets", "read_index", "pending_rows", "joined", "complete_rows", "append",
            "truncate", "stored_ids", "pattern", "Known"]
 
 
@@ -92,6 +92,33 @@ def pending_rows(grp: h5py.Group, path: Path, k: int, n: int, g: int) -> dict:
     return out
 
 
+def _none_pending() -> dict:
+    """The (empty) columns of a generation that stored no new phenotype."""
+    out = {name: np.zeros((0,) + trail, PHENOTYPE_DATASETS[name][0])
+           for name, (_, trail) in PHENOTYPE_DATASETS.items()}
+    return out
+
+
+def joined(written: list[dict], k: int, n: int, g: int) -> dict | None:
+    """Rows ``k .. n`` as :func:`pending_rows` reads them, but from the rows
+    :func:`append` wrote (its ``written`` list), or None when those are not
+    exactly rows ``k .. n``, all tagged with generation ``g``."""
+    if not written:
+        return _none_pending() if n == k else None
+    if written[0]["row"] != k:
+        return None
+    row = k
+    for w in written:
+        if w["row"] != row or (w["generation"] != g).any():
+            return None
+        row += len(w["id"])
+    if row != n:
+        return None
+    if len(written) == 1:
+        return written[0]
+    return {name: np.concatenate([w[name] for w in written]) for name in CRC_PHENO + ("bits",)}
+
+
 def _checked(path: Path, ids, patterns) -> tuple[np.ndarray, np.ndarray]:
     """``(ids, patterns)`` as a 1-d integer array and a (K, H, W) bool array."""
     ids = np.asarray(ids)
@@ -112,10 +139,16 @@ def _checked(path: Path, ids, patterns) -> tuple[np.ndarray, np.ndarray]:
     return ids, pats
 
 
-def append(grp: h5py.Group, path: Path, ids, patterns, generation: int, known: set) -> int:
+def append(grp: h5py.Group, path: Path, ids, patterns, generation: int, known: set,
+           written: list | None = None) -> int:
     """Store the patterns whose ids are not in ``known`` (first occurrence of
     each id; -1 skipped), tagged with ``generation``; add their ids to
-    ``known`` and return how many were new."""
+    ``known`` and return how many were new.
+
+    ``written``: a list to which the rows written are appended (once all
+    are written), as a dict of the columns :data:`~alife.store.layout.CRC_PHENO`
+    and ``bits`` (the bytes of the rows, exactly as stored) and ``row``
+    (the index of its first row), for :func:`joined`."""
     ids, pats = _checked(path, ids, patterns)
     keep, seen = [], set()
     for k, pid in enumerate(ids.tolist()):
@@ -137,6 +170,8 @@ def append(grp: h5py.Group, path: Path, ids, patterns, generation: int, known: s
     for name, row in rows.items():
         append_rows(grp[name], n0, row)
     known.update(seen)
+    if written is not None:
+        written.append(dict(rows, bits=packed.reshape(-1), row=n0))
     return len(keep)
 
 

@@ -48,7 +48,7 @@ from . import phenotypes as _pheno
 from .atomic import atomic_write, check_regular_input, check_target, remove_stale_temps
 from .checkpoint import checkpoint_path
 from .errors import RunFileError, is_integer
-from .h5rows import Handles, append_rows
+from .h5rows import DatasetIDs, Handles, append_rows
 from .layout import (CORRUPT_FIX, COUNTS, CRC, DATASETS, GENERATION_DATASETS, FITNESS, FITNESS_CRC,
                      PHENO_GROUP, PROVENANCE, PROVENANCE_CRC, RUN_GROUP, RUN_ID, RUN_ID_CRC,
                      STATE_CRC, TIMING_DATASETS, TIMING_GROUP, TIMING_PATH, check_generation_rows,
@@ -87,6 +87,12 @@ class RunFile:
         self._fsync = fsync
         self._known = _pheno.Known()          # stored ids and their rows
         self._pheno_done: int | None = None   # phenotype rows of complete generations
+        # Writer-side copies of what this object wrote last, so a generation
+        # does not read back its own writes (mode "a" only: the file is
+        # locked for this object, and every write of these goes through it).
+        self._state: tuple[str, int] | None = None     # (status, last_complete_generation)
+        self._last_crc: tuple[int, int] | None = None  # (generation, its generation_crc32)
+        self._new_pheno: list[dict] = []               # phenotype rows added for the pending generation
 
     # ------------------------------------------------------------------ open
     @classmethod
@@ -218,6 +224,7 @@ class RunFile:
         """Close the file (idempotent)."""
         if self._f is not None:
             self._pheno_grp = None
+            self._forget()
             self._f.close()
             self._f = None
 
@@ -244,6 +251,12 @@ class RunFile:
         if self._pheno_grp is None:
             self._pheno_grp = Handles(self._h5[PHENO_GROUP])
         return self._pheno_grp
+
+    def _forget(self) -> None:
+        """Drop the writer-side copies (after a failed write, on close)."""
+        self._state = None
+        self._last_crc = None
+        self._new_pheno = []
 
     def _writable(self) -> h5py.File:
         f = self._h5
@@ -294,7 +307,16 @@ class RunFile:
 
     @property
     def status(self) -> str:
-        return self._h5.attrs["status"]
+        if self._state is not None:
+            return self._state[0]
+        return self._cache_state()[0] if self.mode == "a" else self._h5.attrs["status"]
+
+    def _cache_state(self) -> tuple[str, int]:
+        """``(status, last_complete_generation)`` read from the file and kept
+        (mode ``"a"``: only this object writes them, via :meth:`_write_state`)."""
+        a = self._h5.attrs
+        self._state = (a["status"], int(a["last_complete_generation"]))
+        return self._state
 
     def _run_attr(self, name: str, crc_name: str, what: str, always: bool) -> str | None:
         """A text attribute of the run group checked against its CRC-32; None
@@ -337,6 +359,9 @@ class RunFile:
         """The stored CRC-32 of complete generation ``g`` (``generation_crc32``),
         None for files written without it."""
         f = self._h5
+        last = self._last_crc
+        if last is not None and is_integer(g) and last[0] == g and g <= self.last_complete_generation:
+            return last[1]    # the generation this object just appended
         if CRC not in f:
             return None
         if not is_integer(g) or not 0 <= g < self.generations_done:
@@ -346,6 +371,10 @@ class RunFile:
 
     @property
     def last_complete_generation(self) -> int:
+        if self._state is not None:
+            return self._state[1]
+        if self.mode == "a":
+            return self._cache_state()[1]
         return int(self._h5.attrs["last_complete_generation"])
 
     @property
@@ -368,14 +397,24 @@ class RunFile:
         # modify() rewrites the attribute in place (same shape and dtype); the
         # caller's one flush writes both with their checksum
         a = self._f.attrs
-        if a["status"] != status:
+        if self.status != status:
             a["status"] = status
         a.modify("last_complete_generation", np.int64(g))
         if _CHECKSUM or STATE_CRC in a:
             a.modify(STATE_CRC, np.int64(state_crc(status, g)))
 
+    def _write_state(self, status: str, g: int) -> None:
+        """:meth:`_set_state`, and keep the state written (re-read from the
+        file after a failure)."""
+        try:
+            self._set_state(status, g)
+        except BaseException:
+            self._state = None
+            raise
+        self._state = (status, g)
+
     def _set_last_complete(self, g: int) -> None:
-        self._set_state(self.status, g)
+        self._write_state(self.status, g)
 
     def append_generation(self, g: int, *, genomes, loss, age, uid, parent_uid,
                           phenotype_id, mutation_class, evals_per_s, class_counts=None) -> None:
@@ -421,7 +460,7 @@ class RunFile:
                                f"(last complete is {last}), got {g!r}")
         # each dataset opened once, closed on return (open across generations,
         # they change the byte layout: a resumed run would differ in bytes)
-        dsets = Handles(f)
+        dsets = DatasetIDs(f)
         given = dict(genomes=genomes, loss=loss, age=age, uid=uid, parent_uid=parent_uid,
                      phenotype_id=phenotype_id, mutation_class=mutation_class)
         P, D = ((dsets["loss"].shape[1], dsets["genomes"].shape[2]) if last >= 0 else (None, None))
@@ -443,7 +482,10 @@ class RunFile:
         if has_crc:
             if self._pheno_done is None:
                 self._pheno_done = _pheno.complete_rows(grp, self.path, g - 1)
-            pending = _pheno.pending_rows(grp, self.path, self._pheno_done, n_pheno, g)
+            # the phenotype rows add_phenotypes just wrote, else read back
+            pending = _pheno.joined(self._new_pheno, self._pheno_done, n_pheno, g)
+            if pending is None:
+                pending = _pheno.pending_rows(grp, self.path, self._pheno_done, n_pheno, g)
             rows[CRC] = np.uint32(generation_crc(rows, pending))
         for name, row in rows.items():
             append_rows(dsets[name], g, row, one=True)
@@ -451,6 +493,8 @@ class RunFile:
         self._set_last_complete(g)
         self.flush()
         self._pheno_done = n_pheno
+        self._new_pheno = []
+        self._last_crc = (g, int(rows[CRC])) if has_crc else None
 
     def add_phenotypes(self, ids, patterns) -> int:
         """Store the patterns whose ids are not stored yet; return how many were new.
@@ -466,10 +510,10 @@ class RunFile:
         patterns : (K, H, W) bool (or 0/1 integer) array, ``patterns[k]`` has
             id ``ids[k]``; repeated ids are stored once (first occurrence)
         """
-        f = self._writable()
+        self._writable()
         return _pheno.append(self._pheno(), self.path, ids, patterns,
                              self.last_complete_generation + 1,
-                             self._known.ids(self._pheno(), self.path))
+                             self._known.ids(self._pheno(), self.path), self._new_pheno)
 
     def truncate_to(self, generation: int) -> None:
         """Keep generations ``0 .. generation`` only (``-1``: none).
@@ -492,6 +536,8 @@ class RunFile:
         for name in list(series(0, 0)) + [CRC]:
             if name in f and f[name].shape[0] > n:
                 f[name].resize(n, axis=0)
+        self._last_crc = None
+        self._new_pheno = []
         n_keep = _pheno.truncate(f[PHENO_GROUP], self.path, generation)
         self._known.reset()
         self._pheno_done = n_keep
@@ -506,13 +552,13 @@ class RunFile:
     def mark_done(self) -> None:
         """Set ``status = "done"`` and flush."""
         self._writable()
-        self._set_state("done", self.last_complete_generation)
+        self._write_state("done", self.last_complete_generation)
         self.flush()
 
     def mark_running(self) -> None:
         """Set ``status = "running"`` (to extend a finished run) and flush."""
         self._writable()
-        self._set_state("running", self.last_complete_generation)
+        self._write_state("running", self.last_complete_generation)
         self.flush()
 
     # ----------------------------------------------------------------- reads
