@@ -100,7 +100,7 @@ def _save(run: RunFile, path: Path | None, run_id: str | None, rec: dict) -> Non
     thread (:class:`~.writer.GenerationWriter`)."""
     g, arrays, extras, ev_pheno = rec["g"], rec["arrays"], rec["extras"], rec["pheno"]
     ids = extras["x_pheno_id"]
-    new = [int(i) for i in np.unique(ids) if i >= 0 and int(i) in ev_pheno]
+    new = sorted({i for i in ids.tolist() if i >= 0 and i in ev_pheno})   # ascending ids
     if new:
         run.add_phenotypes(np.array(new, np.int64), np.stack([ev_pheno[i] for i in new]))
     run.append_generation(g, genomes=arrays["genomes"], loss=arrays["loss"], age=arrays["age"],

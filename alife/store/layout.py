@@ -396,6 +396,11 @@ def _check_row(path: Path, name: str, a, P: int | None, D: int | None) -> np.nda
     raise RunFileError(f"{path}: {name} must have dtype {dtype}, got {a.dtype}")
 
 
+#: Whether each int8 mutation-class code (indexed by its byte, 0..255) is known.
+_KNOWN_CODE = np.zeros(256, bool)
+_KNOWN_CODE[np.array(list(MUTATION_CLASS_NAMES), np.int8).view(np.uint8)] = True
+
+
 def _check_values(path: Path, rows: dict) -> None:
     """The value rules of one generation's rows (after their shapes and dtypes)."""
     P, D = rows["genomes"].shape
@@ -412,7 +417,7 @@ def _check_values(path: Path, rows: dict) -> None:
         raise RunFileError(f"{path}: parent_uid must be >= -1 (-1 = none)")
     if (rows["phenotype_id"] < -1).any():
         raise RunFileError(f"{path}: phenotype_id must be >= -1 (-1 = degenerate)")
-    bad = ~np.isin(rows["mutation_class"], list(MUTATION_CLASS_NAMES))
+    bad = ~_KNOWN_CODE[rows["mutation_class"].view(np.uint8)]   # int8 codes as table indices
     if bad.any():
         raise RunFileError(f"{path}: unknown mutation_class code(s) "
                            f"{sorted(set(rows['mutation_class'][bad].tolist()))}; "

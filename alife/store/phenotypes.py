@@ -159,7 +159,9 @@ def append(grp: h5py.Group, path: Path, ids, patterns, generation: int, known: s
         return 0
     # each pattern raveled and packed on its own row (padded to whole bytes
     # per pattern): the bytes np.packbits gives each pattern alone
-    packed = np.packbits(pats[keep].reshape(len(keep), -1), axis=1)
+    if len(keep) < len(ids):        # (else every pattern is new: no copy of them)
+        pats = pats[keep]
+    packed = np.packbits(pats.reshape(len(keep), -1), axis=1)
     n0, m0 = grp["id"].shape[0], grp["bits"].shape[0]
     rows = {"id": ids[keep].astype(np.int64),
             "shape": np.tile(np.asarray(pats.shape[1:], np.int64), (len(keep), 1)),

@@ -69,6 +69,21 @@ _CHECKSUM = True
 IN_MEMORY = "<in memory>"
 
 
+def _modify(f: h5py.File, name: str, value: np.generic) -> None:
+    """``f.attrs.modify(name, value)`` for a scalar ``value``, with h5py's
+    low-level calls when the attribute exists (the same ``H5Aopen`` and
+    ``H5Awrite`` of the value in the attribute's dtype; ~0.01 ms, not ~0.06)."""
+    key = name.encode("utf-8")
+    if not h5py.h5a.exists(f.id, key):
+        f.attrs.modify(name, value)
+        return
+    attr = h5py.h5a.open(f.id, key)
+    if attr.shape not in ((), (1,)):
+        f.attrs.modify(name, value)  # (h5py's own checks and errors)
+        return
+    attr.write(np.asarray(value, order="C", dtype=attr.dtype).reshape(attr.shape))
+
+
 class RunFile:
     """One evolution run's HDF5 file; use :meth:`create` or :meth:`open`
     (or :meth:`in_memory`).
@@ -394,14 +409,15 @@ class RunFile:
 
     # ---------------------------------------------------------------- writes
     def _set_state(self, status: str, g: int) -> None:
-        # modify() rewrites the attribute in place (same shape and dtype); the
-        # caller's one flush writes both with their checksum
+        # the integers are rewritten in place (same shape and dtype, as
+        # AttributeManager.modify does); the caller's one flush writes both
+        # with their checksum
         a = self._f.attrs
         if self.status != status:
             a["status"] = status
-        a.modify("last_complete_generation", np.int64(g))
+        _modify(self._f, "last_complete_generation", np.int64(g))
         if _CHECKSUM or STATE_CRC in a:
-            a.modify(STATE_CRC, np.int64(state_crc(status, g)))
+            _modify(self._f, STATE_CRC, np.int64(state_crc(status, g)))
 
     def _write_state(self, status: str, g: int) -> None:
         """:meth:`_set_state`, and keep the state written (re-read from the
