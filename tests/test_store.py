@@ -472,6 +472,35 @@ def test_is_finished_only_for_a_done_run_of_the_same_config(tmp_path):
     assert not RunFile.is_finished(path, CONFIG)
 
 
+def test_writer_state_kept_in_memory_is_the_files(tmp_path):
+    """An open writer keeps status, generation count and its last
+    generation's CRC in memory: they stay the file's through truncation,
+    mark_done and mark_running, and the CRC is the one verify recomputes."""
+    path = tmp_path / "RUN.h5"
+    make_run(path, 3)
+
+    def same(rf):
+        a = rf._f.attrs
+        assert (rf.status, rf.last_complete_generation) == (a["status"], int(a["last_complete_generation"]))
+    with RunFile.open(path, "a") as rf:
+        crc2 = rf.generation_checksum(2)
+        rf.truncate_to(1)
+        same(rf)
+        with pytest.raises(RunFileError, match="not complete"):
+            rf.generation_checksum(2)
+        write_generation(rf, 2)
+        same(rf)
+        assert rf.generation_checksum(2) == crc2
+        rf.mark_done()
+        same(rf)
+        assert rf.status == "done"
+        rf.mark_running()
+        same(rf)
+        rf.mark_done()
+    with RunFile.open(path, verify=True) as rf:
+        assert (rf.status, rf.generations_done, rf.generation_checksum(2)) == ("done", 3, crc2)
+
+
 def test_truncate_to_checkpoint_generation(tmp_path):
     path = tmp_path / "RUN.h5"
     make_run(path, 4)
