@@ -23,6 +23,7 @@ is JSON.  Nothing in it can run code.
 """
 from __future__ import annotations
 
+import functools
 import io
 import json
 import zipfile
@@ -42,6 +43,9 @@ __all__ = ["checkpoint_path", "write_checkpoint", "read_checkpoint", "load_check
 CHECKPOINT_SUFFIX = ".ckpt.npz"
 _CKPT_META = ("__generation__", "__rng_state__")
 _RUN_ID, _GEN_CRC, _CRC = "__run_id__", "__generation_crc__", "__crc32__"
+#: Checkpoints whose arrays hold up to this many bytes are made in memory and
+#: written with one call; larger ones are written piece by piece.
+_IN_MEMORY_BYTES = 1 << 26
 #: How to recover from a checkpoint that cannot be used.
 CHECKPOINT_FIX = ("rerun with --force to restart the run from generation 0 (or a new --out), "
                   "or put back the run's own checkpoint")
@@ -89,6 +93,13 @@ def _json_hook(d):
     return d
 
 
+@functools.lru_cache(maxsize=256)
+def _entry_head(name: str, dtype: str, shape: tuple) -> bytes:
+    """The bytes that open an entry in :func:`_entries_crc` (the same few
+    entries recur in every checkpoint of a run: made once each)."""
+    return json.dumps([name, dtype, list(shape)]).encode()
+
+
 def _entries_crc(entries: dict) -> int:
     """CRC-32 of every entry but ``__crc32__``: name, dtype, shape and bytes, by name."""
     crc = 0
@@ -96,7 +107,7 @@ def _entries_crc(entries: dict) -> int:
         if name == _CRC:
             continue
         a = np.ascontiguousarray(entries[name])
-        crc = zlib.crc32(json.dumps([name, a.dtype.str, list(a.shape)]).encode(), crc)
+        crc = zlib.crc32(_entry_head(name, a.dtype.str, a.shape), crc)
         crc = zlib.crc32(a.tobytes(), crc)
     return crc
 
@@ -146,7 +157,14 @@ def write_checkpoint(run_path, generation: int, state_arrays: dict, rng_state: d
     arrays[_GEN_CRC] = np.asarray(-1 if generation_crc is None else int(generation_crc), np.int64)
     arrays[_CRC] = np.asarray(_entries_crc(arrays), dtype=np.int64)
     with atomic_write(final) as tmp, open_exclusive(tmp) as fh:
-        np.savez(fh, **arrays)
+        if sum(a.nbytes for a in arrays.values()) <= _IN_MEMORY_BYTES:
+            # made in memory and written at once: the bytes np.savez writes
+            # into the file, without a system call for each small piece
+            buf = io.BytesIO()
+            np.savez(buf, **arrays)
+            fh.write(buf.getbuffer())
+        else:
+            np.savez(fh, **arrays)
     return final
 
 
