@@ -102,7 +102,7 @@ def _save(run: RunFile, path: Path | None, run_id: str | None, rec: dict) -> Non
     ids = extras["x_pheno_id"]
     new = sorted({i for i in ids.tolist() if i >= 0 and i in ev_pheno})   # ascending ids
     if new:
-        run.add_phenotypes(np.array(new, np.int64), np.stack([ev_pheno[i] for i in new]))
+        run.add_phenotypes(np.array(new, np.int64), np.array([ev_pheno[i] for i in new]))
     run.append_generation(g, genomes=arrays["genomes"], loss=arrays["loss"], age=arrays["age"],
                           uid=arrays["uid"], parent_uid=extras["x_parent_uid"], phenotype_id=ids,
                           mutation_class=extras["x_mclass"], evals_per_s=rec["evals_per_s"],
