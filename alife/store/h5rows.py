@@ -1,4 +1,5 @@
-"""Grow an HDF5 dataset and write rows at its end, with h5py's low-level calls.
+"""Grow an HDF5 dataset and write rows at its end (and rewrite an integer
+attribute), with h5py's low-level calls.
 
 ``ds.resize(n, axis=0); ds[start:n] = rows`` through h5py's high-level
 :class:`h5py.Dataset` costs ~0.27 ms per dataset (its selection machinery,
@@ -18,6 +19,7 @@ generation to the next, those change where HDF5 puts things in the file
 longer be the uninterrupted one byte for byte.  Those are opened with
 :class:`DatasetIDs`: the same HDF5 open (``H5Dopen``) without h5py's
 high-level wrapper around it, ~0.008 ms instead of ~0.045 ms each.
+:func:`modify_int` rewrites an integer attribute the same way.
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ import h5py
 import numpy as np
 from h5py import h5d, h5i, h5s
 
-__all__ = ["append_rows", "Handles", "DatasetIDs"]
+__all__ = ["append_rows", "modify_int", "Handles", "DatasetIDs"]
 
 
 def append_rows(ds: h5py.Dataset | h5d.DatasetID, start: int, rows, one: bool = False) -> None:
@@ -62,6 +64,34 @@ def append_rows(ds: h5py.Dataset | h5d.DatasetID, start: int, rows, one: bool = 
     fspace = dsid.get_space()
     fspace.select_hyperslab((start,) + (0,) * len(trail), val.shape)
     dsid.write(h5s.create_simple(val.shape), fspace, val)
+
+
+def modify_int(f: h5py.File, name: str, value: np.integer, shapes: dict) -> None:
+    """``f.attrs.modify(name, value)`` for an int64 scalar attribute, with
+    h5py's low-level calls: the same ``H5Aopen`` and ``H5Awrite`` of an int64
+    value, ~0.015 ms instead of ~0.06 ms.
+
+    Parameters
+    ----------
+    f : h5py.File (or Group), open for writing
+    name : str, the attribute
+    value : int or numpy integer
+    shapes : dict, name -> shape (``()`` or ``(1,)``), kept by the caller for
+        as long as ``f`` is open: the attributes already found to be int64
+        scalars.  Any other attribute, or one not there yet, goes through
+        ``f.attrs.modify``.
+    """
+    key = name.encode("utf-8")
+    shape = shapes.get(name)
+    if shape is None:
+        attr = h5py.h5a.open(f.id, key) if h5py.h5a.exists(f.id, key) else None
+        if attr is None or attr.shape not in ((), (1,)) or attr.dtype != np.int64:
+            f.attrs.modify(name, value)
+            return
+        shapes[name] = shape = attr.shape
+    else:
+        attr = h5py.h5a.open(f.id, key)
+    attr.write(np.asarray(value, np.int64).reshape(shape))
 
 
 class Handles:
