@@ -254,7 +254,7 @@ class RunFile:
         return self._pheno_grp
 
     def _forget(self) -> None:
-        """Drop the writer-side copies (after a failed write, on close)."""
+        """Drop the writer-side copies (on close: a reopened file is read afresh)."""
         self._state = None
         self._last_crc = None
         self._new_pheno = []
