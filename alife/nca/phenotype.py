@@ -14,7 +14,6 @@ and safe on a headless machine.
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -155,16 +154,13 @@ def phenotype_ids(phenotypes) -> np.ndarray:
     ValueError
         For fewer than 2 dimensions, a float dtype, or integers other than 0/1.
     """
+    from .pattern_kernels import row_ids      # Numba: imported on first use
     a = _as_patterns(phenotypes, "phenotype_ids")
     lead = a.shape[:-2]
     H, W = a.shape[-2:]
-    flat = a.reshape(-1, H * W)
-    packed = np.packbits(flat, axis=1)              # (P, ceil(H*W/8)) uint8
-    head = np.asarray((H, W), dtype="<u4").tobytes()
-    ids = np.empty(flat.shape[0], dtype=np.int64)
-    for k in range(flat.shape[0]):
-        d = hashlib.blake2b(head + packed[k].tobytes(), digest_size=8).digest()
-        ids[k] = int.from_bytes(d, "little") & ID_MASK
+    cells = np.ascontiguousarray(a).reshape(int(np.prod(lead)), H * W).view(np.uint8)
+    ids = np.empty(cells.shape[0], dtype=np.int64)
+    row_ids(cells, H, W, ids)      # the recipe above, compiled (same ids as hashlib)
     return ids.reshape(lead)
 
 
