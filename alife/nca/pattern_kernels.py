@@ -5,9 +5,13 @@
 and width as little-endian uint32 followed by its cells packed 8 per byte,
 most significant bit first) for many patterns at once, without building
 the bytes in Python: each pattern's message is assembled word by word from
-its cells and compressed in place, one pattern per ``prange`` task.  The
-ids are those of :mod:`hashlib` bit for bit (the tests compare them on
-patterns of many shapes).
+its cells and compressed in place.  The ids are those of :mod:`hashlib`
+bit for bit (the tests compare them on patterns of many shapes).
+
+The kernels are serial and release the GIL: they run between two rollouts
+on the calling thread, and for a generation's few hundred patterns a
+parallel loop costs more in waiting threads than it saves (measured on two
+busy cores).
 
 :func:`threshold_rows` binarises one channel of a level's cell states and
 counts, per pattern, the on cells and the cells that differ from a target,
@@ -19,7 +23,7 @@ Both write into arrays the caller allocates; see
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .._numba import CAN_CACHE
 
@@ -231,7 +235,7 @@ def _row_id(row, H, W, h, m):
     return np.int64(h[0] & _ID_MASK)      # digest bytes 0..7 read little-endian
 
 
-@njit(parallel=True, **_JIT)
+@njit(**_JIT)
 def row_ids(cells, H, W, ids):
     """Stable ids of P patterns of shape (H, W), into ``ids``.
 
@@ -244,13 +248,13 @@ def row_ids(cells, H, W, ids):
     ids : (P,) int64
         Receives the ids (see :func:`alife.nca.phenotype.phenotype_ids`).
     """
-    for p in prange(cells.shape[0]):
+    for p in range(cells.shape[0]):
         h = np.empty(8, np.uint64)
         m = np.empty(16, np.uint64)
         ids[p] = _row_id(cells[p], H, W, h, m)
 
 
-@njit(parallel=True, **_JIT)
+@njit(**_JIT)
 def threshold_rows(x, threshold, target, patterns, on, wrong):
     """Binarise P patterns and count their on cells and their mismatches.
 
@@ -268,7 +272,7 @@ def threshold_rows(x, threshold, target, patterns, on, wrong):
         Receive each pattern's on cells, and its cells that differ from ``target``.
     """
     P, n = x.shape
-    for p in prange(P):
+    for p in range(P):
         o = 0
         w = 0
         for c in range(n):
