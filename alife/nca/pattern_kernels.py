@@ -3,10 +3,11 @@
 :func:`row_ids` computes the phenotype id of :func:`alife.nca.phenotype.phenotype_ids`
 (the 8-byte BLAKE2b digest of RFC 7693, unkeyed, of the pattern's height
 and width as little-endian uint32 followed by its cells packed 8 per byte,
-most significant bit first) for many patterns at once, without building
-the bytes in Python: each pattern's message is assembled word by word from
-its cells and compressed in place.  The ids are those of :mod:`hashlib`
-bit for bit (the tests compare them on patterns of many shapes).
+most significant bit first) for many patterns at once, without a Python
+loop: :func:`messages` lays every pattern's message out as 64-bit words,
+and :func:`row_ids` hashes each distinct message once.  The ids are those
+of :mod:`hashlib` bit for bit (the tests compare them on patterns of many
+shapes).
 
 The kernels are serial and release the GIL: they run between two rollouts
 on the calling thread, and for a generation's few hundred patterns a
@@ -17,7 +18,7 @@ busy cores).
 counts, per pattern, the on cells and the cells that differ from a target,
 in one pass.
 
-Both write into arrays the caller allocates; see
+The kernels write into arrays the caller allocates; see
 :func:`alife.nca.phenotype.phenotype_ids` for the checked entry point.
 """
 from __future__ import annotations
@@ -27,7 +28,7 @@ from numba import njit
 
 from .._numba import CAN_CACHE
 
-__all__ = ["row_ids", "threshold_rows"]
+__all__ = ["messages", "row_ids", "threshold_rows"]
 
 _JIT = dict(cache=CAN_CACHE, nogil=True)
 
@@ -37,9 +38,6 @@ _IV = np.array([0x6A09E667F3BCC908, 0xBB67AE8584CAA73B, 0x3C6EF372FE94F82B,
                 0x1F83D9ABFB41BD6B, 0x5BE0CD19137E2179], dtype=np.uint64)
 #: Parameter block word 0 of an unkeyed 8-byte digest: 0x0101kknn, kk = 0, nn = 8.
 _PARAM0 = np.uint64(0x01010008)
-#: Multiplier that gathers the low bits of 8 bytes (cells 0/1) into the top
-#: byte, the first byte's bit highest (numpy's ``packbits`` order).
-_GATHER = np.uint64(0x8040201008040201)
 _ID_MASK = np.uint64(0x7FFF_FFFF_FFFF_FFFF)
 
 
@@ -196,62 +194,101 @@ def _compress(h, m, t, last):
     h[7] ^= v7 ^ v15
 
 
-@njit(**_JIT)
-def _packed_byte(row, i, n):
-    """Cells ``i .. i+7`` of ``row`` (uint8 0/1) packed into one byte, the
-    first cell in the highest bit; cells at or past ``n`` count as 0."""
-    if i + 8 <= n:
-        x = np.uint64(0)
-        for k in range(8):
-            x |= np.uint64(row[i + k]) << np.uint64(8 * k)
-        return (x * _GATHER) >> np.uint64(56)
-    b = np.uint64(0)
-    for k in range(max(n - i, 0)):
-        b |= np.uint64(row[i + k]) << np.uint64(7 - k)
-    return b
+def messages(cells: np.ndarray, H: int, W: int) -> tuple[np.ndarray, int]:
+    """Every pattern's id message, as BLAKE2b reads it: ``(words, n_bytes)``.
 
+    Parameters
+    ----------
+    cells : (P, H * W) bool
+        Each row one pattern's cells in row-major order.
+    H, W : int
 
-@njit(**_JIT)
-def _row_id(row, H, W, h, m):
-    """The id of one pattern: ``row`` (H * W,) uint8 0/1 cells in row-major
-    order; ``h`` (8,) and ``m`` (16,) uint64 scratch."""
-    n = row.shape[0]
-    n_words = 1 + (n + 63) // 64           # the 8-byte header, then 64 cells a word
+    Returns
+    -------
+    words : (P, 16 * blocks) uint64
+        Row p: the height and width as little-endian uint32, then the cells
+        packed 8 per byte, first cell in the highest bit (``np.packbits``),
+        read as little-endian 64-bit words and zero-padded to whole 128-byte
+        blocks (at least one).
+    n_bytes : int
+        The message's length in bytes, ``8 + ceil(H * W / 8)``.
+    """
+    P, n = cells.shape
     n_bytes = 8 + (n + 7) // 8
+    buf = np.zeros((P, 128 * max(1, -(-n_bytes // 128))), np.uint8)
+    buf[:, :8] = np.frombuffer(np.array([H, W], "<u4").tobytes(), np.uint8)
+    buf[:, 8:n_bytes] = np.packbits(cells, axis=1)
+    return buf.view("<u8").astype(np.uint64, copy=False), n_bytes   # a copy only if big-endian
+
+
+@njit(**_JIT)
+def _message_id(words, n_bytes, h):
+    """The id of one message: ``words`` (16 * blocks,) uint64 as made by
+    :func:`_messages`, ``n_bytes`` its length in bytes; ``h`` (8,) scratch."""
+    last = words.shape[0] // 16 - 1
     h[:] = _IV
     h[0] ^= _PARAM0
-    m[0] = np.uint64(H) | (np.uint64(W) << np.uint64(32))
-    for wi in range(1, n_words):
-        c = (wi - 1) * 64
-        w = np.uint64(0)
-        for k in range(8):                 # message bytes are little-endian in a word
-            w |= _packed_byte(row, c + 8 * k, n) << np.uint64(8 * k)
-        m[wi & 15] = w
-        if (wi & 15) == 15 and wi + 1 < n_words:   # a full block, and more to come
-            _compress(h, m, (wi + 1) * 8, False)
-    if n_words & 15:                       # zero padding of the last block
-        m[n_words & 15:] = 0
-    _compress(h, m, n_bytes, True)
+    for b in range(last):
+        _compress(h, words[16 * b:16 * b + 16], (b + 1) * 128, False)
+    _compress(h, words[16 * last:], n_bytes, True)
     return np.int64(h[0] & _ID_MASK)      # digest bytes 0..7 read little-endian
 
 
 @njit(**_JIT)
-def row_ids(cells, H, W, ids):
-    """Stable ids of P patterns of shape (H, W), into ``ids``.
+def _same(words, p, q):
+    """Whether rows p and q of ``words`` are equal."""
+    for i in range(words.shape[1]):
+        if words[p, i] != words[q, i]:
+            return False
+    return True
+
+
+@njit(**_JIT)
+def _keys(words):
+    """A cheap 64-bit key of every row of ``words`` (equal rows, equal keys)."""
+    P, n = words.shape
+    key = np.empty(P, np.uint64)
+    for p in range(P):
+        k = np.uint64(0)
+        for i in range(n):
+            k = _rotr(k ^ (words[p, i] * np.uint64(0x9E3779B97F4A7C15)), 37)
+        key[p] = k
+    return key
+
+
+@njit(**_JIT)
+def row_ids(words, n_bytes, ids):
+    """Stable ids of P patterns, from their messages, into ``ids``.
+
+    A pattern whose message equals one already hashed in the batch (found
+    by sorting a cheap key of every message, then comparing the messages
+    word by word) takes that pattern's id instead of being hashed again:
+    offspring often share a phenotype.
 
     Parameters
     ----------
-    cells : (P, H * W) uint8, C-contiguous
-        Each row one pattern's cells (0 or 1) in row-major order.
-    H, W : int
-        The patterns' height and width (hashed with the cells).
+    words, n_bytes : what :func:`messages` returns for the patterns
     ids : (P,) int64
         Receives the ids (see :func:`alife.nca.phenotype.phenotype_ids`).
     """
-    for p in range(cells.shape[0]):
-        h = np.empty(8, np.uint64)
-        m = np.empty(16, np.uint64)
-        ids[p] = _row_id(cells[p], H, W, h, m)
+    P = words.shape[0]
+    key = _keys(words)
+    order = np.argsort(key)
+    hashed = np.zeros(P, np.bool_)
+    h = np.empty(8, np.uint64)
+    start = 0                                   # where the current run of equal keys starts
+    for i in range(P):
+        p = order[i]
+        if i > 0 and key[p] != key[order[i - 1]]:
+            start = i
+        for j in range(start, i):
+            q = order[j]
+            if hashed[q] and _same(words, p, q):
+                ids[p] = ids[q]
+                break
+        else:
+            ids[p] = _message_id(words[p], n_bytes, h)
+            hashed[p] = True
 
 
 @njit(**_JIT)

@@ -154,13 +154,13 @@ def phenotype_ids(phenotypes) -> np.ndarray:
     ValueError
         For fewer than 2 dimensions, a float dtype, or integers other than 0/1.
     """
-    from .pattern_kernels import row_ids      # Numba: imported on first use
+    from .pattern_kernels import messages, row_ids      # Numba: imported on first use
     a = _as_patterns(phenotypes, "phenotype_ids")
     lead = a.shape[:-2]
     H, W = a.shape[-2:]
-    cells = np.ascontiguousarray(a).reshape(int(np.prod(lead)), H * W).view(np.uint8)
-    ids = np.empty(cells.shape[0], dtype=np.int64)
-    row_ids(cells, H, W, ids)      # the recipe above, compiled (same ids as hashlib)
+    words, n_bytes = messages(a.reshape(int(np.prod(lead)), H * W), H, W)
+    ids = np.empty(words.shape[0], dtype=np.int64)
+    row_ids(words, n_bytes, ids)      # the recipe above, compiled (same ids as hashlib)
     return ids.reshape(lead)
 
 
