@@ -224,7 +224,7 @@ def messages(cells: np.ndarray, H: int, W: int) -> tuple[np.ndarray, int]:
 @njit(**_JIT)
 def _message_id(words, n_bytes, h):
     """The id of one message: ``words`` (16 * blocks,) uint64 as made by
-    :func:`_messages`, ``n_bytes`` its length in bytes; ``h`` (8,) scratch."""
+    :func:`messages`, ``n_bytes`` its length in bytes; ``h`` (8,) scratch."""
     last = words.shape[0] // 16 - 1
     h[:] = _IV
     h[0] ^= _PARAM0
