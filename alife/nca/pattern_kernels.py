@@ -62,136 +62,150 @@ def _g(a, b, c, d, x, y):
 
 
 @njit(**_JIT)
-def _compress(h, m, t, last):
-    """BLAKE2b's compression F: mix the 16-word block ``m`` into the 8-word
-    state ``h`` (uint64, in place); ``t`` bytes hashed so far including
-    this block, ``last`` for the final block.  The 12 rounds are written
-    out, round r reading the message words in the order of row r mod 10 of
-    RFC 7693's SIGMA table."""
-    v0, v1, v2, v3, v4, v5, v6, v7 = h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]
-    v8, v9, v10, v11, v12, v13, v14, v15 = (_IV[0], _IV[1], _IV[2], _IV[3],
-                                            _IV[4] ^ np.uint64(t), _IV[5], _IV[6], _IV[7])
-    if last:
-        v14 = ~v14
-    m0, m1, m2, m3, m4, m5, m6, m7 = m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7]
-    m8, m9, m10, m11, m12, m13, m14, m15 = (m[8], m[9], m[10], m[11], m[12], m[13], m[14],
-                                            m[15])
-    # round 0: message schedule SIGMA[0]
-    v0, v4, v8, v12 = _g(v0, v4, v8, v12, m0, m1)
-    v1, v5, v9, v13 = _g(v1, v5, v9, v13, m2, m3)
-    v2, v6, v10, v14 = _g(v2, v6, v10, v14, m4, m5)
-    v3, v7, v11, v15 = _g(v3, v7, v11, v15, m6, m7)
-    v0, v5, v10, v15 = _g(v0, v5, v10, v15, m8, m9)
-    v1, v6, v11, v12 = _g(v1, v6, v11, v12, m10, m11)
-    v2, v7, v8, v13 = _g(v2, v7, v8, v13, m12, m13)
-    v3, v4, v9, v14 = _g(v3, v4, v9, v14, m14, m15)
-    # round 1: message schedule SIGMA[1]
-    v0, v4, v8, v12 = _g(v0, v4, v8, v12, m14, m10)
-    v1, v5, v9, v13 = _g(v1, v5, v9, v13, m4, m8)
-    v2, v6, v10, v14 = _g(v2, v6, v10, v14, m9, m15)
-    v3, v7, v11, v15 = _g(v3, v7, v11, v15, m13, m6)
-    v0, v5, v10, v15 = _g(v0, v5, v10, v15, m1, m12)
-    v1, v6, v11, v12 = _g(v1, v6, v11, v12, m0, m2)
-    v2, v7, v8, v13 = _g(v2, v7, v8, v13, m11, m7)
-    v3, v4, v9, v14 = _g(v3, v4, v9, v14, m5, m3)
-    # round 2: message schedule SIGMA[2]
-    v0, v4, v8, v12 = _g(v0, v4, v8, v12, m11, m8)
-    v1, v5, v9, v13 = _g(v1, v5, v9, v13, m12, m0)
-    v2, v6, v10, v14 = _g(v2, v6, v10, v14, m5, m2)
-    v3, v7, v11, v15 = _g(v3, v7, v11, v15, m15, m13)
-    v0, v5, v10, v15 = _g(v0, v5, v10, v15, m10, m14)
-    v1, v6, v11, v12 = _g(v1, v6, v11, v12, m3, m6)
-    v2, v7, v8, v13 = _g(v2, v7, v8, v13, m7, m1)
-    v3, v4, v9, v14 = _g(v3, v4, v9, v14, m9, m4)
-    # round 3: message schedule SIGMA[3]
-    v0, v4, v8, v12 = _g(v0, v4, v8, v12, m7, m9)
-    v1, v5, v9, v13 = _g(v1, v5, v9, v13, m3, m1)
-    v2, v6, v10, v14 = _g(v2, v6, v10, v14, m13, m12)
-    v3, v7, v11, v15 = _g(v3, v7, v11, v15, m11, m14)
-    v0, v5, v10, v15 = _g(v0, v5, v10, v15, m2, m6)
-    v1, v6, v11, v12 = _g(v1, v6, v11, v12, m5, m10)
-    v2, v7, v8, v13 = _g(v2, v7, v8, v13, m4, m0)
-    v3, v4, v9, v14 = _g(v3, v4, v9, v14, m15, m8)
-    # round 4: message schedule SIGMA[4]
-    v0, v4, v8, v12 = _g(v0, v4, v8, v12, m9, m0)
-    v1, v5, v9, v13 = _g(v1, v5, v9, v13, m5, m7)
-    v2, v6, v10, v14 = _g(v2, v6, v10, v14, m2, m4)
-    v3, v7, v11, v15 = _g(v3, v7, v11, v15, m10, m15)
-    v0, v5, v10, v15 = _g(v0, v5, v10, v15, m14, m1)
-    v1, v6, v11, v12 = _g(v1, v6, v11, v12, m11, m12)
-    v2, v7, v8, v13 = _g(v2, v7, v8, v13, m6, m8)
-    v3, v4, v9, v14 = _g(v3, v4, v9, v14, m3, m13)
-    # round 5: message schedule SIGMA[5]
-    v0, v4, v8, v12 = _g(v0, v4, v8, v12, m2, m12)
-    v1, v5, v9, v13 = _g(v1, v5, v9, v13, m6, m10)
-    v2, v6, v10, v14 = _g(v2, v6, v10, v14, m0, m11)
-    v3, v7, v11, v15 = _g(v3, v7, v11, v15, m8, m3)
-    v0, v5, v10, v15 = _g(v0, v5, v10, v15, m4, m13)
-    v1, v6, v11, v12 = _g(v1, v6, v11, v12, m7, m5)
-    v2, v7, v8, v13 = _g(v2, v7, v8, v13, m15, m14)
-    v3, v4, v9, v14 = _g(v3, v4, v9, v14, m1, m9)
-    # round 6: message schedule SIGMA[6]
-    v0, v4, v8, v12 = _g(v0, v4, v8, v12, m12, m5)
-    v1, v5, v9, v13 = _g(v1, v5, v9, v13, m1, m15)
-    v2, v6, v10, v14 = _g(v2, v6, v10, v14, m14, m13)
-    v3, v7, v11, v15 = _g(v3, v7, v11, v15, m4, m10)
-    v0, v5, v10, v15 = _g(v0, v5, v10, v15, m0, m7)
-    v1, v6, v11, v12 = _g(v1, v6, v11, v12, m6, m3)
-    v2, v7, v8, v13 = _g(v2, v7, v8, v13, m9, m2)
-    v3, v4, v9, v14 = _g(v3, v4, v9, v14, m8, m11)
-    # round 7: message schedule SIGMA[7]
-    v0, v4, v8, v12 = _g(v0, v4, v8, v12, m13, m11)
-    v1, v5, v9, v13 = _g(v1, v5, v9, v13, m7, m14)
-    v2, v6, v10, v14 = _g(v2, v6, v10, v14, m12, m1)
-    v3, v7, v11, v15 = _g(v3, v7, v11, v15, m3, m9)
-    v0, v5, v10, v15 = _g(v0, v5, v10, v15, m5, m0)
-    v1, v6, v11, v12 = _g(v1, v6, v11, v12, m15, m4)
-    v2, v7, v8, v13 = _g(v2, v7, v8, v13, m8, m6)
-    v3, v4, v9, v14 = _g(v3, v4, v9, v14, m2, m10)
-    # round 8: message schedule SIGMA[8]
-    v0, v4, v8, v12 = _g(v0, v4, v8, v12, m6, m15)
-    v1, v5, v9, v13 = _g(v1, v5, v9, v13, m14, m9)
-    v2, v6, v10, v14 = _g(v2, v6, v10, v14, m11, m3)
-    v3, v7, v11, v15 = _g(v3, v7, v11, v15, m0, m8)
-    v0, v5, v10, v15 = _g(v0, v5, v10, v15, m12, m2)
-    v1, v6, v11, v12 = _g(v1, v6, v11, v12, m13, m7)
-    v2, v7, v8, v13 = _g(v2, v7, v8, v13, m1, m4)
-    v3, v4, v9, v14 = _g(v3, v4, v9, v14, m10, m5)
-    # round 9: message schedule SIGMA[9]
-    v0, v4, v8, v12 = _g(v0, v4, v8, v12, m10, m2)
-    v1, v5, v9, v13 = _g(v1, v5, v9, v13, m8, m4)
-    v2, v6, v10, v14 = _g(v2, v6, v10, v14, m7, m6)
-    v3, v7, v11, v15 = _g(v3, v7, v11, v15, m1, m5)
-    v0, v5, v10, v15 = _g(v0, v5, v10, v15, m15, m11)
-    v1, v6, v11, v12 = _g(v1, v6, v11, v12, m9, m14)
-    v2, v7, v8, v13 = _g(v2, v7, v8, v13, m3, m12)
-    v3, v4, v9, v14 = _g(v3, v4, v9, v14, m13, m0)
-    # round 10: message schedule SIGMA[0]
-    v0, v4, v8, v12 = _g(v0, v4, v8, v12, m0, m1)
-    v1, v5, v9, v13 = _g(v1, v5, v9, v13, m2, m3)
-    v2, v6, v10, v14 = _g(v2, v6, v10, v14, m4, m5)
-    v3, v7, v11, v15 = _g(v3, v7, v11, v15, m6, m7)
-    v0, v5, v10, v15 = _g(v0, v5, v10, v15, m8, m9)
-    v1, v6, v11, v12 = _g(v1, v6, v11, v12, m10, m11)
-    v2, v7, v8, v13 = _g(v2, v7, v8, v13, m12, m13)
-    v3, v4, v9, v14 = _g(v3, v4, v9, v14, m14, m15)
-    # round 11: message schedule SIGMA[1]
-    v0, v4, v8, v12 = _g(v0, v4, v8, v12, m14, m10)
-    v1, v5, v9, v13 = _g(v1, v5, v9, v13, m4, m8)
-    v2, v6, v10, v14 = _g(v2, v6, v10, v14, m9, m15)
-    v3, v7, v11, v15 = _g(v3, v7, v11, v15, m13, m6)
-    v0, v5, v10, v15 = _g(v0, v5, v10, v15, m1, m12)
-    v1, v6, v11, v12 = _g(v1, v6, v11, v12, m0, m2)
-    v2, v7, v8, v13 = _g(v2, v7, v8, v13, m11, m7)
-    v3, v4, v9, v14 = _g(v3, v4, v9, v14, m5, m3)
-    h[0] ^= v0 ^ v8
-    h[1] ^= v1 ^ v9
-    h[2] ^= v2 ^ v10
-    h[3] ^= v3 ^ v11
-    h[4] ^= v4 ^ v12
-    h[5] ^= v5 ^ v13
-    h[6] ^= v6 ^ v14
-    h[7] ^= v7 ^ v15
+def _message_id(words, n_bytes, h):
+    """The id of one message: ``words`` (16 * blocks,) uint64 as made by
+    :func:`messages`, ``n_bytes`` its length in bytes; ``h`` (8,) uint64
+    scratch for the hash state.
+
+    Each 16-word block goes through BLAKE2b's compression F (RFC 7693,
+    section 3.2): ``t`` counts the bytes hashed so far including the block
+    (the message length for the last), whose final-block flag inverts word
+    14.  The 12 rounds are written out, round r reading the message words
+    in the order of row r mod 10 of the RFC's SIGMA table.  (One function:
+    a separate compression function would be compiled twice, once on its
+    own and once inlined.)"""
+    h[:] = _IV
+    h[0] ^= _PARAM0
+    blocks = words.shape[0] // 16
+    for blk in range(blocks):
+        last = blk == blocks - 1
+        t = n_bytes if last else (blk + 1) * 128
+        m = words[16 * blk:16 * blk + 16]
+        v0, v1, v2, v3, v4, v5, v6, v7 = h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]
+        v8, v9, v10, v11, v12, v13, v14, v15 = (_IV[0], _IV[1], _IV[2], _IV[3],
+                                                _IV[4] ^ np.uint64(t), _IV[5], _IV[6], _IV[7])
+        if last:
+            v14 = ~v14
+        m0, m1, m2, m3, m4, m5, m6, m7 = m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7]
+        m8, m9, m10, m11, m12, m13, m14, m15 = (m[8], m[9], m[10], m[11], m[12], m[13],
+                                                m[14], m[15])
+        # round 0: message schedule SIGMA[0]
+        v0, v4, v8, v12 = _g(v0, v4, v8, v12, m0, m1)
+        v1, v5, v9, v13 = _g(v1, v5, v9, v13, m2, m3)
+        v2, v6, v10, v14 = _g(v2, v6, v10, v14, m4, m5)
+        v3, v7, v11, v15 = _g(v3, v7, v11, v15, m6, m7)
+        v0, v5, v10, v15 = _g(v0, v5, v10, v15, m8, m9)
+        v1, v6, v11, v12 = _g(v1, v6, v11, v12, m10, m11)
+        v2, v7, v8, v13 = _g(v2, v7, v8, v13, m12, m13)
+        v3, v4, v9, v14 = _g(v3, v4, v9, v14, m14, m15)
+        # round 1: message schedule SIGMA[1]
+        v0, v4, v8, v12 = _g(v0, v4, v8, v12, m14, m10)
+        v1, v5, v9, v13 = _g(v1, v5, v9, v13, m4, m8)
+        v2, v6, v10, v14 = _g(v2, v6, v10, v14, m9, m15)
+        v3, v7, v11, v15 = _g(v3, v7, v11, v15, m13, m6)
+        v0, v5, v10, v15 = _g(v0, v5, v10, v15, m1, m12)
+        v1, v6, v11, v12 = _g(v1, v6, v11, v12, m0, m2)
+        v2, v7, v8, v13 = _g(v2, v7, v8, v13, m11, m7)
+        v3, v4, v9, v14 = _g(v3, v4, v9, v14, m5, m3)
+        # round 2: message schedule SIGMA[2]
+        v0, v4, v8, v12 = _g(v0, v4, v8, v12, m11, m8)
+        v1, v5, v9, v13 = _g(v1, v5, v9, v13, m12, m0)
+        v2, v6, v10, v14 = _g(v2, v6, v10, v14, m5, m2)
+        v3, v7, v11, v15 = _g(v3, v7, v11, v15, m15, m13)
+        v0, v5, v10, v15 = _g(v0, v5, v10, v15, m10, m14)
+        v1, v6, v11, v12 = _g(v1, v6, v11, v12, m3, m6)
+        v2, v7, v8, v13 = _g(v2, v7, v8, v13, m7, m1)
+        v3, v4, v9, v14 = _g(v3, v4, v9, v14, m9, m4)
+        # round 3: message schedule SIGMA[3]
+        v0, v4, v8, v12 = _g(v0, v4, v8, v12, m7, m9)
+        v1, v5, v9, v13 = _g(v1, v5, v9, v13, m3, m1)
+        v2, v6, v10, v14 = _g(v2, v6, v10, v14, m13, m12)
+        v3, v7, v11, v15 = _g(v3, v7, v11, v15, m11, m14)
+        v0, v5, v10, v15 = _g(v0, v5, v10, v15, m2, m6)
+        v1, v6, v11, v12 = _g(v1, v6, v11, v12, m5, m10)
+        v2, v7, v8, v13 = _g(v2, v7, v8, v13, m4, m0)
+        v3, v4, v9, v14 = _g(v3, v4, v9, v14, m15, m8)
+        # round 4: message schedule SIGMA[4]
+        v0, v4, v8, v12 = _g(v0, v4, v8, v12, m9, m0)
+        v1, v5, v9, v13 = _g(v1, v5, v9, v13, m5, m7)
+        v2, v6, v10, v14 = _g(v2, v6, v10, v14, m2, m4)
+        v3, v7, v11, v15 = _g(v3, v7, v11, v15, m10, m15)
+        v0, v5, v10, v15 = _g(v0, v5, v10, v15, m14, m1)
+        v1, v6, v11, v12 = _g(v1, v6, v11, v12, m11, m12)
+        v2, v7, v8, v13 = _g(v2, v7, v8, v13, m6, m8)
+        v3, v4, v9, v14 = _g(v3, v4, v9, v14, m3, m13)
+        # round 5: message schedule SIGMA[5]
+        v0, v4, v8, v12 = _g(v0, v4, v8, v12, m2, m12)
+        v1, v5, v9, v13 = _g(v1, v5, v9, v13, m6, m10)
+        v2, v6, v10, v14 = _g(v2, v6, v10, v14, m0, m11)
+        v3, v7, v11, v15 = _g(v3, v7, v11, v15, m8, m3)
+        v0, v5, v10, v15 = _g(v0, v5, v10, v15, m4, m13)
+        v1, v6, v11, v12 = _g(v1, v6, v11, v12, m7, m5)
+        v2, v7, v8, v13 = _g(v2, v7, v8, v13, m15, m14)
+        v3, v4, v9, v14 = _g(v3, v4, v9, v14, m1, m9)
+        # round 6: message schedule SIGMA[6]
+        v0, v4, v8, v12 = _g(v0, v4, v8, v12, m12, m5)
+        v1, v5, v9, v13 = _g(v1, v5, v9, v13, m1, m15)
+        v2, v6, v10, v14 = _g(v2, v6, v10, v14, m14, m13)
+        v3, v7, v11, v15 = _g(v3, v7, v11, v15, m4, m10)
+        v0, v5, v10, v15 = _g(v0, v5, v10, v15, m0, m7)
+        v1, v6, v11, v12 = _g(v1, v6, v11, v12, m6, m3)
+        v2, v7, v8, v13 = _g(v2, v7, v8, v13, m9, m2)
+        v3, v4, v9, v14 = _g(v3, v4, v9, v14, m8, m11)
+        # round 7: message schedule SIGMA[7]
+        v0, v4, v8, v12 = _g(v0, v4, v8, v12, m13, m11)
+        v1, v5, v9, v13 = _g(v1, v5, v9, v13, m7, m14)
+        v2, v6, v10, v14 = _g(v2, v6, v10, v14, m12, m1)
+        v3, v7, v11, v15 = _g(v3, v7, v11, v15, m3, m9)
+        v0, v5, v10, v15 = _g(v0, v5, v10, v15, m5, m0)
+        v1, v6, v11, v12 = _g(v1, v6, v11, v12, m15, m4)
+        v2, v7, v8, v13 = _g(v2, v7, v8, v13, m8, m6)
+        v3, v4, v9, v14 = _g(v3, v4, v9, v14, m2, m10)
+        # round 8: message schedule SIGMA[8]
+        v0, v4, v8, v12 = _g(v0, v4, v8, v12, m6, m15)
+        v1, v5, v9, v13 = _g(v1, v5, v9, v13, m14, m9)
+        v2, v6, v10, v14 = _g(v2, v6, v10, v14, m11, m3)
+        v3, v7, v11, v15 = _g(v3, v7, v11, v15, m0, m8)
+        v0, v5, v10, v15 = _g(v0, v5, v10, v15, m12, m2)
+        v1, v6, v11, v12 = _g(v1, v6, v11, v12, m13, m7)
+        v2, v7, v8, v13 = _g(v2, v7, v8, v13, m1, m4)
+        v3, v4, v9, v14 = _g(v3, v4, v9, v14, m10, m5)
+        # round 9: message schedule SIGMA[9]
+        v0, v4, v8, v12 = _g(v0, v4, v8, v12, m10, m2)
+        v1, v5, v9, v13 = _g(v1, v5, v9, v13, m8, m4)
+        v2, v6, v10, v14 = _g(v2, v6, v10, v14, m7, m6)
+        v3, v7, v11, v15 = _g(v3, v7, v11, v15, m1, m5)
+        v0, v5, v10, v15 = _g(v0, v5, v10, v15, m15, m11)
+        v1, v6, v11, v12 = _g(v1, v6, v11, v12, m9, m14)
+        v2, v7, v8, v13 = _g(v2, v7, v8, v13, m3, m12)
+        v3, v4, v9, v14 = _g(v3, v4, v9, v14, m13, m0)
+        # round 10: message schedule SIGMA[0]
+        v0, v4, v8, v12 = _g(v0, v4, v8, v12, m0, m1)
+        v1, v5, v9, v13 = _g(v1, v5, v9, v13, m2, m3)
+        v2, v6, v10, v14 = _g(v2, v6, v10, v14, m4, m5)
+        v3, v7, v11, v15 = _g(v3, v7, v11, v15, m6, m7)
+        v0, v5, v10, v15 = _g(v0, v5, v10, v15, m8, m9)
+        v1, v6, v11, v12 = _g(v1, v6, v11, v12, m10, m11)
+        v2, v7, v8, v13 = _g(v2, v7, v8, v13, m12, m13)
+        v3, v4, v9, v14 = _g(v3, v4, v9, v14, m14, m15)
+        # round 11: message schedule SIGMA[1]
+        v0, v4, v8, v12 = _g(v0, v4, v8, v12, m14, m10)
+        v1, v5, v9, v13 = _g(v1, v5, v9, v13, m4, m8)
+        v2, v6, v10, v14 = _g(v2, v6, v10, v14, m9, m15)
+        v3, v7, v11, v15 = _g(v3, v7, v11, v15, m13, m6)
+        v0, v5, v10, v15 = _g(v0, v5, v10, v15, m1, m12)
+        v1, v6, v11, v12 = _g(v1, v6, v11, v12, m0, m2)
+        v2, v7, v8, v13 = _g(v2, v7, v8, v13, m11, m7)
+        v3, v4, v9, v14 = _g(v3, v4, v9, v14, m5, m3)
+        h[0] ^= v0 ^ v8
+        h[1] ^= v1 ^ v9
+        h[2] ^= v2 ^ v10
+        h[3] ^= v3 ^ v11
+        h[4] ^= v4 ^ v12
+        h[5] ^= v5 ^ v13
+        h[6] ^= v6 ^ v14
+        h[7] ^= v7 ^ v15
+    return np.int64(h[0] & _ID_MASK)      # digest bytes 0..7 read little-endian
 
 
 def messages(cells: np.ndarray, H: int, W: int) -> tuple[np.ndarray, int]:
@@ -222,19 +236,6 @@ def messages(cells: np.ndarray, H: int, W: int) -> tuple[np.ndarray, int]:
 
 
 @njit(**_JIT)
-def _message_id(words, n_bytes, h):
-    """The id of one message: ``words`` (16 * blocks,) uint64 as made by
-    :func:`messages`, ``n_bytes`` its length in bytes; ``h`` (8,) scratch."""
-    last = words.shape[0] // 16 - 1
-    h[:] = _IV
-    h[0] ^= _PARAM0
-    for b in range(last):
-        _compress(h, words[16 * b:16 * b + 16], (b + 1) * 128, False)
-    _compress(h, words[16 * last:], n_bytes, True)
-    return np.int64(h[0] & _ID_MASK)      # digest bytes 0..7 read little-endian
-
-
-@njit(**_JIT)
 def _same(words, p, q):
     """Whether rows p and q of ``words`` are equal."""
     for i in range(words.shape[1]):
@@ -256,8 +257,7 @@ def _keys(words):
     return key
 
 
-@njit(**_JIT)
-def row_ids(words, n_bytes, ids):
+def row_ids(words: np.ndarray, n_bytes: int, ids: np.ndarray) -> None:
     """Stable ids of P patterns, from their messages, into ``ids``.
 
     A pattern whose message equals one already hashed in the batch (found
@@ -271,9 +271,14 @@ def row_ids(words, n_bytes, ids):
     ids : (P,) int64
         Receives the ids (see :func:`alife.nca.phenotype.phenotype_ids`).
     """
-    P = words.shape[0]
     key = _keys(words)
-    order = np.argsort(key)
+    _hash_distinct(words, n_bytes, key, np.argsort(key), ids)   # NumPy's sort: compiles nothing
+
+
+@njit(**_JIT)
+def _hash_distinct(words, n_bytes, key, order, ids):
+    """:func:`row_ids` given every message's ``key`` and the ``order`` that sorts the keys."""
+    P = words.shape[0]
     hashed = np.zeros(P, np.bool_)
     h = np.empty(8, np.uint64)
     start = 0                                   # where the current run of equal keys starts
