@@ -279,21 +279,21 @@ def row_ids(words: np.ndarray, n_bytes: int, ids: np.ndarray) -> None:
 def _hash_distinct(words, n_bytes, key, order, ids):
     """:func:`row_ids` given every message's ``key`` and the ``order`` that sorts the keys."""
     P = words.shape[0]
-    hashed = np.zeros(P, np.bool_)
+    reps = np.empty(P, np.int64)    # the patterns hashed in the current run of equal keys
+    n_reps = 0
     h = np.empty(8, np.uint64)
-    start = 0                                   # where the current run of equal keys starts
     for i in range(P):
         p = order[i]
         if i > 0 and key[p] != key[order[i - 1]]:
-            start = i
-        for j in range(start, i):
-            q = order[j]
-            if hashed[q] and _same(words, p, q):
-                ids[p] = ids[q]
+            n_reps = 0
+        for r in range(n_reps):     # almost always one: equal keys, equal messages
+            if _same(words, p, reps[r]):
+                ids[p] = ids[reps[r]]
                 break
         else:
             ids[p] = _message_id(words[p], n_bytes, h)
-            hashed[p] = True
+            reps[n_reps] = p
+            n_reps += 1
 
 
 @njit(**_JIT)

@@ -38,6 +38,10 @@ __all__ = [
 #: (``-1`` is reserved for "undefined / degenerate").
 ID_MASK = 0x7FFF_FFFF_FFFF_FFFF
 
+#: Patterns hashed per call of the compiled hash (their messages take at
+#: least 128 bytes each).
+_ID_CHUNK = 1 << 16
+
 
 # --------------------------------------------------------------------------- #
 # binarisation
@@ -158,9 +162,11 @@ def phenotype_ids(phenotypes) -> np.ndarray:
     a = _as_patterns(phenotypes, "phenotype_ids")
     lead = a.shape[:-2]
     H, W = a.shape[-2:]
-    words, n_bytes = messages(a.reshape(int(np.prod(lead)), H * W), H, W)
-    ids = np.empty(words.shape[0], dtype=np.int64)
-    row_ids(words, n_bytes, ids)      # the recipe above, compiled (same ids as hashlib)
+    flat = a.reshape(int(np.prod(lead)), H * W)
+    ids = np.empty(flat.shape[0], dtype=np.int64)
+    for s in range(0, flat.shape[0], _ID_CHUNK):     # bounded memory for the messages
+        words, n_bytes = messages(flat[s:s + _ID_CHUNK], H, W)
+        row_ids(words, n_bytes, ids[s:s + _ID_CHUNK])   # the recipe above, compiled
     return ids.reshape(lead)
 
 
