@@ -48,6 +48,20 @@ def test_known_id_matches_independent_recipe():
     assert phenotype_ids(_bool(rows)[None])[0] == known
 
 
+def test_ids_match_hashlib_on_many_shapes():
+    # the compiled hash against hashlib: empty and tiny patterns, messages of
+    # exactly 1 and 2 BLAKE2b blocks (1x960, 31x64), one byte over (1x961)
+    # and ordinary ones, each batch with repeated patterns
+    rng = np.random.default_rng(3)
+    for shape in [(0, 0), (0, 3), (1, 1), (3, 5), (8, 8), (1, 960), (31, 64), (1, 961),
+                  (1, 1023), (1, 1025), (45, 45), (64, 64)]:
+        p = rng.random((3,) + shape) < 0.5
+        p = np.concatenate([p, p[::-1]])          # repeats take the id already computed
+        want = [int.from_bytes(hashlib.blake2b(phenotype_id_bytes(q), digest_size=8).digest(),
+                               "little") & (2 ** 63 - 1) for q in p]
+        assert phenotype_ids(p).tolist() == want, shape
+
+
 def test_sign_bit_is_cleared():
     # The raw digest of the 4x4 all-zero pattern has its top bit set.
     data = struct.pack("<II", 4, 4) + bytes(2)

@@ -14,7 +14,6 @@ and safe on a headless machine.
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +37,10 @@ __all__ = [
 #: Mask applied to the 64-bit digest: clears the sign bit so ids are >= 0
 #: (``-1`` is reserved for "undefined / degenerate").
 ID_MASK = 0x7FFF_FFFF_FFFF_FFFF
+
+#: Patterns hashed per call of the compiled hash (their messages take at
+#: least 128 bytes each).
+_ID_CHUNK = 1 << 16
 
 
 # --------------------------------------------------------------------------- #
@@ -155,16 +158,15 @@ def phenotype_ids(phenotypes) -> np.ndarray:
     ValueError
         For fewer than 2 dimensions, a float dtype, or integers other than 0/1.
     """
+    from .pattern_kernels import messages, row_ids      # Numba: imported on first use
     a = _as_patterns(phenotypes, "phenotype_ids")
     lead = a.shape[:-2]
     H, W = a.shape[-2:]
-    flat = a.reshape(-1, H * W)
-    packed = np.packbits(flat, axis=1)              # (P, ceil(H*W/8)) uint8
-    head = np.asarray((H, W), dtype="<u4").tobytes()
+    flat = a.reshape(int(np.prod(lead)), H * W)
     ids = np.empty(flat.shape[0], dtype=np.int64)
-    for k in range(flat.shape[0]):
-        d = hashlib.blake2b(head + packed[k].tobytes(), digest_size=8).digest()
-        ids[k] = int.from_bytes(d, "little") & ID_MASK
+    for s in range(0, flat.shape[0], _ID_CHUNK):     # bounded memory for the messages
+        words, n_bytes = messages(flat[s:s + _ID_CHUNK], H, W)
+        row_ids(words, n_bytes, ids[s:s + _ID_CHUNK])   # the recipe above, compiled
     return ids.reshape(lead)
 
 

@@ -34,6 +34,7 @@ from numba import njit
 
 from .._numba import CAN_CACHE
 from ..nca.develop import Development, check_rect, develop
+from ..nca.pattern_kernels import threshold_rows
 from ..nca.phenotype import phenotype_ids
 from ..nca.spec import HNCASpec
 from ..parallel import IN_PROCESS
@@ -110,19 +111,24 @@ class _Scoring:
             return {"damage": (self.damage_step, self.damage_rect)}
         return {}
 
-    def loss(self, dev: Development) -> np.ndarray:
-        """(P,) float64 loss of a rollout made with :meth:`rollout`."""
+    def loss(self, dev: Development, counts=None) -> np.ndarray:
+        """(P,) float64 loss of a rollout made with :meth:`rollout`.
+
+        ``counts``: the ``(wrong, on)`` cell counts of ``dev``'s final
+        patterns against this target, (P,) int64 each, when already known
+        (:func:`_final_patterns`); otherwise they are counted here."""
         if self.mode == "homeostasis":
             step = loss_from_counts(dev.step_wrong, dev.step_on, self.target.size)
             return step.sum(axis=1) / self.homeostasis_k
         # loss(dev.phenotypes, target) from per-pattern counts, in one pass
-        ph = np.ascontiguousarray(dev.phenotypes, dtype=bool)
-        t = np.ascontiguousarray(self.target, dtype=bool)
-        P = ph.shape[0]
-        wrong, on = np.empty(P, np.int64), np.empty(P, np.int64)
-        _pattern_counts(ph.reshape(P, t.size).view(np.uint8), t.reshape(-1).view(np.uint8),
-                        wrong, on)
-        return loss_from_counts(wrong, on, t.size).astype(np.float64)
+        if counts is None:
+            ph = np.ascontiguousarray(dev.phenotypes, dtype=bool)
+            t = np.ascontiguousarray(self.target, dtype=bool)
+            P = ph.shape[0]
+            counts = np.empty(P, np.int64), np.empty(P, np.int64)
+            _pattern_counts(ph.reshape(P, t.size).view(np.uint8), t.reshape(-1).view(np.uint8),
+                            *counts)
+        return loss_from_counts(counts[0], counts[1], self.target.size).astype(np.float64)
 
 
 @njit(cache=CAN_CACHE, nogil=True)
@@ -143,6 +149,35 @@ def _pattern_counts(ph, tgt, wrong, on):
             o += x
         wrong[p] = w
         on[p] = o
+
+
+def _final_patterns(dev: Development, target) -> tuple:
+    """The final patterns of a rollout, their raw ids and cell counts.
+
+    Returns ``(patterns, raw_ids, on, wrong)``: (P, N, N) bool
+    :attr:`Development.phenotypes`, their (P,) int64 ids
+    (:func:`phenotype_ids`), and (P,) int64 counts of on cells and of cells
+    that differ from ``target`` ((N, N) bool, or None: ``wrong`` is then
+    meaningless).  Thresholding and counting take one compiled pass when the
+    comparison ``state > threshold`` is done in float32 (as for a Python
+    float threshold on float32 states); otherwise the patterns come from
+    :attr:`Development.phenotypes`."""
+    spec = dev.spec
+    s = dev.states[spec.output_level]
+    P, N = s.shape[0], s.shape[1]
+    n = N * N
+    tgt = (np.zeros(n, np.uint8) if target is None
+           else np.ascontiguousarray(target, dtype=bool).reshape(-1).view(np.uint8))
+    on, wrong = np.empty(P, np.int64), np.empty(P, np.int64)
+    if isinstance(s, np.ndarray) and s.dtype == np.float32 \
+            and np.result_type(s, spec.threshold) == np.float32:
+        ph = np.empty((P, N, N), bool)
+        x = np.ascontiguousarray(s[..., 0]).reshape(P, n)     # no copy for one channel
+        threshold_rows(x, np.float32(spec.threshold), tgt, ph.reshape(P, n), on, wrong)
+    else:
+        ph = np.ascontiguousarray(dev.phenotypes, dtype=bool)
+        _pattern_counts(ph.reshape(P, n).view(np.uint8), tgt, wrong, on)
+    return ph, phenotype_ids(ph), on, wrong
 
 
 def _develop_and_score(spec: HNCASpec, G: np.ndarray, scoring: _Scoring | None, T: int,
@@ -172,12 +207,15 @@ def evaluate_rows(G: np.ndarray, spec: HNCASpec, scoring: _Scoring | None, T: in
     pats = []
     for a in range(0, n, chunk):
         b = min(n, a + chunk)
-        dev, L = _develop_and_score(spec, G[a:b], scoring, T, method, fingerprint, device)
-        ph = dev.phenotypes
-        out["raw_ids"][a:b] = phenotype_ids(ph)
-        out["degenerate"][a:b] = dev.degenerate
-        if L is not None:
-            out["loss"][a:b] = L
+        kw = {} if scoring is None else scoring.rollout(T)
+        dev = develop(spec, G[a:b], steps=T, method=method, fingerprint=fingerprint,
+                      device=device, **kw)
+        ph, out["raw_ids"][a:b], on, wrong = _final_patterns(
+            dev, None if scoring is None else scoring.target)
+        n_cells = ph.shape[1] * ph.shape[2]
+        out["degenerate"][a:b] = (on == 0) | (on == n_cells)    # all 0 or all 1
+        if scoring is not None:
+            out["loss"][a:b] = scoring.loss(dev, (wrong, on))
         if fingerprint:
             out["fingerprints"][a:b] = dev.fingerprints
         if phenotypes:
