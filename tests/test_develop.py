@@ -337,6 +337,9 @@ def test_phenotypes_shape_and_flat_preset():
     (lambda s: s.random_genomes(3).astype(np.float64), "float32"),
     (lambda s: np.where(np.arange(51) == 7, np.nan, s.random_genomes(3)).astype(np.float32), "NaN"),
     (lambda s: np.full((2, 51), np.inf, np.float32), "inf"),
+    # one -inf in a strided (non-contiguous) view: the check reads what develops
+    (lambda s: np.where(np.arange(102) == 99, -np.inf, 0.5).astype(np.float32)
+     .reshape(51, 2).T, "genome 1, gene 49"),
     (lambda s: np.zeros((2, 3, 51), np.float32), "shape"),
     (lambda s: [[0.0] * 51], "numpy array"),
 ])
@@ -462,3 +465,19 @@ def test_fingerprints_tell_silent_from_cryptic_mutations():
     assert fp[1] == fp[0] and fp[2] != fp[0]
     np.testing.assert_array_equal(out.phenotypes[2], out.phenotypes[0])
     assert np.abs(out.states[1][2]).max() > 0 and np.abs(out.states[1][0]).max() == 0
+
+
+def test_shared_seed_start_is_never_overwritten():
+    """develop reuses one cached padded seed start; the kernels that develop
+    in place (gemm, mapped) must get a copy, even for a single genome."""
+    from alife.nca.develop import geometry, kernel_form, pad_states, seed_padded
+    for spec, method in ((HNCASpec.preset("bielawski", base_size=8, steps=3), "gemm"),
+                         (HNCASpec.preset("bielawski", base_size=8, steps=3,
+                                          wiring="random_below"), "mapped")):
+        G = spec.random_genomes(1, seed=3)
+        first = develop(spec, G, method=method).states
+        kspec = kernel_form(spec, G, fold=method != "mapped")[0]
+        np.testing.assert_array_equal(
+            seed_padded(kspec), pad_states(kspec, geometry(kspec), kspec.initial_states(), 1))
+        for a, b in zip(first, develop(spec, G, method=method).states):
+            np.testing.assert_array_equal(a, b)

@@ -94,6 +94,16 @@ def pad_states(spec: HNCASpec, geo: Geometry, states: list[np.ndarray], P: int) 
     return out
 
 
+@lru_cache(maxsize=64)
+def seed_padded(spec: HNCASpec) -> np.ndarray:
+    """``pad_states`` of ``spec.initial_states()``: the (1, rows) padded seed
+    start every genome shares, cached per spec like :func:`geometry` (the
+    array is shared: callers must not modify it; kernels that develop in
+    place get a copy).  Padding it anew cost ~25 us per call for four
+    levels, about 1% of developing 8,192 genomes on base-8 grids."""
+    return pad_states(spec, geometry(spec), spec.initial_states(), 1)
+
+
 def unpad_states(spec: HNCASpec, geo: Geometry, flat: np.ndarray) -> list[np.ndarray]:
     """(..., rows) padded buffer -> list of (..., N, N, C) contiguous float32."""
     lead = flat.shape[:-1]
@@ -422,16 +432,17 @@ def develop(spec: HNCASpec, genomes: np.ndarray, states=None, steps: int | None 
     G = spec.check_genomes(genomes)
     P = G.shape[0]
     T = _steps(spec, steps)
-    init = _check_states(spec, states, P)
+    init = None if states is None else _check_states(spec, states, P)
     tgt, rec = _check_scoring(spec, target, score_steps, T)
     dmg = _check_damage(spec, damage, T)
     if device is not None:
+        init = spec.initial_states() if init is None else init
         return _develop_on(spec, G, init, T, tgt, rec, dmg, device, method, fingerprint)
     method = choose_method(spec, method)
     user_spec, user_G = spec, G
     spec, G = kernel_form(spec, G, fold=method != "mapped")
     geo = geometry(spec)
-    S = pad_states(spec, geo, init, P)
+    S = seed_padded(spec) if init is None else pad_states(spec, geo, init, P)
     if P == 0:
         states = unpad_states(spec, geo, np.zeros((0, geo.rows), np.float32))
         steps_run = np.zeros(0, np.int64)
@@ -495,13 +506,20 @@ def _run_lanes(spec, geo, G, S, T, fingerprint, tgt, rec, dmg):
     return states, steps_run, fps, wrong, on
 
 
+def _per_genome(S: np.ndarray, P: int) -> np.ndarray:
+    """(P, rows) padded states the in-place kernels may overwrite: a shared
+    (1, rows) start (perhaps the cached :func:`seed_padded`) is repeated,
+    i.e. copied even for P = 1."""
+    return np.repeat(S, P, axis=0) if S.shape[0] == 1 or S.shape[0] != P else S
+
+
 def _run_mapped(spec, geo, G, S, T, fingerprint, tgt, rec, dmg, links):
     """The mapped kernel, one genome per task, links (P, L, 5, 3) int64 read
     through tables; returns as :func:`_run_lanes`."""
     P, R = G.shape[0], rec.shape[0]
     oact, residual, can_stop, score = _kernel_args(spec)
     steps_run = np.zeros(P, np.int64)
-    S = np.repeat(S, P, axis=0) if S.shape[0] != P else S
+    S = _per_genome(S, P)
     fps = np.zeros((P, 1 if fingerprint else 0), np.uint64)
     wrong, on = np.zeros((P, R, 1), np.int64), np.zeros((P, R, 1), np.int64)
     K.mapped_rollout(_weight_tables(spec, G), S, T, geo.sizes, geo.offs, links, oact, residual,
@@ -514,7 +532,7 @@ def _run_gemm(spec, geo, G, S, T, fingerprint, tgt, rec, dmg):
     P, R = G.shape[0], rec.shape[0]
     oact, residual, can_stop, score = _kernel_args(spec)
     steps_run = np.zeros(P, np.int64)
-    S = np.repeat(S, P, axis=0) if S.shape[0] != P else S
+    S = _per_genome(S, P)
     fps = np.zeros((P, 1 if fingerprint else 0), np.uint64)
     wrong, on = np.zeros((P, R, 1), np.int64), np.zeros((P, R, 1), np.int64)
     with _blas_one_thread():

@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import wiring as W
+from .kernels.core import all_finite
 from .wiring import DOWN_WIRINGS, WIRINGS
 
 ACTIVATIONS = ("rectified_sigmoid", "sigmoid", "tanh", "relu", "identity")
@@ -614,9 +615,10 @@ class HNCASpec:
         if g.dtype != np.float32:
             raise ValueError(f"genomes must be float32, got {g.dtype}; "
                              "use genomes.astype(np.float32)")
-        if not np.isfinite(g).all():
+        g = np.ascontiguousarray(g)
+        if not all_finite(g):
             bad = np.argwhere(~np.isfinite(g))[0]
             raise ValueError(f"genomes contain NaN or inf (first at genome {bad[0]}, gene {bad[1]})")
         if self.has_genome_links:
             self._decode_links(g, np.empty((g.shape[0], self.levels, W.N_SLOTS, 3), np.int64))
-        return np.ascontiguousarray(g)
+        return g

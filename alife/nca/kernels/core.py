@@ -28,6 +28,8 @@ _JIT = dict(cache=CAN_CACHE, error_model="numpy", nogil=True)
 # 'contract' only: lets LLVM fuse a*b + c into one FMA (one rounding instead
 # of two); no reassociation, so the order of every sum stays as written.
 _JIT_FAST = dict(_JIT, fastmath={"contract"})
+#: The exponent field of a float32: all ones for NaN and the infinities.
+_EXP_BITS = np.uint32(0x7F800000)
 
 # Rational approximation of tanh on [-7.905, 7.905] (the float32 scheme used by
 # Eigen); outside that interval tanh rounds to +-1 in float32.
@@ -117,6 +119,22 @@ def fill_ghosts(S, off, N, C):
             for b in range(K):
                 S[dst_t, b] = S[src_t, b]
                 S[dst_b, b] = S[src_b, b]
+
+
+@njit(**_JIT)
+def all_finite(a):
+    """Whether every value of the C-contiguous float32 array ``a`` is finite.
+
+    A float32 is NaN or infinite exactly when its exponent field is all ones;
+    the largest exponent field is found with an integer max over the bit
+    patterns, which vectorises (``np.isfinite(a).all()`` makes a temporary
+    bool array and takes 2-3x longer on a population of genomes).
+    """
+    bits = a.reshape(-1).view(np.uint32)
+    m = np.uint32(0)
+    for i in range(bits.shape[0]):
+        m = max(m, bits[i] & _EXP_BITS)
+    return m != _EXP_BITS
 
 
 @njit(**_JIT)

@@ -22,21 +22,22 @@ from .core import (LANES, NW, STOP_EVERY, _H1_OFFSET, _H2_OFFSET, _JIT, _JIT_FAS
 
 
 @njit(inline="always", **_JIT_FAST)
-def _activate_pair(v, act):
-    """Activation on 2 * LANES values in place (constant trip count: vectorises)."""
+def _activate(v, act, n):
+    """Activation on the first n values of v in place (n a compile-time
+    constant once inlined: the loops vectorise)."""
     if act == 0:
-        for b in range(2 * LANES):
+        for b in range(n):
             x = v[b]
             s = fast_sigmoid(x)
             v[b] = s if x > _ZERO else _ZERO
     elif act == 1:
-        for b in range(2 * LANES):
+        for b in range(n):
             v[b] = fast_sigmoid(v[b])
     elif act == 2:
-        for b in range(2 * LANES):
+        for b in range(n):
             v[b] = fast_tanh(v[b])
     elif act == 3:
-        for b in range(2 * LANES):
+        for b in range(n):
             x = v[b]
             v[b] = x if x > _ZERO else _ZERO
 
@@ -79,11 +80,69 @@ def _lanes_level(W, S1, C1, P1, Sn1, N, has_down, has_up, act, residual, keys, a
         _lanes_level_body(W, S1, C1, P1, Sn1, 2, has_down, has_up, act, residual, keys,
                           acc, hashing, v)
     elif N == 1:
-        _lanes_level_body(W, S1, C1, P1, Sn1, 1, has_down, has_up, act, residual, keys,
-                          acc, hashing, v)
+        _lanes_level_one(W, S1, C1, P1, Sn1, has_down, has_up, act, residual, keys, acc,
+                         hashing, v)
     else:
         _lanes_level_body(W, S1, C1, P1, Sn1, N, has_down, has_up, act, residual, keys,
                           acc, hashing, v)
+
+
+@njit(inline="always", **_JIT_FAST)
+def _lanes_level_one(W, S1, C1, P1, Sn1, has_down, has_up, act, residual, keys, acc, hashing,
+                     v):
+    """:func:`_lanes_level_body` for a level of one cell (side 1, a top level).
+
+    The body computes cells in pairs, and for a 1x1 level the second cell
+    of its one pair is a ghost, thrown away; this computes the one cell
+    alone (about half the time for that level).  Same inputs, same
+    expressions in the same order, so the same numbers: the offsets are the
+    body's with N = 1 (padded rows 3 cells long, the child's 4, the parent
+    row unused).
+    """
+    UL = _UL
+    a0 = np.uint64(0)
+    a1 = np.uint64(3) * UL
+    a2 = np.uint64(6) * UL
+    d0 = np.uint64(5) * UL        # child rows 0 and 1, first interior column
+    d1 = np.uint64(9) * UL
+    up = np.uint64(3) * UL if has_up else np.uint64(0)
+    vbits = v.view(np.uint32)
+    if has_down:
+        for b in range(UL):
+            w0 = W[b]
+            w1 = W[UL + b]
+            w2 = W[2 * UL + b]
+            w3 = W[3 * UL + b]
+            t = W[13 * UL + b] * P1[up + b] + W[14 * UL + b]
+            da = ((w0 * C1[d0 + b] + w1 * C1[d0 + UL + b])
+                  + (w2 * C1[d1 + b] + w3 * C1[d1 + UL + b]))
+            ra = (((W[4 * UL + b] * S1[a0 + b] + W[5 * UL + b] * S1[a0 + UL + b])
+                   + (W[6 * UL + b] * S1[a0 + 2 * UL + b] + W[7 * UL + b] * S1[a1 + b]))
+                  + ((W[8 * UL + b] * S1[a1 + UL + b] + W[9 * UL + b] * S1[a1 + 2 * UL + b])
+                     + (W[10 * UL + b] * S1[a2 + b] + W[11 * UL + b] * S1[a2 + UL + b])))
+            v[b] = (da + ra) + (W[12 * UL + b] * S1[a2 + 2 * UL + b] + t)
+    else:
+        for b in range(UL):
+            t = W[13 * UL + b] * P1[up + b] + W[14 * UL + b]
+            ra = (((W[4 * UL + b] * S1[a0 + b] + W[5 * UL + b] * S1[a0 + UL + b])
+                   + (W[6 * UL + b] * S1[a0 + 2 * UL + b] + W[7 * UL + b] * S1[a1 + b]))
+                  + ((W[8 * UL + b] * S1[a1 + UL + b] + W[9 * UL + b] * S1[a1 + 2 * UL + b])
+                     + (W[10 * UL + b] * S1[a2 + b] + W[11 * UL + b] * S1[a2 + UL + b])))
+            v[b] = ra + (W[12 * UL + b] * S1[a2 + 2 * UL + b] + t)
+    _activate(v, act, LANES)
+    dst = a1 + UL
+    if residual:
+        for b in range(UL):
+            v[b] = S1[dst + b] + v[b]
+    for b in range(UL):
+        Sn1[dst + b] = v[b]
+    if hashing:
+        ka = keys[0]
+        for b in range(UL):
+            x = vbits[b]
+            x = x if x != _NEG_ZERO_BITS else np.uint32(0)
+            acc[b] = np.uint32(acc[b] + (x ^ ka))
+    return True
 
 
 @njit(inline="always", **_JIT_FAST)
@@ -204,7 +263,7 @@ def _lanes_level_body(W, S1, C1, P1, Sn1, N, has_down, has_up, act, residual, ke
                           + ((w8 * x12 + w9 * x13) + (w10 * x21 + w11 * x22)))
                     v[b] = ra + (w12 * x22 + t)
                     v[LANES + b] = rb + (w12 * x23 + t)
-            _activate_pair(v, act)
+            _activate(v, act, 2 * LANES)
             dst = a1 + UL
             if residual:
                 for b in range(2 * UL):
