@@ -122,13 +122,23 @@ class _Scoring:
             return step.sum(axis=1) / self.homeostasis_k
         # loss(dev.phenotypes, target) from per-pattern counts, in one pass
         if counts is None:
-            ph = np.ascontiguousarray(dev.phenotypes, dtype=bool)
-            t = np.ascontiguousarray(self.target, dtype=bool)
-            P = ph.shape[0]
-            counts = np.empty(P, np.int64), np.empty(P, np.int64)
-            _pattern_counts(ph.reshape(P, t.size).view(np.uint8), t.reshape(-1).view(np.uint8),
-                            *counts)
+            counts = _counts(dev.phenotypes, _target_bytes(self.target))
         return loss_from_counts(counts[0], counts[1], self.target.size).astype(np.float64)
+
+
+def _target_bytes(target) -> np.ndarray:
+    """An (N, N) target as (N * N,) 0/1 uint8, what the counting kernels take."""
+    return np.ascontiguousarray(target, dtype=bool).reshape(-1).view(np.uint8)
+
+
+def _counts(patterns, tgt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(wrong, on)``, (P,) int64 each: the cells of each (N, N) bool
+    pattern that differ from ``tgt`` (:func:`_target_bytes`), and that are on."""
+    ph = np.ascontiguousarray(patterns, dtype=bool)
+    P = ph.shape[0]
+    wrong, on = np.empty(P, np.int64), np.empty(P, np.int64)
+    _pattern_counts(ph.reshape(P, tgt.size).view(np.uint8), tgt, wrong, on)
+    return wrong, on
 
 
 @njit(cache=CAN_CACHE, nogil=True)
@@ -166,26 +176,24 @@ def _final_patterns(dev: Development, target) -> tuple:
     s = dev.states[spec.output_level]
     P, N = s.shape[0], s.shape[1]
     n = N * N
-    tgt = (np.zeros(n, np.uint8) if target is None
-           else np.ascontiguousarray(target, dtype=bool).reshape(-1).view(np.uint8))
-    on, wrong = np.empty(P, np.int64), np.empty(P, np.int64)
+    tgt = np.zeros(n, np.uint8) if target is None else _target_bytes(target)
     if isinstance(s, np.ndarray) and s.dtype == np.float32 \
             and np.result_type(s, spec.threshold) == np.float32:
         ph = np.empty((P, N, N), bool)
+        on, wrong = np.empty(P, np.int64), np.empty(P, np.int64)
         x = np.ascontiguousarray(s[..., 0]).reshape(P, n)     # no copy for one channel
         threshold_rows(x, np.float32(spec.threshold), tgt, ph.reshape(P, n), on, wrong)
     else:
         ph = np.ascontiguousarray(dev.phenotypes, dtype=bool)
-        _pattern_counts(ph.reshape(P, n).view(np.uint8), tgt, wrong, on)
+        wrong, on = _counts(ph, tgt)
     return ph, phenotype_ids(ph), on, wrong
 
 
-def _develop_and_score(spec: HNCASpec, G: np.ndarray, scoring: _Scoring | None, T: int,
-                       method: str, fingerprint: bool, device=None):
-    """One rollout of every genome of G: (Development, loss or None)."""
+def _rollout(spec: HNCASpec, G: np.ndarray, scoring: _Scoring | None, T: int, method: str,
+             fingerprint: bool, device=None) -> Development:
+    """One rollout of every genome of G, as ``scoring``'s mode needs it."""
     kw = {} if scoring is None else scoring.rollout(T)
-    dev = develop(spec, G, steps=T, method=method, fingerprint=fingerprint, device=device, **kw)
-    return dev, None if scoring is None else scoring.loss(dev)
+    return develop(spec, G, steps=T, method=method, fingerprint=fingerprint, device=device, **kw)
 
 
 def evaluate_rows(G: np.ndarray, spec: HNCASpec, scoring: _Scoring | None, T: int, method: str,
@@ -207,9 +215,7 @@ def evaluate_rows(G: np.ndarray, spec: HNCASpec, scoring: _Scoring | None, T: in
     pats = []
     for a in range(0, n, chunk):
         b = min(n, a + chunk)
-        kw = {} if scoring is None else scoring.rollout(T)
-        dev = develop(spec, G[a:b], steps=T, method=method, fingerprint=fingerprint,
-                      device=device, **kw)
+        dev = _rollout(spec, G[a:b], scoring, T, method, fingerprint, device)
         ph, out["raw_ids"][a:b], on, wrong = _final_patterns(
             dev, None if scoring is None else scoring.target)
         n_cells = ph.shape[1] * ph.shape[2]
@@ -357,7 +363,7 @@ def homeostasis_loss(spec: HNCASpec, genomes: np.ndarray, target, k: int) -> np.
                          f"(spec.steps), got {k!r}")
     scoring = _Scoring(t, "homeostasis", homeostasis_k=int(k))
     G = spec.check_genomes(genomes)
-    return _develop_and_score(spec, G, scoring, spec.steps, "auto", False)[1]
+    return scoring.loss(_rollout(spec, G, scoring, spec.steps, "auto", False))
 
 
 def damage_loss(spec: HNCASpec, genomes: np.ndarray, target, t_damage: int,
@@ -398,4 +404,4 @@ def damage_loss(spec: HNCASpec, genomes: np.ndarray, target, t_damage: int,
     rect = check_rect(spec, rect, "damage_loss")
     scoring = _Scoring(t, "damage", damage_step=int(t_damage), damage_rect=rect)
     G = spec.check_genomes(genomes)
-    return _develop_and_score(spec, G, scoring, spec.steps, "auto", False)[1].astype(np.int64)
+    return scoring.loss(_rollout(spec, G, scoring, spec.steps, "auto", False)).astype(np.int64)
