@@ -67,6 +67,32 @@ def fast_sigmoid(x):
     return _HALF + _HALF * fast_tanh(_HALF * x)
 
 
+@njit(inline="always", **_JIT_FAST)
+def fast_activate(v, n, act):
+    """Apply activation ``act`` (an ACT_CODES value) to ``v[:n]`` in place,
+    with the fast approximations above (the lanes and mapped strategies).
+
+    Inlined into its caller, so a constant ``n`` (the lanes strategy's pair
+    or single cell) makes the loops vectorise; identity (code 4) leaves
+    ``v`` as it is.
+    """
+    if act == 0:
+        for b in range(n):
+            x = v[b]
+            s = fast_sigmoid(x)
+            v[b] = s if x > _ZERO else _ZERO
+    elif act == 1:
+        for b in range(n):
+            v[b] = fast_sigmoid(v[b])
+    elif act == 2:
+        for b in range(n):
+            v[b] = fast_tanh(v[b])
+    elif act == 3:
+        for b in range(n):
+            x = v[b]
+            v[b] = x if x > _ZERO else _ZERO
+
+
 @njit(**_JIT)
 def activate_inplace(v, n, act):
     """Apply activation ``act`` (an ACT_CODES value) to ``v[:n]`` in place.

@@ -17,29 +17,8 @@ from numba import njit, prange
 
 from .core import (LANES, NW, STOP_EVERY, _H1_OFFSET, _H2_OFFSET, _JIT, _JIT_FAST,
                    _NEG_ZERO_BITS, _U1, _U2, _ZERO, _all_zero, _damage, _fold_level,
-                   _pack_hashes, _score_rest, _score_steps, aligned_empty, fast_sigmoid,
-                   fast_tanh, fill_ghosts, hash_keys)
-
-
-@njit(inline="always", **_JIT_FAST)
-def _activate(v, act, n):
-    """Activation on the first n values of v in place (n a compile-time
-    constant once inlined: the loops vectorise)."""
-    if act == 0:
-        for b in range(n):
-            x = v[b]
-            s = fast_sigmoid(x)
-            v[b] = s if x > _ZERO else _ZERO
-    elif act == 1:
-        for b in range(n):
-            v[b] = fast_sigmoid(v[b])
-    elif act == 2:
-        for b in range(n):
-            v[b] = fast_tanh(v[b])
-    elif act == 3:
-        for b in range(n):
-            x = v[b]
-            v[b] = x if x > _ZERO else _ZERO
+                   _pack_hashes, _score_rest, _score_steps, aligned_empty, fast_activate,
+                   fill_ghosts, hash_keys)
 
 
 _UL = np.uint64(LANES)
@@ -129,7 +108,7 @@ def _lanes_level_one(W, S1, C1, P1, Sn1, has_down, has_up, act, residual, keys, 
                   + ((W[8 * UL + b] * S1[a1 + UL + b] + W[9 * UL + b] * S1[a1 + 2 * UL + b])
                      + (W[10 * UL + b] * S1[a2 + b] + W[11 * UL + b] * S1[a2 + UL + b])))
             v[b] = ra + (W[12 * UL + b] * S1[a2 + 2 * UL + b] + t)
-    _activate(v, act, LANES)
+    fast_activate(v, LANES, act)
     dst = a1 + UL
     if residual:
         for b in range(UL):
@@ -263,7 +242,7 @@ def _lanes_level_body(W, S1, C1, P1, Sn1, N, has_down, has_up, act, residual, ke
                           + ((w8 * x12 + w9 * x13) + (w10 * x21 + w11 * x22)))
                     v[b] = ra + (w12 * x22 + t)
                     v[LANES + b] = rb + (w12 * x23 + t)
-            _activate(v, act, 2 * LANES)
+            fast_activate(v, 2 * LANES, act)
             dst = a1 + UL
             if residual:
                 for b in range(2 * UL):

@@ -16,8 +16,7 @@ from numba import njit, prange
 
 from .core import (STOP_EVERY, _H1_OFFSET, _H2_OFFSET, _JIT, _JIT_FAST, _NEG_ZERO_BITS,
                    _U1, _U2, _ZERO, _all_zero, _damage, _fold_level, _pack_hashes,
-                   _score_rest, _score_steps, fast_sigmoid, fast_tanh, fill_ghosts,
-                   hash_keys)
+                   _score_rest, _score_steps, fast_activate, fill_ghosts, hash_keys)
 
 
 @njit(**_JIT)
@@ -46,26 +45,6 @@ def link_tables(links, sizes, offs, rtab, ctab):
                 b = (((i << lvl) >> m) + (c >> m)) % Nm
                 rtab[lvl, s, i] = offs[m] + (a + 1) * (Nm + 2)
                 ctab[lvl, s, i] = b + 1
-
-
-@njit(**_JIT_FAST)
-def _activate_n(v, n, act):
-    """Activation on v[:n] in place, with the lanes strategy's fast approximations."""
-    if act == 0:
-        for b in range(n):
-            x = v[b]
-            s = fast_sigmoid(x)
-            v[b] = s if x > _ZERO else _ZERO
-    elif act == 1:
-        for b in range(n):
-            v[b] = fast_sigmoid(v[b])
-    elif act == 2:
-        for b in range(n):
-            v[b] = fast_tanh(v[b])
-    elif act == 3:
-        for b in range(n):
-            x = v[b]
-            v[b] = x if x > _ZERO else _ZERO
 
 
 @njit(**_JIT_FAST)
@@ -105,7 +84,7 @@ def _mapped_level(w, S, Snew, off, N, rtab, ctab, present, act, residual, keys, 
                 cs = ctab[s]
                 for j in range(N):
                     v[j] += ws * S[q + cs[j]]
-        _activate_n(v, N, act)
+        fast_activate(v, N, act)
         dst = r1 + _U1
         if residual:
             for j in range(N):
