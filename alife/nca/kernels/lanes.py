@@ -152,6 +152,7 @@ def _lanes_level_body(W, S1, C1, P1, Sn1, N, has_down, has_up, act, residual, ke
     Ncp = _U2 * N + _U2
     Npp = N // _U2 + _U2
     vbits = v.view(np.uint32)
+    Snb = Sn1.view(np.uint32)        # the new states as bit patterns (fused store and hash)
     # a replace update through an activation that maps -0.0 and every
     # non-positive input to +0.0 (rectified sigmoid, relu) or never reaches 0
     # from below (sigmoid: 0.5 + 0.5 * -1 is +0.0) writes no -0.0: its cells
@@ -247,34 +248,47 @@ def _lanes_level_body(W, S1, C1, P1, Sn1, N, has_down, has_up, act, residual, ke
             if residual:
                 for b in range(2 * UL):
                     v[b] = S1[dst + b] + v[b]
-            for b in range(2 * UL):
-                Sn1[dst + b] = v[b]
-            if hashing:
-                # reduce the new cells into the level's hash words while
-                # they are in cache (see the fingerprint notes in .core); the
-                # two cells' terms are summed before the one update of acc
-                # (the same sum mod 2**32)
-                kk = i * N + j
-                ka = keys[kk]
-                if j + _U1 < N:
-                    kb = keys[kk + _U1]
-                    if unsigned_zero:
-                        for b in range(UL):
-                            acc[b] = np.uint32(acc[b] + np.uint32((vbits[b] ^ ka)
-                                                                  + (vbits[UL + b] ^ kb)))
-                    else:
-                        # -0.0 is hashed as +0.0: an integer select, not a float add
-                        for b in range(UL):
-                            xa = vbits[b]
-                            xa = xa if xa != _NEG_ZERO_BITS else np.uint32(0)
-                            xb = vbits[UL + b]
-                            xb = xb if xb != _NEG_ZERO_BITS else np.uint32(0)
-                            acc[b] = np.uint32(acc[b] + np.uint32((xa ^ ka) + (xb ^ kb)))
-                else:
+            if not hashing:
+                for b in range(2 * UL):
+                    Sn1[dst + b] = v[b]
+                continue
+            # store the new cells and reduce them into the level's hash words
+            # in one pass, as bit patterns (see the fingerprint notes in
+            # .core): the two cells' terms are summed before the one update
+            # of acc (the same sum mod 2**32).  Fused, the hash costs about
+            # half of a second pass over v (measured: 2.1 against 4.3 ms in
+            # 88 of a population-500 Bielawski develop)
+            kk = i * N + j
+            ka = keys[kk]
+            if j + _U1 < N:
+                kb = keys[kk + _U1]
+                if unsigned_zero:
                     for b in range(UL):
-                        x = vbits[b]
-                        x = x if x != _NEG_ZERO_BITS else np.uint32(0)
-                        acc[b] = np.uint32(acc[b] + (x ^ ka))
+                        xa = vbits[b]
+                        xb = vbits[UL + b]
+                        Snb[dst + b] = xa
+                        Snb[dst + UL + b] = xb
+                        acc[b] = np.uint32(acc[b] + np.uint32((xa ^ ka) + (xb ^ kb)))
+                else:
+                    # -0.0 is stored as it is and hashed as +0.0: an
+                    # integer select, not a float add
+                    for b in range(UL):
+                        xa = vbits[b]
+                        xb = vbits[UL + b]
+                        Snb[dst + b] = xa
+                        Snb[dst + UL + b] = xb
+                        xa = xa if xa != _NEG_ZERO_BITS else np.uint32(0)
+                        xb = xb if xb != _NEG_ZERO_BITS else np.uint32(0)
+                        acc[b] = np.uint32(acc[b] + np.uint32((xa ^ ka) + (xb ^ kb)))
+            else:
+                # the last pair of an odd row: its second cell is the ghost
+                # column (overwritten by fill_ghosts), stored but not hashed
+                for b in range(2 * UL):
+                    Sn1[dst + b] = v[b]
+                for b in range(UL):
+                    x = vbits[b]
+                    x = x if x != _NEG_ZERO_BITS else np.uint32(0)
+                    acc[b] = np.uint32(acc[b] + (x ^ ka))
 
 
 @njit(**_JIT)
