@@ -61,6 +61,23 @@ def _g(a, b, c, d, x, y):
     return a, b, c, d
 
 
+@njit(inline="always", **_JIT)
+def _round(v, x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12, x13, x14, x15):
+    """One BLAKE2b round on the 16-word state ``v``: G on the four columns,
+    then on the four diagonals, reading the message words in the order
+    given (row r mod 10 of the RFC's SIGMA table for round r)."""
+    v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15 = v
+    v0, v4, v8, v12 = _g(v0, v4, v8, v12, x0, x1)
+    v1, v5, v9, v13 = _g(v1, v5, v9, v13, x2, x3)
+    v2, v6, v10, v14 = _g(v2, v6, v10, v14, x4, x5)
+    v3, v7, v11, v15 = _g(v3, v7, v11, v15, x6, x7)
+    v0, v5, v10, v15 = _g(v0, v5, v10, v15, x8, x9)
+    v1, v6, v11, v12 = _g(v1, v6, v11, v12, x10, x11)
+    v2, v7, v8, v13 = _g(v2, v7, v8, v13, x12, x13)
+    v3, v4, v9, v14 = _g(v3, v4, v9, v14, x14, x15)
+    return v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15
+
+
 @njit(**_JIT)
 def _message_id(words, n_bytes, h):
     """The id of one message: ``words`` (16 * blocks,) uint64 as made by
@@ -70,7 +87,7 @@ def _message_id(words, n_bytes, h):
     Each 16-word block goes through BLAKE2b's compression F (RFC 7693,
     section 3.2): ``t`` counts the bytes hashed so far including the block
     (the message length for the last), whose final-block flag inverts word
-    14.  The 12 rounds are written out, round r reading the message words
+    14.  The 12 rounds are :func:`_round` (inlined) with the message words
     in the order of row r mod 10 of the RFC's SIGMA table.  (One function:
     a separate compression function would be compiled twice, once on its
     own and once inlined.)"""
@@ -89,114 +106,32 @@ def _message_id(words, n_bytes, h):
         m0, m1, m2, m3, m4, m5, m6, m7 = m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7]
         m8, m9, m10, m11, m12, m13, m14, m15 = (m[8], m[9], m[10], m[11], m[12], m[13],
                                                 m[14], m[15])
-        # round 0: message schedule SIGMA[0]
-        v0, v4, v8, v12 = _g(v0, v4, v8, v12, m0, m1)
-        v1, v5, v9, v13 = _g(v1, v5, v9, v13, m2, m3)
-        v2, v6, v10, v14 = _g(v2, v6, v10, v14, m4, m5)
-        v3, v7, v11, v15 = _g(v3, v7, v11, v15, m6, m7)
-        v0, v5, v10, v15 = _g(v0, v5, v10, v15, m8, m9)
-        v1, v6, v11, v12 = _g(v1, v6, v11, v12, m10, m11)
-        v2, v7, v8, v13 = _g(v2, v7, v8, v13, m12, m13)
-        v3, v4, v9, v14 = _g(v3, v4, v9, v14, m14, m15)
-        # round 1: message schedule SIGMA[1]
-        v0, v4, v8, v12 = _g(v0, v4, v8, v12, m14, m10)
-        v1, v5, v9, v13 = _g(v1, v5, v9, v13, m4, m8)
-        v2, v6, v10, v14 = _g(v2, v6, v10, v14, m9, m15)
-        v3, v7, v11, v15 = _g(v3, v7, v11, v15, m13, m6)
-        v0, v5, v10, v15 = _g(v0, v5, v10, v15, m1, m12)
-        v1, v6, v11, v12 = _g(v1, v6, v11, v12, m0, m2)
-        v2, v7, v8, v13 = _g(v2, v7, v8, v13, m11, m7)
-        v3, v4, v9, v14 = _g(v3, v4, v9, v14, m5, m3)
-        # round 2: message schedule SIGMA[2]
-        v0, v4, v8, v12 = _g(v0, v4, v8, v12, m11, m8)
-        v1, v5, v9, v13 = _g(v1, v5, v9, v13, m12, m0)
-        v2, v6, v10, v14 = _g(v2, v6, v10, v14, m5, m2)
-        v3, v7, v11, v15 = _g(v3, v7, v11, v15, m15, m13)
-        v0, v5, v10, v15 = _g(v0, v5, v10, v15, m10, m14)
-        v1, v6, v11, v12 = _g(v1, v6, v11, v12, m3, m6)
-        v2, v7, v8, v13 = _g(v2, v7, v8, v13, m7, m1)
-        v3, v4, v9, v14 = _g(v3, v4, v9, v14, m9, m4)
-        # round 3: message schedule SIGMA[3]
-        v0, v4, v8, v12 = _g(v0, v4, v8, v12, m7, m9)
-        v1, v5, v9, v13 = _g(v1, v5, v9, v13, m3, m1)
-        v2, v6, v10, v14 = _g(v2, v6, v10, v14, m13, m12)
-        v3, v7, v11, v15 = _g(v3, v7, v11, v15, m11, m14)
-        v0, v5, v10, v15 = _g(v0, v5, v10, v15, m2, m6)
-        v1, v6, v11, v12 = _g(v1, v6, v11, v12, m5, m10)
-        v2, v7, v8, v13 = _g(v2, v7, v8, v13, m4, m0)
-        v3, v4, v9, v14 = _g(v3, v4, v9, v14, m15, m8)
-        # round 4: message schedule SIGMA[4]
-        v0, v4, v8, v12 = _g(v0, v4, v8, v12, m9, m0)
-        v1, v5, v9, v13 = _g(v1, v5, v9, v13, m5, m7)
-        v2, v6, v10, v14 = _g(v2, v6, v10, v14, m2, m4)
-        v3, v7, v11, v15 = _g(v3, v7, v11, v15, m10, m15)
-        v0, v5, v10, v15 = _g(v0, v5, v10, v15, m14, m1)
-        v1, v6, v11, v12 = _g(v1, v6, v11, v12, m11, m12)
-        v2, v7, v8, v13 = _g(v2, v7, v8, v13, m6, m8)
-        v3, v4, v9, v14 = _g(v3, v4, v9, v14, m3, m13)
-        # round 5: message schedule SIGMA[5]
-        v0, v4, v8, v12 = _g(v0, v4, v8, v12, m2, m12)
-        v1, v5, v9, v13 = _g(v1, v5, v9, v13, m6, m10)
-        v2, v6, v10, v14 = _g(v2, v6, v10, v14, m0, m11)
-        v3, v7, v11, v15 = _g(v3, v7, v11, v15, m8, m3)
-        v0, v5, v10, v15 = _g(v0, v5, v10, v15, m4, m13)
-        v1, v6, v11, v12 = _g(v1, v6, v11, v12, m7, m5)
-        v2, v7, v8, v13 = _g(v2, v7, v8, v13, m15, m14)
-        v3, v4, v9, v14 = _g(v3, v4, v9, v14, m1, m9)
-        # round 6: message schedule SIGMA[6]
-        v0, v4, v8, v12 = _g(v0, v4, v8, v12, m12, m5)
-        v1, v5, v9, v13 = _g(v1, v5, v9, v13, m1, m15)
-        v2, v6, v10, v14 = _g(v2, v6, v10, v14, m14, m13)
-        v3, v7, v11, v15 = _g(v3, v7, v11, v15, m4, m10)
-        v0, v5, v10, v15 = _g(v0, v5, v10, v15, m0, m7)
-        v1, v6, v11, v12 = _g(v1, v6, v11, v12, m6, m3)
-        v2, v7, v8, v13 = _g(v2, v7, v8, v13, m9, m2)
-        v3, v4, v9, v14 = _g(v3, v4, v9, v14, m8, m11)
-        # round 7: message schedule SIGMA[7]
-        v0, v4, v8, v12 = _g(v0, v4, v8, v12, m13, m11)
-        v1, v5, v9, v13 = _g(v1, v5, v9, v13, m7, m14)
-        v2, v6, v10, v14 = _g(v2, v6, v10, v14, m12, m1)
-        v3, v7, v11, v15 = _g(v3, v7, v11, v15, m3, m9)
-        v0, v5, v10, v15 = _g(v0, v5, v10, v15, m5, m0)
-        v1, v6, v11, v12 = _g(v1, v6, v11, v12, m15, m4)
-        v2, v7, v8, v13 = _g(v2, v7, v8, v13, m8, m6)
-        v3, v4, v9, v14 = _g(v3, v4, v9, v14, m2, m10)
-        # round 8: message schedule SIGMA[8]
-        v0, v4, v8, v12 = _g(v0, v4, v8, v12, m6, m15)
-        v1, v5, v9, v13 = _g(v1, v5, v9, v13, m14, m9)
-        v2, v6, v10, v14 = _g(v2, v6, v10, v14, m11, m3)
-        v3, v7, v11, v15 = _g(v3, v7, v11, v15, m0, m8)
-        v0, v5, v10, v15 = _g(v0, v5, v10, v15, m12, m2)
-        v1, v6, v11, v12 = _g(v1, v6, v11, v12, m13, m7)
-        v2, v7, v8, v13 = _g(v2, v7, v8, v13, m1, m4)
-        v3, v4, v9, v14 = _g(v3, v4, v9, v14, m10, m5)
-        # round 9: message schedule SIGMA[9]
-        v0, v4, v8, v12 = _g(v0, v4, v8, v12, m10, m2)
-        v1, v5, v9, v13 = _g(v1, v5, v9, v13, m8, m4)
-        v2, v6, v10, v14 = _g(v2, v6, v10, v14, m7, m6)
-        v3, v7, v11, v15 = _g(v3, v7, v11, v15, m1, m5)
-        v0, v5, v10, v15 = _g(v0, v5, v10, v15, m15, m11)
-        v1, v6, v11, v12 = _g(v1, v6, v11, v12, m9, m14)
-        v2, v7, v8, v13 = _g(v2, v7, v8, v13, m3, m12)
-        v3, v4, v9, v14 = _g(v3, v4, v9, v14, m13, m0)
-        # round 10: message schedule SIGMA[0]
-        v0, v4, v8, v12 = _g(v0, v4, v8, v12, m0, m1)
-        v1, v5, v9, v13 = _g(v1, v5, v9, v13, m2, m3)
-        v2, v6, v10, v14 = _g(v2, v6, v10, v14, m4, m5)
-        v3, v7, v11, v15 = _g(v3, v7, v11, v15, m6, m7)
-        v0, v5, v10, v15 = _g(v0, v5, v10, v15, m8, m9)
-        v1, v6, v11, v12 = _g(v1, v6, v11, v12, m10, m11)
-        v2, v7, v8, v13 = _g(v2, v7, v8, v13, m12, m13)
-        v3, v4, v9, v14 = _g(v3, v4, v9, v14, m14, m15)
-        # round 11: message schedule SIGMA[1]
-        v0, v4, v8, v12 = _g(v0, v4, v8, v12, m14, m10)
-        v1, v5, v9, v13 = _g(v1, v5, v9, v13, m4, m8)
-        v2, v6, v10, v14 = _g(v2, v6, v10, v14, m9, m15)
-        v3, v7, v11, v15 = _g(v3, v7, v11, v15, m13, m6)
-        v0, v5, v10, v15 = _g(v0, v5, v10, v15, m1, m12)
-        v1, v6, v11, v12 = _g(v1, v6, v11, v12, m0, m2)
-        v2, v7, v8, v13 = _g(v2, v7, v8, v13, m11, m7)
-        v3, v4, v9, v14 = _g(v3, v4, v9, v14, m5, m3)
+        v = (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15)
+        v = _round(v, m0, m1, m2, m3, m4, m5, m6, m7,
+                   m8, m9, m10, m11, m12, m13, m14, m15)  # SIGMA[0]
+        v = _round(v, m14, m10, m4, m8, m9, m15, m13, m6,
+                   m1, m12, m0, m2, m11, m7, m5, m3)  # SIGMA[1]
+        v = _round(v, m11, m8, m12, m0, m5, m2, m15, m13,
+                   m10, m14, m3, m6, m7, m1, m9, m4)  # SIGMA[2]
+        v = _round(v, m7, m9, m3, m1, m13, m12, m11, m14,
+                   m2, m6, m5, m10, m4, m0, m15, m8)  # SIGMA[3]
+        v = _round(v, m9, m0, m5, m7, m2, m4, m10, m15,
+                   m14, m1, m11, m12, m6, m8, m3, m13)  # SIGMA[4]
+        v = _round(v, m2, m12, m6, m10, m0, m11, m8, m3,
+                   m4, m13, m7, m5, m15, m14, m1, m9)  # SIGMA[5]
+        v = _round(v, m12, m5, m1, m15, m14, m13, m4, m10,
+                   m0, m7, m6, m3, m9, m2, m8, m11)  # SIGMA[6]
+        v = _round(v, m13, m11, m7, m14, m12, m1, m3, m9,
+                   m5, m0, m15, m4, m8, m6, m2, m10)  # SIGMA[7]
+        v = _round(v, m6, m15, m14, m9, m11, m3, m0, m8,
+                   m12, m2, m13, m7, m1, m4, m10, m5)  # SIGMA[8]
+        v = _round(v, m10, m2, m8, m4, m7, m6, m1, m5,
+                   m15, m11, m9, m14, m3, m12, m13, m0)  # SIGMA[9]
+        v = _round(v, m0, m1, m2, m3, m4, m5, m6, m7,
+                   m8, m9, m10, m11, m12, m13, m14, m15)  # SIGMA[0]
+        v = _round(v, m14, m10, m4, m8, m9, m15, m13, m6,
+                   m1, m12, m0, m2, m11, m7, m5, m3)  # SIGMA[1]
+        v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15 = v
         h[0] ^= v0 ^ v8
         h[1] ^= v1 ^ v9
         h[2] ^= v2 ^ v10
