@@ -492,6 +492,42 @@ def test_afpo_survivors_are_pareto_fronts():
         state = new
 
 
+def test_tournament_in_blocks_of_rows_is_one_draw(monkeypatch):
+    # keys drawn a few rows at a time: the same winners and the same generator
+    # state as one (n, P) draw, on the compiled path, on the reference path
+    # (sizes over the compiled maximum) and where tied keys send a block to it
+    import alife.evolve.algorithms.selection as sel
+    rng = np.random.default_rng(3)
+    cases = []
+    for _ in range(60):
+        P = int(rng.integers(1, 40))
+        n, size = int(rng.integers(0, 30)), int(rng.integers(1, P + 1))
+        cases.append((rng.choice([0.0, 1.0, 2.0, np.inf], P), rng.integers(0, 3, P), n, size))
+    cases.append((np.arange(40.0), np.zeros(40, np.int64), 25, 20))   # the reference path
+    seeds = range(len(cases))
+    whole = [(tournament(loss, age, n, size, g := np.random.default_rng(s)), g.bit_generator.state)
+             for (loss, age, n, size), s in zip(cases, seeds)]
+    calls = []
+    real_rows = sel._tournament_rows
+
+    def tie_in_block_two(keys, *args):
+        calls.append(keys.shape[0])
+        return False if len(calls) == 2 else real_rows(keys, *args)
+
+    for per_block in (1, 7, 50):
+        monkeypatch.setattr(sel, "_KEYS_PER_BLOCK", per_block)
+        monkeypatch.setattr(sel, "_tournament_rows", tie_in_block_two)
+        for ((loss, age, n, size), s), (won, state) in zip(zip(cases, seeds), whole):
+            calls.clear()
+            g = np.random.default_rng(s)
+            np.testing.assert_array_equal(tournament(loss, age, n, size, g), won)
+            assert g.bit_generator.state == state
+            if size <= sel._FAST_TOURNAMENT_MAX and n > 0:
+                # blocks of whole rows, as many keys as allowed (at least one row)
+                assert calls == [min(max(1, per_block // len(loss)), n - i)
+                                 for i in range(0, n, max(1, per_block // len(loss)))]
+
+
 def test_afpo_binary_tournament_hand_cases():
     algo = AFPO(pop_size=2, n_newcomers=0)
     rng = np.random.default_rng(0)

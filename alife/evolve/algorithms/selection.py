@@ -17,6 +17,12 @@ _JIT = dict(cache=CAN_CACHE, nogil=True)
 #: Largest tournament size the compiled path handles (larger ones take the
 #: NumPy path: a partial sort of each row).
 _FAST_TOURNAMENT_MAX = 16
+#: Keys :func:`tournament` draws at a time (whole rows, at least one): its
+#: uniform keys are drawn and decided in blocks of rows, so that memory stays
+#: bounded (one ``(n, P)`` draw at n = P = 20,000 takes 3.2 GB).  Row
+#: blocks of a ``Generator``'s doubles are the rows of one draw, so the
+#: selections and the generator's state are those of one ``(n, P)`` draw.
+_KEYS_PER_BLOCK = 1 << 18
 
 __all__ = ["pareto_ranks", "pareto_select", "tournament"]
 
@@ -159,7 +165,9 @@ def tournament(loss, age, n: int, size: int, rng: np.random.Generator) -> np.nda
 
     Each tournament draws ``size`` *distinct* individuals uniformly; the winner
     has the lowest loss, ties broken by lower age, then uniformly at random.
-    Vectorised: one ``(n, P)`` uniform draw per call, whatever the ties.
+    Vectorised: one ``(n, P)`` uniform draw per call, whatever the ties
+    (drawn in blocks of rows, so memory stays bounded for large populations;
+    the time grows as ``n * P``).
 
     Parameters
     ----------
@@ -178,13 +186,18 @@ def tournament(loss, age, n: int, size: int, rng: np.random.Generator) -> np.nda
     P = loss.shape[0]
     if not (_is_int(size) and 1 <= size <= P):
         raise ValueError(f"tournament size must be an integer in 1..{P} (the population size), got {size!r}")
-    keys = rng.random((n, P))
-    if size <= _FAST_TOURNAMENT_MAX and n > 0 and _exact_in_kernel(loss, age):
-        won = np.empty(n, np.int64)
-        if _tournament_rows(keys, loss.astype(np.float64, copy=False),
-                            age.astype(np.int64, copy=False), size, won):
-            return won
-    return _tournament_numpy(keys, loss, age, size)
+    fast = size <= _FAST_TOURNAMENT_MAX and n > 0 and _exact_in_kernel(loss, age)
+    if fast:
+        loss64, age64 = loss.astype(np.float64, copy=False), age.astype(np.int64, copy=False)
+    won = np.empty(n, np.int64)
+    rows = max(1, _KEYS_PER_BLOCK // P)
+    block = np.empty((min(n, rows), P))      # reused: no fresh pages for every block
+    for start in range(0, n, rows):
+        keys = rng.random(out=block[:n - start])
+        part = won[start:start + len(keys)]
+        if not (fast and _tournament_rows(keys, loss64, age64, size, part)):
+            part[:] = _tournament_numpy(keys, loss, age, size)
+    return won
 
 
 def _exact_in_kernel(loss: np.ndarray, age: np.ndarray) -> bool:
