@@ -458,3 +458,35 @@ def test_lattice_helpers_bad_input():
     _raises("non-finite", to_lattice, np.array([np.inf]), 3)
     _raises("real numeric", to_lattice, np.array(["a"]), 3)
     _raises("real numeric", on_lattice, np.array([1 + 0j]), 3)
+
+
+def test_compiled_gene_choice_equals_the_partial_sort():
+    # the n smallest keys of every row, as np.argpartition picks them: random
+    # keys of many shapes, and rows whose n-th and (n+1)-th keys tie (left to
+    # the partial sort) or tie inside the chosen n (one set either way)
+    from alife.evolve.mutation import _smallest_in_rows
+
+    def reference(keys, n):
+        mask = np.zeros(keys.shape, bool)
+        np.put_along_axis(mask, np.argpartition(keys, n - 1, axis=1)[:, :n], True, axis=1)
+        return mask
+
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        P, D = int(rng.integers(0, 12)), int(rng.integers(1, 40))
+        n = int(rng.integers(1, D + 1))
+        keys = rng.random((P, D))
+        if rng.random() < 0.5:          # few distinct values: ties everywhere
+            keys = np.floor(keys * rng.integers(2, 6)) / 8
+        mask = np.zeros((P, D), bool)
+        if _smallest_in_rows(keys, n, mask):
+            np.testing.assert_array_equal(mask, reference(keys, n))
+            assert (mask.sum(axis=1) == n).all()
+        else:                           # a tie at the edge of the n smallest
+            order = np.sort(keys, axis=1)
+            assert n < D and (order[:, n - 1] == order[:, n]).any()
+    keys = np.array([[0.5, 0.25, 0.25, 0.75]])
+    mask = np.zeros((1, 4), bool)
+    assert _smallest_in_rows(keys, 2, mask) and mask.tolist() == [[False, True, True, False]]
+    assert not _smallest_in_rows(keys, 1, np.zeros((1, 4), bool))
+    assert _smallest_in_rows(keys, 4, mask)

@@ -60,6 +60,9 @@ import numbers
 from typing import Callable
 
 import numpy as np
+from numba import njit
+
+from .._numba import CAN_CACHE
 
 __all__ = [
     "resample",
@@ -170,10 +173,49 @@ def _choose_genes(rng: np.random.Generator, P: int, D: int, n: int) -> np.ndarra
     n-subset (ties have probability ~0 and still give n distinct indices).
     """
     keys = rng.random((P, D))
+    mask = np.zeros((P, D), dtype=bool)
+    if _smallest_in_rows(keys, n, mask):
+        return mask
     idx = np.argpartition(keys, n - 1, axis=1)[:, :n]
     mask = np.zeros((P, D), dtype=bool)
     np.put_along_axis(mask, idx, True, axis=1)
     return mask
+
+
+@njit(cache=CAN_CACHE, nogil=True)
+def _smallest_in_rows(keys, n, mask):
+    """Set ``mask[r]`` True at the ``n`` smallest keys of each row of ``keys``
+    (a compiled pass for :func:`_choose_genes`, cheaper than the partial sort
+    of every row).
+
+    Keeps each row's ``n + 1`` smallest keys in a sorted buffer.  When the
+    n-th smallest is below the next one, the row's n smallest are one set,
+    the one ``np.argpartition`` gives; returns False (``mask`` unfinished) if
+    any row has a tie there, leaving the choice to the partial sort."""
+    P, D = keys.shape
+    m = min(n + 1, D)
+    buf_k = np.empty(m, np.float64)
+    buf_i = np.empty(m, np.int64)
+    for r in range(P):
+        filled = 0
+        for i in range(D):
+            k = keys[r, i]
+            if filled == m and not k < buf_k[m - 1]:
+                continue
+            pos = filled if filled < m else m - 1     # insertion sort into the buffer
+            while pos > 0 and k < buf_k[pos - 1]:
+                buf_k[pos] = buf_k[pos - 1]
+                buf_i[pos] = buf_i[pos - 1]
+                pos -= 1
+            buf_k[pos] = k
+            buf_i[pos] = i
+            if filled < m:
+                filled += 1
+        if m > n and not buf_k[n - 1] < buf_k[n]:
+            return False
+        for t in range(n):
+            mask[r, buf_i[t]] = True
+    return True
 
 
 def _uniform32(rng: np.random.Generator, n: int) -> np.ndarray:
