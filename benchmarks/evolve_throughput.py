@@ -1,7 +1,7 @@
 """Evaluations per second inside a real AFPO run vs the raw ``develop`` rate.
 
     python benchmarks/evolve_throughput.py [--json] [--generations 10] [--pop 500] [--rounds 5]
-                                           [--no-inline]
+                                           [--no-inline] [--bounds]
 
 Runs AFPO on the Bielawski preset (square target, resample mutation) into a
 temporary run file.  A generation of the run does everything: asking,
@@ -29,6 +29,14 @@ generation written in line before the next one develops
 (``background_writes=False``), the two taking turns going first.  Reported:
 the median ratio of each run, their medians over the rounds (the figure to
 quote) and the machine's load average before and after every round.
+
+``--bounds`` adds two runs to every round, taking turns with the others,
+that show what the durable writes cost: ``no_checkpoint``, the same run
+file written on the writer thread but no checkpoint (the run could not be
+resumed), and ``memory``, the run file held in memory
+(:func:`alife.evolve.runner.evolve_in_memory`: no file, no fsync, no
+checkpoint).  Neither is a way to run; they bound what any cheaper
+checkpoint or file could gain.
 """
 from __future__ import annotations
 
@@ -46,11 +54,12 @@ import alife.evolve.runner as runner
 import alife.tasks.evaluation as evaluation
 from alife.evolve.callbacks import Hooks
 from alife.evolve.config import loads
-from alife.evolve.runner import evolve
+from alife.evolve.runner import evolve, evolve_in_memory
 from alife.nca import HNCASpec, develop
 
-#: Run modes: name -> ``background_writes``.
-MODES = {"background": True, "inline": False}
+#: Run modes: name -> (``background_writes``, where the run is written).
+MODES = {"background": (True, "file"), "inline": (False, "file"),
+         "no_checkpoint": (True, "no_checkpoint"), "memory": (True, "memory")}
 
 
 def _config(generations: int, pop: int):
@@ -133,11 +142,26 @@ class _Meter:
                 "writer_cpu_s": float(np.median(self.writer_cpu_s[1:]))}
 
 
-def _run(config, spec, G, background: bool) -> dict:
+def _evolve(config, path: Path, background: bool, where: str, hooks: Hooks) -> None:
+    """One run as the mode says: into the file at ``path`` (with or without
+    its checkpoint), or into a run file in memory."""
+    if where == "memory":
+        evolve_in_memory(config, progress=False, background_writes=background,
+                         hooks=hooks).close()
+        return
+    write_checkpoint = runner.write_checkpoint
+    if where == "no_checkpoint":
+        runner.write_checkpoint = lambda *a, **k: None
+    try:
+        evolve(config, path, progress=False, background_writes=background, hooks=hooks)
+    finally:
+        runner.write_checkpoint = write_checkpoint
+
+
+def _run(config, spec, G, mode: str) -> dict:
     pacer = _Pacer(spec, G)
     with tempfile.TemporaryDirectory() as d, _Meter() as meter:
-        evolve(config, Path(d) / "run.h5", progress=False, background_writes=background,
-               hooks=Hooks(callbacks=[pacer]))
+        _evolve(config, Path(d) / "run.h5", *MODES[mode], Hooks(callbacks=[pacer]))
     r = pacer.ratios()
     m = np.array(pacer.marks)
     return {**meter.medians(), "bare_develop_s": float(np.median(m[:, 2])),
@@ -153,9 +177,9 @@ def _run(config, spec, G, background: bool) -> dict:
 def _round(r: int, config, spec, G, modes: list[str]) -> dict:
     out = {"load_before": os.getloadavg()[0]}
     for mode in (modes if r % 2 == 0 else modes[::-1]):     # take turns going first
-        out[mode] = _run(config, spec, G, MODES[mode])
+        out[mode] = _run(config, spec, G, mode)
     out["load_after"] = os.getloadavg()[0]
-    runs = "; ".join(f"{m} writes {out[m]['evals_per_s']:,.0f} evaluations/s, "
+    runs = "; ".join(f"{m.replace('_', ' ')} writes {out[m]['evals_per_s']:,.0f} evaluations/s, "
                      f"{100 * out[m]['ratio_vs_bare']:.1f}% of bare develop, "
                      f"{100 * out[m]['ratio_vs_fingerprint']:.1f}% of develop with fingerprints, "
                      f"{100 * out[m]['ratio_vs_population']:.1f}% of it on the population"
@@ -164,7 +188,7 @@ def _round(r: int, config, spec, G, modes: list[str]) -> dict:
           f"{runs}", file=sys.stderr)
     for m in modes:
         a = out[m]
-        print(f"  {m} writes, ms per generation (medians): generation "
+        print(f"  {m.replace('_', ' ')} writes, ms per generation (medians): generation "
               f"{1e3 * a['generation_median_s']:.1f} = develop in the run "
               f"{1e3 * a['develop_in_run_s']:.1f} + the rest "
               f"{1e3 * (a['generation_median_s'] - a['develop_in_run_s']):.1f}; bare develop "
@@ -182,11 +206,16 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--no-inline", action="store_true",
                     help="skip the comparison runs with every generation written in line")
+    ap.add_argument("--bounds", action="store_true",
+                    help="also run without the checkpoint, and into a run file in memory, "
+                         "to bound what the durable writes cost")
     args = ap.parse_args(argv)
     if args.generations < 4:
         ap.error("--generations must be >= 4 (the first and last generations are not timed)")
     config = _config(args.generations, args.pop)
     modes = ["background"] if args.no_inline else ["background", "inline"]
+    if args.bounds:
+        modes += ["no_checkpoint", "memory"]
     spec = HNCASpec.preset("bielawski")
     K = args.pop + 2
     G = spec.random_genomes(K, seed=0)
@@ -200,7 +229,7 @@ def main(argv=None):
         for ref in ("bare", "fingerprint", "population"):
             res[f"{mode}_ratio_vs_{ref}_median"] = float(np.median(
                 [r[mode][f"ratio_vs_{ref}"] for r in rounds]))
-        print(f"median over {args.rounds} rounds, {mode} writes: "
+        print(f"median over {args.rounds} rounds, {mode.replace('_', ' ')} writes: "
               f"{100 * res[f'{mode}_ratio_vs_bare_median']:.1f}% of bare develop, "
               f"{100 * res[f'{mode}_ratio_vs_fingerprint_median']:.1f}% of develop with "
               f"fingerprints, {100 * res[f'{mode}_ratio_vs_population_median']:.1f}% of it on "

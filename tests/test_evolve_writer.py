@@ -191,3 +191,30 @@ def test_throughput_benchmark_reports_both_paths_from_paired_timings():
         assert res[f"{mode}_ratio_vs_bare_median"] == run["ratio_vs_bare"]
     assert res["background_over_inline_median"] == pytest.approx(
         rnd["background"]["evals_per_s"] / rnd["inline"]["evals_per_s"])
+
+
+def test_throughput_benchmark_bounds_skip_only_what_they_say(monkeypatch):
+    """--bounds adds a run without checkpoints and a run in memory: only the
+    file run writes checkpoints (one per generation), and the real
+    checkpoint writer is back in place afterwards."""
+    spec = importlib.util.spec_from_file_location("evolve_throughput",
+                                                  ROOT / "benchmarks/evolve_throughput.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    written = []
+    real = runner.write_checkpoint
+
+    def counted(path, g, *args, **kwargs):
+        written.append(g)
+        return real(path, g, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "write_checkpoint", counted)
+    res = bench.main(["--pop", "6", "--generations", "4", "--rounds", "1", "--no-inline",
+                      "--bounds"])
+    (rnd,) = res["rounds"]
+    for mode in ("background", "no_checkpoint", "memory"):
+        assert min(rnd[mode][f"ratio_vs_{ref}"] for ref in ("bare", "fingerprint")) > 0
+        assert res[f"{mode}_ratio_vs_bare_median"] == rnd[mode]["ratio_vs_bare"]
+    assert "inline" not in rnd
+    assert written == [0, 1, 2, 3]
+    assert runner.write_checkpoint is counted
