@@ -101,3 +101,30 @@ def grown(a, n, cap):
     b = np.empty(cap, a.dtype)
     b[:n] = a[:n]
     return b
+
+
+@njit(cache=CAN_CACHE, nogil=True)
+def smallest_keys(row, buf_k, buf_i):
+    """Keep the ``m = len(buf_k)`` smallest values of ``row`` in ``buf_k``,
+    ascending, and their indices in ``buf_i`` (of equal values, the earlier
+    one first); return how many were kept, ``min(m, len(row))``.
+
+    One pass of insertion into a sorted buffer: for the few smallest of a
+    row (a tournament's entrants, a mutation's genes) far cheaper than a
+    partial sort of the row."""
+    m = buf_k.shape[0]
+    filled = 0
+    for i in range(row.shape[0]):
+        k = row[i]
+        if filled == m and not k < buf_k[m - 1]:
+            continue
+        pos = filled if filled < m else m - 1
+        while pos > 0 and k < buf_k[pos - 1]:
+            buf_k[pos] = buf_k[pos - 1]
+            buf_i[pos] = buf_i[pos - 1]
+            pos -= 1
+        buf_k[pos] = k
+        buf_i[pos] = i
+        if filled < m:
+            filled += 1
+    return filled

@@ -62,7 +62,7 @@ from typing import Callable
 import numpy as np
 from numba import njit
 
-from .._numba import CAN_CACHE
+from .._numba import CAN_CACHE, smallest_keys
 
 __all__ = [
     "resample",
@@ -197,20 +197,7 @@ def _smallest_in_rows(keys, n, mask):
     buf_k = np.empty(m, np.float64)
     buf_i = np.empty(m, np.int64)
     for r in range(P):
-        filled = 0
-        for i in range(D):
-            k = keys[r, i]
-            if filled == m and not k < buf_k[m - 1]:
-                continue
-            pos = filled if filled < m else m - 1     # insertion sort into the buffer
-            while pos > 0 and k < buf_k[pos - 1]:
-                buf_k[pos] = buf_k[pos - 1]
-                buf_i[pos] = buf_i[pos - 1]
-                pos -= 1
-            buf_k[pos] = k
-            buf_i[pos] = i
-            if filled < m:
-                filled += 1
+        smallest_keys(keys[r], buf_k, buf_i)
         if m > n and not buf_k[n - 1] < buf_k[n]:
             return False
         for t in range(n):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..._numba import CAN_CACHE
+from ..._numba import CAN_CACHE, smallest_keys
 from .checks import _check_rng, _is_int
 
 _JIT = dict(cache=CAN_CACHE, nogil=True)
@@ -235,21 +235,7 @@ def _tournament_rows(keys, loss, age, size, won):
     buf_k = np.empty(m, np.float64)
     buf_i = np.empty(m, np.int64)
     for r in range(n):
-        row = keys[r]
-        filled = 0
-        for i in range(P):
-            k = row[i]
-            if filled == m and not k < buf_k[m - 1]:
-                continue
-            pos = filled if filled < m else m - 1     # insertion sort into the buffer
-            while pos > 0 and k < buf_k[pos - 1]:
-                buf_k[pos] = buf_k[pos - 1]
-                buf_i[pos] = buf_i[pos - 1]
-                pos -= 1
-            buf_k[pos] = k
-            buf_i[pos] = i
-            if filled < m:
-                filled += 1
+        smallest_keys(keys[r], buf_k, buf_i)
         for t in range(1, m):
             if buf_k[t] == buf_k[t - 1]:
                 return False
