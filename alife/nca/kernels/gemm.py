@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .core import (_H1_OFFSET, _H2_OFFSET, _JIT, _U1, _U2, _U3, _all_zero, _damage,
+from .core import (_H1_OFFSET, _H2_OFFSET, _JIT, _U1, _U2, _U3, _ZERO, _all_zero, _damage,
                    _hash_level, _pack_hashes, _score_rest, _score_steps,
                    activate_inplace, fill_ghosts, hash_keys)
 
@@ -25,31 +25,45 @@ def _im2col(S, X, lvl, L, sizes, offs, C):
     children of a child row (2C values), a neighbourhood row (3C), the
     parent (C).  Indices are unsigned (no negative-index wraparound code)
     and C = 16 gets a copy of the body with constant run lengths: together
-    2.6x faster than signed indices and runtime lengths (44 vs 114 us per
-    neural-preset step).
+    2.6x faster than signed indices and runtime lengths.  When C is a
+    multiple of 4 every run and every offset is too, and the runs are copied
+    as 16-byte words (complex128 views of S and X: moves, not arithmetic,
+    so the bits are the float32 values' own), another 2.5x (level 0 of the
+    neural preset: 52 -> 21 us per step).
     """
     has_down = lvl > 0
     has_up = lvl < L - 1
+    off = offs[lvl]
     offc = offs[lvl - 1] if has_down else 0
     offp = offs[lvl + 1] if has_up else 0
-    if C == 16:
-        _im2col_body(S, X, sizes[lvl], 16, offs[lvl], offc, offp, has_down, has_up)
+    N = sizes[lvl]
+    ni = X.shape[1]
+    if C % 4 == 0:
+        Sw = S.view(np.complex128)
+        Xw = X.reshape(-1).view(np.complex128)
+        if C == 16:
+            _im2col_body(Sw, Xw, ni // 4, N, 4, off // 4, offc // 4, offp // 4,
+                         has_down, has_up)
+        else:
+            _im2col_body(Sw, Xw, ni // 4, N, C // 4, off // 4, offc // 4, offp // 4,
+                         has_down, has_up)
     else:
-        _im2col_body(S, X, sizes[lvl], C, offs[lvl], offc, offp, has_down, has_up)
+        _im2col_body(S, X.reshape(-1), ni, N, C, off, offc, offp, has_down, has_up)
 
 
 @njit(inline="always", **_JIT)
-def _im2col_body(S, X, N, C, off, offc, offp, has_down, has_up):
+def _im2col_body(S, Xf, ni, N, C, off, offc, offp, has_down, has_up):
+    """The copies of :func:`_im2col` on flat S and X of any one element
+    type; ``ni``, ``C`` and the offsets are counted in that type."""
     N = np.uint64(N)
     C = np.uint64(C)
     off = np.uint64(off)
     offc = np.uint64(offc)
     offp = np.uint64(offp)
+    ni = np.uint64(ni)
     Np = N + _U2
     C2 = _U2 * C
     C3 = _U3 * C
-    Xf = X.reshape(-1)
-    ni = np.uint64(X.shape[1])
     Ncp = _U2 * N + _U2
     Npp = N // _U2 + _U2
     for i in range(N):
@@ -76,17 +90,40 @@ def _im2col_body(S, X, N, C, off, offc, offp, has_down, has_up):
 
 @njit(**_JIT)
 def _bias_act(Y, n, m, g, bstart, act):
-    """Y[:n, :m] <- act(Y + bias), whole-matrix passes; no bias when bstart < 0."""
+    """Y[:n, :m] <- act(Y + bias); no bias when bstart < 0.
+
+    ReLU and identity take one fused pass over rows of Y (each element
+    ``y + b`` then the activation, as two passes would compute it, bit for
+    bit; 6x faster than a bias pass plus an activation pass: 8 against 47 us
+    per neural-preset step).  The libm activations add the bias first.
+    """
+    if act == 3 or act == 4:
+        _bias_relu_rows(Y, n, m, g, bstart, act == 3)
+        return
     if bstart >= 0:
-        Yf = Y.reshape(-1)
-        b = g[bstart: bstart + m]
-        mu = np.uint64(m)
-        for r in range(np.uint64(n)):
-            base = r * mu
-            for o in range(mu):
-                Yf[base + o] += b[o]
-    if act != 4:
-        activate_inplace(Y.reshape(-1), n * m, act)
+        _bias_relu_rows(Y, n, m, g, bstart, False)
+    activate_inplace(Y.reshape(-1), n * m, act)
+
+
+@njit(**_JIT)
+def _bias_relu_rows(Y, n, m, g, bstart, relu):
+    """Y[r, o] <- Y[r, o] + b[o] (no bias when bstart < 0), then max with 0
+    when ``relu`` (NaN -> 0, as :func:`activate_inplace`)."""
+    has_bias = bstart >= 0
+    b = g[max(bstart, 0): max(bstart, 0) + m]
+    for r in range(n):
+        row = Y[r]
+        if has_bias and relu:
+            for o in range(m):
+                x = row[o] + b[o]
+                row[o] = x if x > _ZERO else _ZERO
+        elif has_bias:
+            for o in range(m):
+                row[o] += b[o]
+        elif relu:
+            for o in range(m):
+                x = row[o]
+                row[o] = x if x > _ZERO else _ZERO
 
 
 @njit(**_JIT)
