@@ -4,6 +4,7 @@ input as one line and exit 2, nothing written."""
 from __future__ import annotations
 
 import csv
+import io
 import math
 from pathlib import Path
 
@@ -205,7 +206,6 @@ def _assert_same_csv(got: str, want: str) -> None:
     the same sweeps summarised on another machine differ by a few parts in
     1e16 there.  Words, counts and NaNs must match exactly.
     """
-    import io
     a, b = (list(csv.reader(io.StringIO(x))) for x in (got, want))
     assert a[0] == b[0] and len(a) == len(b)
     for ra, rb in zip(a[1:], b[1:]):

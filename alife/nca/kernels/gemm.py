@@ -98,7 +98,8 @@ def _bias_act(Y, n, m, g, bstart, act):
     per neural-preset step).  The libm activations add the bias first.
     """
     if act == 3 or act == 4:
-        _bias_relu_rows(Y, n, m, g, bstart, act == 3)
+        if act == 3 or bstart >= 0:          # identity without a bias: nothing to do
+            _bias_relu_rows(Y, n, m, g, bstart, act == 3)
         return
     if bstart >= 0:
         _bias_relu_rows(Y, n, m, g, bstart, False)
